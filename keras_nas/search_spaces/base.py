@@ -1,0 +1,350 @@
+"""The base class of every keras-nas search space."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import keras_tuner
+
+from keras_nas.search_spaces import genotype
+
+
+class SearchSpace(keras_tuner.HyperModel):
+    """A KerasTuner `HyperModel` whose hyperparameters describe an architecture.
+
+    A subclass declares its choices in `declare_hyperparameters(hp)` (cheap: no model is built)
+    and turns a complete architecture, a flat dict of active values, into layers in
+    `build_features(arch, inputs)`. This base class adds the classifier or regression head,
+    compiles the model and provides the tuner-free entry points `build_model(values)` and
+    `describe(values)`.
+
+    Every architecture is the flat dict `trial.hyperparameters.values`, with hierarchical names
+    such as `"stage_2/kernel"`; there is no second encoding.
+
+    Args:
+        input_shape: Shape of one example, without the batch dimension.
+        num_classes: Number of classes for softmax classification (at least 2), or `None` for
+            regression.
+        output_units: Number of regression outputs; only with `num_classes=None` (default 1).
+        optimizer: Name of a Keras optimizer, e.g. `"adam"` or `"sgd"`.
+        learning_rate: Learning rate of that optimizer.
+        loss: Loss override; defaults to `"sparse_categorical_crossentropy"` for classification
+            (integer labels) and `"mse"` for regression.
+        metrics: Metrics override; defaults to `["accuracy"]` or `["mae"]`.
+        dropout: Dropout rate before the output layer.
+    """
+
+    #: Ranks of `input_shape` that the space supports (1: vectors, 2: sequences, 3: images).
+    supported_ranks: tuple[int, ...] = (3,)
+
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        num_classes: int | None = None,
+        *,
+        output_units: int | None = None,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        loss: Any = None,
+        metrics: Any = None,
+        dropout: float = 0.0,
+    ):
+        super().__init__(name=type(self).__name__)
+        self.input_shape = _check_input_shape(input_shape, type(self).__name__, self.supported_ranks)
+        self.num_classes, self.output_units = _check_outputs(num_classes, output_units)
+        self.optimizer = optimizer
+        self.learning_rate = _check_learning_rate(learning_rate)
+        _make_optimizer(optimizer, self.learning_rate)  # Fails now, not at the first trial.
+        self.loss = loss
+        self.metrics = metrics
+        self.dropout = check_rate("dropout", dropout)
+
+    # ----------------------------------------------------------------------------- subclass API
+    def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
+        """Registers every choice of the space on `hp`; builds nothing."""
+        raise NotImplementedError
+
+    def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
+        """Returns the feature tensor (before pooling and head) of architecture `arch`."""
+        raise NotImplementedError
+
+    def summarize(self, arch: dict[str, Any]) -> str:
+        """Returns a one-line, human-readable summary of a complete architecture."""
+        return ", ".join(f"{name}={value}" for name, value in arch.items())
+
+    # ------------------------------------------------------------------------------ public API
+    def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
+        """Builds and compiles the model that `hp`'s values describe (KerasTuner entry point)."""
+        self.declare_hyperparameters(hp)
+        arch = genotype.active_values(hp)
+        inputs = keras.Input(shape=self.input_shape, name="inputs")
+        features = self.build_features(arch, inputs)
+        model = keras.Model(inputs, self._head(features), name=genotype.snake_case(self.name))
+        model.compile(
+            optimizer=_make_optimizer(self.optimizer, self.learning_rate),
+            loss=self._loss(),
+            metrics=self._metrics(),
+        )
+        return model
+
+    def build_model(self, values: dict[str, Any] | None = None) -> keras.Model:
+        """Builds the compiled model of one architecture, without a tuner.
+
+        Example:
+        >>> from keras_nas.search_spaces import MLPSpace
+        >>> space = MLPSpace(input_shape=(4,), num_classes=3)
+        >>> model = space.build_model(
+        ...     {"num_layers": 1, "layer_1/units": 32, "layer_1/normalization": "none"})
+        >>> model.count_params()
+        259
+
+        Args:
+            values: A flat dict of hyperparameter values (`trial.hyperparameters.values`), or
+                the output of `describe`. Missing choices take their default; `None` builds
+                the default architecture.
+
+        Returns:
+            A compiled `keras.Model`.
+
+        Raises:
+            ValueError: if a name is not a choice of this space or a value is not allowed.
+        """
+        hp = keras_tuner.HyperParameters()
+        hp.values.update(self.complete_values(values))
+        return self.build(hp)
+
+    def complete_values(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Returns the canonical architecture: every active choice, defaults filled in.
+
+        Inactive choices (e.g. the kernel of a block beyond the stage's depth) are dropped, so
+        two dicts that describe the same network have the same complete values.
+        """
+        values = genotype.flatten(self._values_of(values))
+        declared = keras_tuner.HyperParameters()
+        self.declare_hyperparameters(declared)
+        genotype.check_values(values, declared, type(self).__name__)
+        hp = keras_tuner.HyperParameters()
+        hp.values.update(values)
+        self.declare_hyperparameters(hp)
+        return genotype.active_values(hp)
+
+    def describe(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Returns a JSON-safe genotype that a person can read and `build_model` accepts.
+
+        The result has three keys: `"space"` (the class name), `"summary"` (one line) and
+        `"genotype"` (the complete architecture, nested by the `/` of the names).
+        """
+        arch = self.complete_values(values)
+        return {
+            "space": type(self).__name__,
+            "summary": self.summarize(arch),
+            "genotype": genotype.nest(arch),
+        }
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments as JSON values."""
+        return {
+            "input_shape": list(self.input_shape),
+            "num_classes": self.num_classes,
+            "output_units": self.output_units if self.num_classes is None else None,
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "loss": _serialize(self.loss),
+            "metrics": _serialize(self.metrics),
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> SearchSpace:
+        """Creates a space from the output of `get_config`."""
+        config = dict(config)
+        config["input_shape"] = tuple(config["input_shape"])
+        config["loss"] = _deserialize(config.get("loss"))
+        config["metrics"] = _deserialize(config.get("metrics"))
+        return cls(**config)
+
+    # -------------------------------------------------------------------------------- helpers
+    def _values_of(self, values: dict[str, Any] | None) -> dict[str, Any]:
+        if values is None:
+            return {}
+        if not isinstance(values, dict):
+            raise ValueError(
+                "`values` must be a dict of hyperparameter values or the output of `describe`. "
+                f"Received: values={values!r} of type {type(values).__name__}."
+            )
+        if set(values) == {"space", "summary", "genotype"}:
+            if values["space"] != type(self).__name__:
+                raise ValueError(
+                    f"This description is of a {values['space']}, not of a "
+                    f"{type(self).__name__}. Build it with a {values['space']} instead."
+                )
+            return values["genotype"]
+        return values
+
+    def _head(self, features: keras.KerasTensor) -> keras.KerasTensor:
+        x = features
+        if len(x.shape) == 4:
+            x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
+        elif len(x.shape) == 3:
+            x = keras.layers.GlobalAveragePooling1D(name="global_pool")(x)
+        if self.dropout > 0:
+            x = keras.layers.Dropout(self.dropout, name="head_dropout")(x)
+        if self.num_classes is None:
+            return keras.layers.Dense(self.output_units, name="predictions")(x)
+        return keras.layers.Dense(self.num_classes, activation="softmax", name="predictions")(x)
+
+    def _loss(self) -> Any:
+        if self.loss is not None:
+            return self.loss
+        return "mse" if self.num_classes is None else "sparse_categorical_crossentropy"
+
+    def _metrics(self) -> Any:
+        if self.metrics is not None:
+            return self.metrics
+        return ["mae"] if self.num_classes is None else ["accuracy"]
+
+
+# ---------------------------------------------------------------------------- argument checks
+def check_rate(name: str, rate: float) -> float:
+    """Returns `rate` as a float if it is a valid dropout rate, in [0, 1)."""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise ValueError(
+            f"`{name}` must be a number in [0, 1). Received: {name}={rate!r}."
+        )
+    return float(rate)
+
+
+def check_choices(name: str, values: Any, *, kind: type | tuple[type, ...] = int,
+                  positive: bool = False, allowed: tuple | None = None) -> tuple:
+    """Validates a constructor's list of options and returns it as a tuple.
+
+    Raises:
+        ValueError: if the list is empty, has duplicates, or holds a value of the wrong type,
+            a non-positive number where `positive`, or a value outside `allowed`.
+    """
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"`{name}` must be a list of options. Received: {name}={values!r}.")
+    values = tuple(values)
+    if not values:
+        raise ValueError(
+            f"`{name}` must hold at least one option. Received: {name}={list(values)}. "
+            "Pass a non-empty list, e.g. the default."
+        )
+    if len(set(values)) != len(values):
+        raise ValueError(f"`{name}` must not repeat an option. Received: {name}={list(values)}.")
+    for value in values:
+        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            raise ValueError(
+                f"Every option of `{name}` must be of type {_type_names(kind)}. "
+                f"Received: {name}={list(values)}."
+            )
+        if positive and value <= 0:
+            raise ValueError(
+                f"Every option of `{name}` must be positive. Received: {name}={list(values)}."
+            )
+        if allowed is not None and value not in allowed:
+            raise ValueError(
+                f"Unknown option {value!r} in `{name}`. Allowed options: {list(allowed)}. "
+                f"Received: {name}={list(values)}."
+            )
+    return values
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    """Returns `value` if it is a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
+    return value
+
+
+def default_choice(options: tuple, preferred: Any) -> Any:
+    """Returns `preferred` if it is an option, else the option closest to it (numbers) or the
+    first option."""
+    if preferred in options:
+        return preferred
+    if isinstance(preferred, (int, float)) and not isinstance(preferred, bool):
+        return min(options, key=lambda option: (abs(option - preferred), option))
+    return options[0]
+
+
+def spatial_size(input_shape: tuple[int, ...]) -> int:
+    """Returns the smallest spatial dimension of an image or sequence shape."""
+    return min(input_shape[:-1])
+
+
+def _check_input_shape(input_shape: Any, space: str, ranks: tuple[int, ...]) -> tuple[int, ...]:
+    layouts = {1: "(features,)", 2: "(steps, channels)", 3: "(height, width, channels)"}
+    expected = " or ".join(layouts[rank] for rank in ranks)
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    if (
+        shape is None
+        or len(shape) not in ranks
+        or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in shape)
+    ):
+        raise ValueError(
+            f"`input_shape` of {space} must be {expected}, with positive integers and without "
+            f"the batch dimension. Received: input_shape={input_shape!r}."
+        )
+    return shape
+
+
+def _check_outputs(num_classes: Any, output_units: Any) -> tuple[int | None, int]:
+    if num_classes is None:
+        units = 1 if output_units is None else output_units
+        return None, check_positive_int("output_units", units)
+    if output_units is not None:
+        raise ValueError(
+            "`output_units` is for regression, which needs `num_classes=None`. "
+            f"Received: num_classes={num_classes!r}, output_units={output_units!r}."
+        )
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(
+            "`num_classes` must be an integer of at least 2 for classification, or None for "
+            f"regression. Received: num_classes={num_classes!r}."
+        )
+    return num_classes, num_classes
+
+
+def _check_learning_rate(learning_rate: Any) -> float:
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or (
+        learning_rate <= 0
+    ):
+        raise ValueError(
+            f"`learning_rate` must be a positive number. Received: learning_rate={learning_rate!r}."
+        )
+    return float(learning_rate)
+
+
+def _make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    try:
+        return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            "`optimizer` must be the name of a Keras optimizer, such as 'adam', 'adamw' or "
+            f"'sgd'. Received: optimizer={name!r}."
+        ) from error
+
+
+def _serialize(obj: Any) -> Any:
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [_serialize(item) for item in obj]
+    return keras.saving.serialize_keras_object(obj)
+
+
+def _deserialize(obj: Any) -> Any:
+    if isinstance(obj, list):
+        return [_deserialize(item) for item in obj]
+    if isinstance(obj, dict):
+        return keras.saving.deserialize_keras_object(obj)
+    return obj
+
+
+def _type_names(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)

@@ -1,0 +1,125 @@
+"""Building blocks shared by the search spaces, for 1-D sequences and 2-D images alike.
+
+Each function takes a Keras tensor and returns one; `rank` is taken from the tensor (3 for
+`(batch, steps, channels)`, 4 for `(batch, height, width, channels)`), so one function serves
+Conv1D and Conv2D networks. Layer names come from `name`, which callers derive from the
+hyperparameter names (`stage_2/block_1` -> `stage_2_block_1`).
+"""
+
+from __future__ import annotations
+
+from keras import layers
+
+
+def conv_layer(x, filters: int, kernel: int, *, strides: int = 1, dilation: int = 1,
+               use_bias: bool = False, activation: str | None = None, name: str):
+    """A Conv1D or Conv2D layer applied to `x`, with "same" padding."""
+    conv = layers.Conv1D if _spatial_rank(x) == 1 else layers.Conv2D
+    return conv(filters, kernel, strides=strides, dilation_rate=dilation, padding="same",
+                use_bias=use_bias, activation=activation, name=name)(x)
+
+
+def depthwise_layer(x, kernel: int, *, strides: int = 1, name: str):
+    """A DepthwiseConv1D or DepthwiseConv2D layer applied to `x`, with "same" padding."""
+    depthwise = layers.DepthwiseConv1D if _spatial_rank(x) == 1 else layers.DepthwiseConv2D
+    return depthwise(kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
+
+
+def pool_layer(x, kind: str, size: int, *, strides: int = 1, name: str):
+    """Average (`kind="avg"`) or max pooling with "same" padding."""
+    one_d = _spatial_rank(x) == 1
+    if kind == "avg":
+        pool = layers.AveragePooling1D if one_d else layers.AveragePooling2D
+    else:
+        pool = layers.MaxPooling1D if one_d else layers.MaxPooling2D
+    return pool(size, strides=strides, padding="same", name=name)(x)
+
+
+def batch_norm(x, name: str):
+    """Batch normalisation with the momentum that suits short training (as in Keras
+    Applications' EfficientNet and MobileNetV3)."""
+    return layers.BatchNormalization(momentum=0.9, epsilon=1e-3, name=name)(x)
+
+
+def conv_bn_act(x, filters: int, kernel: int, *, strides: int = 1, activation: str = "relu",
+                name: str):
+    """Conv -> BatchNorm -> activation, the plain convolution block."""
+    x = conv_layer(x, filters, kernel, strides=strides, name=f"{name}_conv")
+    x = batch_norm(x, f"{name}_bn")
+    return layers.Activation(activation, name=f"{name}_act")(x) if activation else x
+
+
+def separable_block(x, filters: int, kernel: int, *, strides: int = 1,
+                    activation: str = "relu", name: str):
+    """Depthwise-separable convolution: depthwise kxk -> BN -> act -> pointwise 1x1 -> BN -> act
+    (the MobileNetV1 block)."""
+    x = depthwise_layer(x, kernel, strides=strides, name=f"{name}_depthwise")
+    x = batch_norm(x, f"{name}_depthwise_bn")
+    x = layers.Activation(activation, name=f"{name}_depthwise_act")(x)
+    return conv_bn_act(x, filters, 1, activation=activation, name=f"{name}_pointwise")
+
+
+def squeeze_excite(x, reduced_filters: int, *, name: str):
+    """Squeeze-and-excitation: channel weights from globally pooled features (Hu et al. 2018)."""
+    filters = x.shape[-1]
+    pool = layers.GlobalAveragePooling1D if _spatial_rank(x) == 1 else layers.GlobalAveragePooling2D
+    s = pool(keepdims=True, name=f"{name}_squeeze")(x)
+    s = conv_layer(s, max(1, reduced_filters), 1, use_bias=True, activation="relu",
+                   name=f"{name}_reduce")
+    s = conv_layer(s, filters, 1, use_bias=True, activation="sigmoid", name=f"{name}_expand")
+    return layers.Multiply(name=f"{name}_excite")([x, s])
+
+
+def mbconv_block(x, filters: int, kernel: int, *, expansion: int, strides: int = 1,
+                 squeeze_excite_ratio: float = 0.0, activation: str = "swish", name: str):
+    """Inverted residual block of MobileNetV2/MnasNet/EfficientNet.
+
+    1x1 expansion (skipped when `expansion == 1`) -> depthwise kxk -> optional squeeze-excite
+    -> linear 1x1 projection, with a residual connection when the shape is kept.
+    """
+    inputs = x
+    in_filters = x.shape[-1]
+    expanded = in_filters * expansion
+    if expansion != 1:
+        x = conv_bn_act(x, expanded, 1, activation=activation, name=f"{name}_expand")
+    x = depthwise_layer(x, kernel, strides=strides, name=f"{name}_depthwise")
+    x = batch_norm(x, f"{name}_depthwise_bn")
+    x = layers.Activation(activation, name=f"{name}_depthwise_act")(x)
+    if squeeze_excite_ratio > 0:
+        x = squeeze_excite(x, int(in_filters * squeeze_excite_ratio), name=f"{name}_se")
+    x = conv_bn_act(x, filters, 1, activation=None, name=f"{name}_project")
+    if strides == 1 and in_filters == filters:
+        x = layers.Add(name=f"{name}_add")([x, inputs])
+    return x
+
+
+def resnet_block(x, filters: int, kernel: int, *, strides: int = 1, name: str):
+    """ResNet basic block: two kxk convolutions and a shortcut (He et al. 2016)."""
+    shortcut = x
+    if strides != 1 or x.shape[-1] != filters:
+        shortcut = conv_bn_act(x, filters, 1, strides=strides, activation=None,
+                               name=f"{name}_shortcut")
+    x = conv_bn_act(x, filters, kernel, strides=strides, name=f"{name}_1")
+    x = conv_bn_act(x, filters, kernel, activation=None, name=f"{name}_2")
+    x = layers.Add(name=f"{name}_add")([x, shortcut])
+    return layers.Activation("relu", name=f"{name}_out")(x)
+
+
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """Rounds a channel count to a multiple of `divisor`, never down by more than 10%
+    (the rule of MobileNetV2 and EfficientNet)."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+def layer_name(hp_name: str) -> str:
+    """Turns a hyperparameter name into a layer name: `stage_2/block_1` -> `stage_2_block_1`."""
+    return hp_name.replace("/", "_")
+
+
+def _spatial_rank(x) -> int:
+    return len(x.shape) - 2
+
+
