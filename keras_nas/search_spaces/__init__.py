@@ -1,4 +1,8 @@
 """Search spaces: KerasTuner `HyperModel`s whose hyperparameters describe architectures."""
 
 from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.search_spaces.macro import MacroSpace
 from keras_nas.search_spaces.mlp import MLPSpace
+from keras_nas.search_spaces.mobilenet import MobileNetSpace
+from keras_nas.search_spaces.nasbench201 import NASBench201Space
+from keras_nas.search_spaces.nasnet import NASNetCellSpace

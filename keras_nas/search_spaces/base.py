@@ -51,7 +51,9 @@ class SearchSpace(keras_tuner.HyperModel):
         dropout: float = 0.0,
     ):
         super().__init__(name=type(self).__name__)
-        self.input_shape = _check_input_shape(input_shape, type(self).__name__, self.supported_ranks)
+        self.input_shape = _check_input_shape(
+            input_shape, type(self).__name__, self.supported_ranks
+        )
         self.num_classes, self.output_units = _check_outputs(num_classes, output_units)
         self.optimizer = optimizer
         self.learning_rate = _check_learning_rate(learning_rate)
@@ -209,14 +211,18 @@ class SearchSpace(keras_tuner.HyperModel):
 def check_rate(name: str, rate: float) -> float:
     """Returns `rate` as a float if it is a valid dropout rate, in [0, 1)."""
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ValueError(
-            f"`{name}` must be a number in [0, 1). Received: {name}={rate!r}."
-        )
+        raise ValueError(f"`{name}` must be a number in [0, 1). Received: {name}={rate!r}.")
     return float(rate)
 
 
-def check_choices(name: str, values: Any, *, kind: type | tuple[type, ...] = int,
-                  positive: bool = False, allowed: tuple | None = None) -> tuple:
+def check_choices(
+    name: str,
+    values: Any,
+    *,
+    kind: type | tuple[type, ...] = int,
+    positive: bool = False,
+    allowed: tuple | None = None,
+) -> tuple:
     """Validates a constructor's list of options and returns it as a tuple.
 
     Raises:
@@ -273,6 +279,28 @@ def spatial_size(input_shape: tuple[int, ...]) -> int:
     return min(input_shape[:-1])
 
 
+def plan_strides(input_shape: tuple[int, ...], requested: tuple[int, ...]) -> tuple[int, ...]:
+    """Returns `requested` (a stride per downsampling point) with the earliest stride-2 points
+    turned into stride 1 where the input is too small for all of them.
+
+    A stride of 2 with "same" padding maps a size s to ceil(s / 2); an 8x8 input allows three
+    such halvings before it reaches 1x1. Dropping the earliest reductions keeps the first stages
+    at full resolution, which is what small inputs (digits, CIFAR) need.
+
+    Example:
+    >>> plan_strides((8, 8, 1), (2, 2, 2, 1, 2))
+    (1, 1, 2, 1, 2)
+    >>> plan_strides((224, 224, 3), (2, 2, 2, 1, 2))
+    (2, 2, 2, 1, 2)
+    """
+    size, halvings = spatial_size(input_shape), 0
+    while size > 1:
+        size, halvings = -(-size // 2), halvings + 1
+    reductions = [i for i, stride in enumerate(requested) if stride > 1]
+    dropped = set(reductions[: max(0, len(reductions) - halvings)])
+    return tuple(1 if i in dropped else stride for i, stride in enumerate(requested))
+
+
 def _check_input_shape(input_shape: Any, space: str, ranks: tuple[int, ...]) -> tuple[int, ...]:
     layouts = {1: "(features,)", 2: "(steps, channels)", 3: "(height, width, channels)"}
     expected = " or ".join(layouts[rank] for rank in ranks)
@@ -310,8 +338,10 @@ def _check_outputs(num_classes: Any, output_units: Any) -> tuple[int | None, int
 
 
 def _check_learning_rate(learning_rate: Any) -> float:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or (
-        learning_rate <= 0
+    if (
+        isinstance(learning_rate, bool)
+        or not isinstance(learning_rate, (int, float))
+        or (learning_rate <= 0)
     ):
         raise ValueError(
             f"`learning_rate` must be a positive number. Received: learning_rate={learning_rate!r}."
@@ -321,7 +351,9 @@ def _check_learning_rate(learning_rate: Any) -> float:
 
 def _make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
     try:
-        return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
+        return keras.optimizers.get(
+            {"class_name": name, "config": {"learning_rate": learning_rate}}
+        )
     except (ValueError, TypeError) as error:
         raise ValueError(
             "`optimizer` must be the name of a Keras optimizer, such as 'adam', 'adamw' or "

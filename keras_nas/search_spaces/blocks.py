@@ -11,18 +11,37 @@ from __future__ import annotations
 from keras import layers
 
 
-def conv_layer(x, filters: int, kernel: int, *, strides: int = 1, dilation: int = 1,
-               use_bias: bool = False, activation: str | None = None, name: str):
+def conv_layer(
+    x,
+    filters: int,
+    kernel: int,
+    *,
+    strides: int = 1,
+    dilation: int = 1,
+    use_bias: bool = False,
+    activation: str | None = None,
+    name: str,
+):
     """A Conv1D or Conv2D layer applied to `x`, with "same" padding."""
     conv = layers.Conv1D if _spatial_rank(x) == 1 else layers.Conv2D
-    return conv(filters, kernel, strides=strides, dilation_rate=dilation, padding="same",
-                use_bias=use_bias, activation=activation, name=name)(x)
+    return conv(
+        filters,
+        kernel,
+        strides=strides,
+        dilation_rate=dilation,
+        padding="same",
+        use_bias=use_bias,
+        activation=activation,
+        name=name,
+    )(x)
 
 
-def depthwise_layer(x, kernel: int, *, strides: int = 1, name: str):
+def depthwise_layer(x, kernel: int, *, strides: int = 1, dilation: int = 1, name: str):
     """A DepthwiseConv1D or DepthwiseConv2D layer applied to `x`, with "same" padding."""
     depthwise = layers.DepthwiseConv1D if _spatial_rank(x) == 1 else layers.DepthwiseConv2D
-    return depthwise(kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
+    return depthwise(
+        kernel, strides=strides, dilation_rate=dilation, padding="same", use_bias=False, name=name
+    )(x)
 
 
 def pool_layer(x, kind: str, size: int, *, strides: int = 1, name: str):
@@ -41,16 +60,18 @@ def batch_norm(x, name: str):
     return layers.BatchNormalization(momentum=0.9, epsilon=1e-3, name=name)(x)
 
 
-def conv_bn_act(x, filters: int, kernel: int, *, strides: int = 1, activation: str = "relu",
-                name: str):
+def conv_bn_act(
+    x, filters: int, kernel: int, *, strides: int = 1, activation: str = "relu", name: str
+):
     """Conv -> BatchNorm -> activation, the plain convolution block."""
     x = conv_layer(x, filters, kernel, strides=strides, name=f"{name}_conv")
     x = batch_norm(x, f"{name}_bn")
     return layers.Activation(activation, name=f"{name}_act")(x) if activation else x
 
 
-def separable_block(x, filters: int, kernel: int, *, strides: int = 1,
-                    activation: str = "relu", name: str):
+def separable_block(
+    x, filters: int, kernel: int, *, strides: int = 1, activation: str = "relu", name: str
+):
     """Depthwise-separable convolution: depthwise kxk -> BN -> act -> pointwise 1x1 -> BN -> act
     (the MobileNetV1 block)."""
     x = depthwise_layer(x, kernel, strides=strides, name=f"{name}_depthwise")
@@ -64,14 +85,24 @@ def squeeze_excite(x, reduced_filters: int, *, name: str):
     filters = x.shape[-1]
     pool = layers.GlobalAveragePooling1D if _spatial_rank(x) == 1 else layers.GlobalAveragePooling2D
     s = pool(keepdims=True, name=f"{name}_squeeze")(x)
-    s = conv_layer(s, max(1, reduced_filters), 1, use_bias=True, activation="relu",
-                   name=f"{name}_reduce")
+    s = conv_layer(
+        s, max(1, reduced_filters), 1, use_bias=True, activation="relu", name=f"{name}_reduce"
+    )
     s = conv_layer(s, filters, 1, use_bias=True, activation="sigmoid", name=f"{name}_expand")
     return layers.Multiply(name=f"{name}_excite")([x, s])
 
 
-def mbconv_block(x, filters: int, kernel: int, *, expansion: int, strides: int = 1,
-                 squeeze_excite_ratio: float = 0.0, activation: str = "swish", name: str):
+def mbconv_block(
+    x,
+    filters: int,
+    kernel: int,
+    *,
+    expansion: int,
+    strides: int = 1,
+    squeeze_excite_ratio: float = 0.0,
+    activation: str = "swish",
+    name: str,
+):
     """Inverted residual block of MobileNetV2/MnasNet/EfficientNet.
 
     1x1 expansion (skipped when `expansion == 1`) -> depthwise kxk -> optional squeeze-excite
@@ -97,8 +128,9 @@ def resnet_block(x, filters: int, kernel: int, *, strides: int = 1, name: str):
     """ResNet basic block: two kxk convolutions and a shortcut (He et al. 2016)."""
     shortcut = x
     if strides != 1 or x.shape[-1] != filters:
-        shortcut = conv_bn_act(x, filters, 1, strides=strides, activation=None,
-                               name=f"{name}_shortcut")
+        shortcut = conv_bn_act(
+            x, filters, 1, strides=strides, activation=None, name=f"{name}_shortcut"
+        )
     x = conv_bn_act(x, filters, kernel, strides=strides, name=f"{name}_1")
     x = conv_bn_act(x, filters, kernel, activation=None, name=f"{name}_2")
     x = layers.Add(name=f"{name}_add")([x, shortcut])
@@ -121,5 +153,3 @@ def layer_name(hp_name: str) -> str:
 
 def _spatial_rank(x) -> int:
     return len(x.shape) - 2
-
-

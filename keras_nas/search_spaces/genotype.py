@@ -53,9 +53,7 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def check_values(
-    values: dict[str, Any], declared: keras_tuner.HyperParameters, space: str
-) -> None:
+def check_values(values: dict[str, Any], declared: keras_tuner.HyperParameters, space: str) -> None:
     """Raises `ValueError` if a name is not declared or a value is not one of its options."""
     unknown = sorted(set(values) - {h.name for h in declared.space})
     if unknown:
@@ -70,8 +68,7 @@ def check_values(
         options = _options(h)
         if options is not None and not any(_same(value, option) for option in options):
             raise ValueError(
-                f"{value!r} is not an option of `{h.name}` in {space}. "
-                f"Options: {options}."
+                f"{value!r} is not an option of `{h.name}` in {space}. Options: {options}."
             )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import keras_tuner
@@ -68,7 +69,8 @@ class MLPSpace(SearchSpace):
         self.dropouts = check_choices("dropouts", dropouts, kind=(int, float))
         if any(not 0 <= rate < 1 for rate in self.dropouts):
             raise ValueError(
-                f"Every option of `dropouts` must be in [0, 1). Received: dropouts={list(dropouts)}."
+                "Every option of `dropouts` must be in [0, 1). "
+                f"Received: dropouts={list(dropouts)}."
             )
         self.dropouts = tuple(float(rate) for rate in self.dropouts)
         self.normalizations = check_choices(
@@ -79,23 +81,36 @@ class MLPSpace(SearchSpace):
         depths = list(range(1, self.max_layers + 1))
         hp.Choice("num_layers", depths, default=default_choice(tuple(depths), 2))
         for i in depths:
-            with hp.conditional_scope("num_layers", depths[i - 1:]):
-                hp.Choice(f"layer_{i}/units", list(self.units),
-                          default=default_choice(self.units, 512 // 2**i))
-                hp.Choice(f"layer_{i}/normalization", list(self.normalizations),
-                          default=default_choice(self.normalizations, "batch"))
-                hp.Choice(f"layer_{i}/activation", list(self.activations),
-                          default=default_choice(self.activations, "relu"))
-                hp.Choice(f"layer_{i}/dropout", list(self.dropouts),
-                          default=default_choice(self.dropouts, 0.1))
+            with hp.conditional_scope("num_layers", depths[i - 1 :]):
+                hp.Choice(
+                    f"layer_{i}/units",
+                    list(self.units),
+                    default=default_choice(self.units, 512 // 2**i),
+                )
+                hp.Choice(
+                    f"layer_{i}/normalization",
+                    list(self.normalizations),
+                    default=default_choice(self.normalizations, "batch"),
+                )
+                hp.Choice(
+                    f"layer_{i}/activation",
+                    list(self.activations),
+                    default=default_choice(self.activations, "relu"),
+                )
+                hp.Choice(
+                    f"layer_{i}/dropout",
+                    list(self.dropouts),
+                    default=default_choice(self.dropouts, 0.1),
+                )
 
     def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
         x = inputs
         for i in range(1, arch["num_layers"] + 1):
             name = f"layer_{i}"
             normalization = arch[f"{name}/normalization"]
-            x = layers.Dense(arch[f"{name}/units"], use_bias=normalization == "none",
-                             name=f"{name}_dense")(x)
+            x = layers.Dense(
+                arch[f"{name}/units"], use_bias=normalization == "none", name=f"{name}_dense"
+            )(x)
             if normalization == "batch":
                 x = layers.BatchNormalization(name=f"{name}_bn")(x)
             elif normalization == "layer":

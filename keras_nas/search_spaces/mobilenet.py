@@ -1,0 +1,165 @@
+"""`MobileNetSpace`: the MnasNet / Once-for-All macro space of MBConv stages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import keras_tuner
+
+from keras_nas.search_spaces import blocks
+from keras_nas.search_spaces.base import (
+    SearchSpace,
+    check_choices,
+    default_choice,
+    plan_strides,
+)
+
+# Once-for-All's MobileNetV3 stages: (width, stride, squeeze-excite by default, activation).
+OFA_STAGES = (
+    (24, 2, False, "relu"),
+    (40, 2, True, "relu"),
+    (80, 2, False, "hard_silu"),
+    (112, 1, True, "hard_silu"),
+    (160, 2, True, "hard_silu"),
+)
+
+
+class MobileNetSpace(SearchSpace):
+    """Stages of inverted-residual (MBConv) blocks, searched as in MnasNet and Once-for-All.
+
+    The skeleton is Once-for-All's MobileNetV3: a stride-2 stem of 16 filters, one fixed
+    MBConv block (expansion 1, kernel 3), five searchable stages of widths 24, 40, 80, 112 and
+    160, a 1x1 convolution to 6x the last width, global pooling and the classifier. Searched:
+    the depth of each stage, the kernel (3/5/7) and expansion ratio (3/4/6) of every block,
+    squeeze-excite per stage (MnasNet), and a global width multiplier. As in `MacroSpace`, the
+    earliest stride-2 points are dropped on inputs too small for all of them (an 8x8 image
+    keeps the last three reductions).
+
+    The default architecture is close to MobileNetV3-Large: depth 3, kernels 3 and 5,
+    expansion 4, squeeze-excite in stages 2, 4 and 5.
+
+    Example:
+    >>> space = MobileNetSpace(input_shape=(32, 32, 3), num_classes=10)
+    >>> space.describe({"stage_1/depth": 2})["summary"]
+    'w1 | k3e4 k3e4 | k5e4 k5e4 k5e4 se | k3e4 k3e4 k3e4 | k5e4 k5e4 k5e4 se | k5e4 k5e4 k5e4 se'
+
+    Args:
+        input_shape: `(height, width, channels)`.
+        num_classes: See `SearchSpace`.
+        depths: Options for the number of blocks of each stage.
+        kernels: Kernel size options of every block.
+        expansions: Expansion ratio options of every block.
+        width_multipliers: Options for the factor applied to every width.
+        dropout: Dropout rate before the classifier.
+        **kwargs: The output, optimizer and loss arguments of `SearchSpace`.
+
+    Hyperparameters: `width_multiplier`; per stage i `stage_i/depth` and
+    `stage_i/squeeze_excite`; per block j of stage i `stage_i/block_j/kernel` and
+    `stage_i/block_j/expansion` (active while `stage_i/depth >= j`).
+    """
+
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        num_classes: int | None = None,
+        *,
+        depths: Sequence[int] = (2, 3, 4),
+        kernels: Sequence[int] = (3, 5, 7),
+        expansions: Sequence[int] = (3, 4, 6),
+        width_multipliers: Sequence[float] = (0.75, 1.0, 1.25),
+        dropout: float = 0.2,
+        **kwargs: Any,
+    ):
+        super().__init__(input_shape, num_classes, dropout=dropout, **kwargs)
+        self.depths = tuple(sorted(check_choices("depths", depths, positive=True)))
+        self.kernels = check_choices("kernels", kernels, positive=True)
+        self.expansions = check_choices("expansions", expansions, positive=True)
+        self.width_multipliers = tuple(
+            float(m)
+            for m in check_choices(
+                "width_multipliers", width_multipliers, kind=(int, float), positive=True
+            )
+        )
+
+    def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
+        hp.Choice(
+            "width_multiplier",
+            list(self.width_multipliers),
+            default=default_choice(self.width_multipliers, 1.0),
+        )
+        for stage, (_, _, squeeze_excite, _) in enumerate(OFA_STAGES, start=1):
+            depth_name = f"stage_{stage}/depth"
+            hp.Choice(depth_name, list(self.depths), default=default_choice(self.depths, 3))
+            hp.Boolean(f"stage_{stage}/squeeze_excite", default=squeeze_excite)
+            for block in range(1, self.depths[-1] + 1):
+                active_depths = [d for d in self.depths if d >= block]
+                with hp.conditional_scope(depth_name, active_depths):
+                    name = f"stage_{stage}/block_{block}"
+                    hp.Choice(
+                        f"{name}/kernel",
+                        list(self.kernels),
+                        default=default_choice(self.kernels, 5 if squeeze_excite else 3),
+                    )
+                    hp.Choice(
+                        f"{name}/expansion",
+                        list(self.expansions),
+                        default=default_choice(self.expansions, 4),
+                    )
+
+    def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
+        multiplier = arch["width_multiplier"]
+        strides = plan_strides(self.input_shape, (2,) + tuple(s for _, s, _, _ in OFA_STAGES))
+        x = blocks.conv_bn_act(
+            inputs,
+            blocks.make_divisible(16 * multiplier),
+            3,
+            strides=strides[0],
+            activation="hard_silu",
+            name="stem",
+        )
+        x = blocks.mbconv_block(
+            x,
+            blocks.make_divisible(16 * multiplier),
+            3,
+            expansion=1,
+            activation="relu",
+            name="stem_block",
+        )
+        for stage, (width, _, _, activation) in enumerate(OFA_STAGES, start=1):
+            for block in range(1, arch[f"stage_{stage}/depth"] + 1):
+                name = f"stage_{stage}/block_{block}"
+                x = blocks.mbconv_block(
+                    x,
+                    blocks.make_divisible(width * multiplier),
+                    arch[f"{name}/kernel"],
+                    expansion=arch[f"{name}/expansion"],
+                    strides=strides[stage] if block == 1 else 1,
+                    squeeze_excite_ratio=0.25 if arch[f"stage_{stage}/squeeze_excite"] else 0.0,
+                    activation=activation,
+                    name=blocks.layer_name(name),
+                )
+        head_width = blocks.make_divisible(6 * OFA_STAGES[-1][0] * multiplier)
+        return blocks.conv_bn_act(x, head_width, 1, activation="hard_silu", name="head")
+
+    def summarize(self, arch: dict[str, Any]) -> str:
+        parts = [f"w{arch['width_multiplier']:g}"]
+        for stage in range(1, len(OFA_STAGES) + 1):
+            kernels_and_expansions = [
+                f"k{arch[f'stage_{stage}/block_{b}/kernel']}"
+                f"e{arch[f'stage_{stage}/block_{b}/expansion']}"
+                for b in range(1, arch[f"stage_{stage}/depth"] + 1)
+            ]
+            se = " se" if arch[f"stage_{stage}/squeeze_excite"] else ""
+            parts.append(" ".join(kernels_and_expansions) + se)
+        return " | ".join(parts)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "depths": list(self.depths),
+            "kernels": list(self.kernels),
+            "expansions": list(self.expansions),
+            "width_multipliers": list(self.width_multipliers),
+        }

@@ -1,0 +1,304 @@
+"""`NASNetCellSpace`: the NASNet / ENAS micro search space of normal and reduction cells."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import keras_tuner
+from keras import layers
+
+from keras_nas.search_spaces.base import (
+    SearchSpace,
+    check_choices,
+    check_positive_int,
+    default_choice,
+    spatial_size,
+)
+from keras_nas.search_spaces.blocks import batch_norm, conv_layer, depthwise_layer, pool_layer
+
+OPERATIONS = (
+    "identity",
+    "sep_conv_3x3",
+    "sep_conv_5x5",
+    "avg_pool_3x3",
+    "max_pool_3x3",
+    "dil_conv_3x3",
+)
+CELL_TYPES = ("normal_cell", "reduction_cell")
+
+# (kernel, dilation) of the depthwise-separable operations, and the kind of the pools.
+_SEPARABLE = {"sep_conv_3x3": (3, 1), "sep_conv_5x5": (5, 1), "dil_conv_3x3": (3, 2)}
+_POOLS = {"avg_pool_3x3": "avg", "max_pool_3x3": "max"}
+
+# The default cells, one ((node, op), (node, op)) pair per block. Nodes: 0 = h_{i-2},
+# 1 = h_{i-1}, k + 1 = block k. Like NASNet-A and the ENAS cells, the first blocks read the cell
+# inputs with separable convolutions next to an identity (a residual path); later blocks deepen
+# earlier ones, and the blocks that nothing reads (3, 4 and 5) form the output.
+_DEFAULT_CELLS = {
+    "normal_cell": (
+        ((1, "sep_conv_3x3"), (0, "identity")),
+        ((0, "sep_conv_3x3"), (1, "sep_conv_5x5")),
+        ((1, "avg_pool_3x3"), (0, "identity")),
+        ((2, "sep_conv_3x3"), (1, "identity")),
+        ((3, "dil_conv_3x3"), (1, "identity")),
+    ),
+    "reduction_cell": (
+        ((1, "sep_conv_3x3"), (0, "max_pool_3x3")),
+        ((1, "sep_conv_5x5"), (0, "avg_pool_3x3")),
+        ((2, "sep_conv_3x3"), (1, "max_pool_3x3")),
+        ((3, "identity"), (1, "avg_pool_3x3")),
+        ((0, "sep_conv_3x3"), (2, "identity")),
+    ),
+}
+
+Block = tuple[tuple[int, str], tuple[int, str]]
+
+
+class NASNetCellSpace(SearchSpace):
+    """Cell-level search (Zoph et al. 2018, NASNet; Pham et al. 2018, ENAS micro space).
+
+    Two cells are searched, a normal cell and a reduction cell, and stacked into a fixed
+    network: a stem Conv3x3-BN, then `num_reductions + 1` stages of `cells_per_stage` normal
+    cells separated by reduction cells, which halve the resolution and double the channels,
+    then a ReLU before the head of `SearchSpace`.
+
+    A cell has `num_blocks` blocks. Block b picks two inputs among the earlier nodes (node 0 is
+    the output of the cell before the previous one, node 1 the previous cell's, node k + 1 the
+    output of block k of this cell), applies one operation to each and adds the results. The
+    cell's output concatenates the blocks that no other block of the cell reads (NASNet's rule).
+    Both cell inputs are first calibrated to the cell's channel count with ReLU-Conv1x1-BN, or
+    with a factorized reduction (two stride-2 1x1 convolutions, one shifted by a pixel) when the
+    older input has twice the resolution. In a reduction cell the operations on nodes 0 and 1
+    have stride 2; identity with stride 2 becomes a factorized reduction, as in DARTS.
+
+    Operations: `identity`; `sep_conv_3x3` and `sep_conv_5x5` (ReLU -> depthwise -> pointwise
+    -> BN, applied once rather than twice as in NASNet and DARTS, to stay light on CPU);
+    `dil_conv_3x3` (the same with a depthwise kernel of dilation 2); `avg_pool_3x3` and
+    `max_pool_3x3` ("same" padding).
+
+    The default cells mix separable convolutions with identity paths in the manner of NASNet-A
+    and the ENAS cells; restricted `operations` replace missing defaults with the first option.
+
+    Example:
+    >>> space = NASNetCellSpace(input_shape=(8, 8, 1), num_classes=10, num_blocks=1)
+    >>> space.describe({"reduction_cell/block_1/op_2": "identity"})["summary"]
+    'normal: [sep_conv_3x3(1)+identity(0)] | reduction: [sep_conv_3x3(1)+identity(0)]'
+    >>> space.build_model().output_shape
+    (None, 10)
+
+    Args:
+        input_shape: `(height, width, channels)`; height and width at least
+            `2 ** num_reductions`.
+        num_classes: See `SearchSpace`.
+        num_blocks: Blocks per cell.
+        cells_per_stage: Normal cells in each stage.
+        num_reductions: Reduction cells; the network has `num_reductions + 1` stages.
+        channels: Channels of the first stage's cells; each reduction doubles them.
+        operations: Operation options, a subset of `OPERATIONS`.
+        **kwargs: The output, optimizer, loss and dropout arguments of `SearchSpace`.
+
+    Raises:
+        ValueError: if an argument is not a positive integer (`num_reductions`: non-negative),
+            `operations` is empty or holds an unknown name, or the input is smaller than
+            `2 ** num_reductions` in height or width.
+
+    Hyperparameters, for each cell type `normal_cell` and (when `num_reductions > 0`)
+    `reduction_cell`, and each block b: `{cell}/block_b/input_1` and `{cell}/block_b/input_2`
+    (a node in 0..b), `{cell}/block_b/op_1` and `{cell}/block_b/op_2`.
+    """
+
+    supported_ranks = (3,)
+
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        num_classes: int | None = None,
+        *,
+        num_blocks: int = 5,
+        cells_per_stage: int = 2,
+        num_reductions: int = 2,
+        channels: int = 16,
+        operations: Sequence[str] = OPERATIONS,
+        **kwargs: Any,
+    ):
+        super().__init__(input_shape, num_classes, **kwargs)
+        self.num_blocks = check_positive_int("num_blocks", num_blocks)
+        self.cells_per_stage = check_positive_int("cells_per_stage", cells_per_stage)
+        self.num_reductions = _check_num_reductions(num_reductions, self.input_shape)
+        self.channels = check_positive_int("channels", channels)
+        self.operations = check_choices("operations", operations, kind=str, allowed=OPERATIONS)
+
+    def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
+        for cell_type in self._cell_types():
+            for block in range(1, self.num_blocks + 1):
+                nodes = list(range(block + 1))
+                for slot, (node, op) in enumerate(_default_block(cell_type, block), start=1):
+                    name = f"{cell_type}/block_{block}"
+                    hp.Choice(f"{name}/input_{slot}", nodes, default=node)
+                    hp.Choice(
+                        f"{name}/op_{slot}",
+                        list(self.operations),
+                        default=default_choice(self.operations, op),
+                    )
+
+    def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
+        normal = self._cell_blocks(arch, "normal_cell")
+        reduction = self._cell_blocks(arch, "reduction_cell") if self.num_reductions else ()
+        stem = batch_norm(conv_layer(inputs, self.channels, 3, name="stem_conv"), "stem_bn")
+        prev, curr = stem, stem
+        for stage in range(1, self.num_reductions + 2):
+            filters = self.channels * 2 ** (stage - 1)
+            for cell in range(1, self.cells_per_stage + 1):
+                prev, curr = (
+                    curr,
+                    _cell(
+                        normal,
+                        prev,
+                        curr,
+                        filters,
+                        reduction=False,
+                        name=f"stage_{stage}_cell_{cell}",
+                    ),
+                )
+            if stage <= self.num_reductions:
+                prev, curr = (
+                    curr,
+                    _cell(
+                        reduction,
+                        prev,
+                        curr,
+                        2 * filters,
+                        reduction=True,
+                        name=f"reduction_{stage}",
+                    ),
+                )
+        return layers.Activation("relu", name="features_relu")(curr)
+
+    def summarize(self, arch: dict[str, Any]) -> str:
+        cells = []
+        for cell_type in self._cell_types():
+            blocks = " ".join(
+                "[" + "+".join(f"{op}({node})" for node, op in block) + "]"
+                for block in self._cell_blocks(arch, cell_type)
+            )
+            cells.append(f"{cell_type.removesuffix('_cell')}: {blocks}")
+        return " | ".join(cells)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "num_blocks": self.num_blocks,
+            "cells_per_stage": self.cells_per_stage,
+            "num_reductions": self.num_reductions,
+            "channels": self.channels,
+            "operations": list(self.operations),
+        }
+
+    def _cell_types(self) -> tuple[str, ...]:
+        return CELL_TYPES if self.num_reductions else CELL_TYPES[:1]
+
+    def _cell_blocks(self, arch: dict[str, Any], cell_type: str) -> tuple[Block, ...]:
+        return tuple(
+            tuple(
+                (
+                    arch[f"{cell_type}/block_{block}/input_{slot}"],
+                    arch[f"{cell_type}/block_{block}/op_{slot}"],
+                )
+                for slot in (1, 2)
+            )
+            for block in range(1, self.num_blocks + 1)
+        )
+
+
+def _default_block(cell_type: str, block: int) -> Block:
+    """The default of block `block` (1-based); blocks beyond the table extend the previous one
+    with a separable convolution of h_{i-1}."""
+    table = _DEFAULT_CELLS[cell_type]
+    if block <= len(table):
+        return table[block - 1]
+    return ((1, "sep_conv_3x3"), (block, "identity"))
+
+
+def _cell(blocks: tuple[Block, ...], prev, curr, filters: int, *, reduction: bool, name: str):
+    """Builds one cell on inputs h_{i-2} = `prev` and h_{i-1} = `curr`."""
+    used = {node for block in blocks for node, _ in block}
+    nodes = {}
+    if 0 in used:
+        calibrate = _factorized_reduce if prev.shape[1] > curr.shape[1] else _relu_conv_bn
+        nodes[0] = calibrate(prev, filters, name=f"{name}_input_0")
+    if 1 in used:
+        nodes[1] = _relu_conv_bn(curr, filters, name=f"{name}_input_1")
+    for index, block in enumerate(blocks, start=1):
+        branches = [
+            _operation(
+                nodes[node],
+                op,
+                filters,
+                strides=2 if reduction and node < 2 else 1,
+                name=f"{name}_block_{index}_op_{slot}",
+            )
+            for slot, (node, op) in enumerate(block, start=1)
+        ]
+        nodes[index + 1] = layers.Add(name=f"{name}_block_{index}_add")(branches)
+    outputs = [nodes[node] for node in range(2, len(blocks) + 2) if node not in used]
+    if len(outputs) == 1:
+        return outputs[0]
+    return layers.Concatenate(name=f"{name}_concat")(outputs)
+
+
+def _operation(x, op: str, filters: int, *, strides: int, name: str):
+    if op in _SEPARABLE:
+        kernel, dilation = _SEPARABLE[op]
+        return _separable(x, filters, kernel, dilation=dilation, strides=strides, name=name)
+    if op in _POOLS:
+        return pool_layer(x, _POOLS[op], 3, strides=strides, name=f"{name}_pool")
+    return x if strides == 1 else _factorized_reduce(x, filters, name=name)
+
+
+def _separable(x, filters: int, kernel: int, *, dilation: int, strides: int, name: str):
+    """ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN."""
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    x = depthwise_layer(x, kernel, strides=strides, dilation=dilation, name=f"{name}_depthwise")
+    x = conv_layer(x, filters, 1, name=f"{name}_pointwise")
+    return batch_norm(x, f"{name}_bn")
+
+
+def _relu_conv_bn(x, filters: int, *, name: str):
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    return batch_norm(conv_layer(x, filters, 1, name=f"{name}_conv"), f"{name}_bn")
+
+
+def _factorized_reduce(x, filters: int, *, name: str):
+    """Halves the resolution with two stride-2 1x1 convolutions, the second on the input shifted
+    by one pixel, so that every pixel reaches the output (Zoph et al. 2018)."""
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    shifted = layers.ZeroPadding2D(((0, 1), (0, 1)), name=f"{name}_shift_pad")(x)
+    shifted = layers.Cropping2D(((1, 0), (1, 0)), name=f"{name}_shift_crop")(shifted)
+    paths = [
+        conv_layer(x, filters // 2, 1, strides=2, name=f"{name}_conv_1"),
+        conv_layer(shifted, filters - filters // 2, 1, strides=2, name=f"{name}_conv_2"),
+    ]
+    return batch_norm(layers.Concatenate(name=f"{name}_concat")(paths), f"{name}_bn")
+
+
+def _check_num_reductions(num_reductions: Any, input_shape: tuple[int, ...]) -> int:
+    if (
+        isinstance(num_reductions, bool)
+        or not isinstance(num_reductions, int)
+        or (num_reductions < 0)
+    ):
+        raise ValueError(
+            "`num_reductions` must be a non-negative integer. "
+            f"Received: num_reductions={num_reductions!r}."
+        )
+    size = spatial_size(input_shape)
+    if size < 2**num_reductions:
+        raise ValueError(
+            f"`num_reductions={num_reductions}` needs an input of at least {2**num_reductions}"
+            f"x{2**num_reductions} pixels (height and width >= 2**num_reductions). "
+            f"Received: input_shape={input_shape}. Use num_reductions <= "
+            f"{size.bit_length() - 1} for this input, or a larger input."
+        )
+    return num_reductions
