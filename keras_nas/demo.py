@@ -39,7 +39,7 @@ def run_demo(
     epochs: int = 6,
     seed: int = 0,
     overwrite: bool = True,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> keras_tuner.Tuner:
     """Searches `digits_space()` on the digits and prints progress and the best trials.
 
@@ -58,11 +58,12 @@ def run_demo(
             validation accuracy has not improved for 3 epochs).
         seed: Seed of the search and of weight initialisation.
         overwrite: Start afresh; with `False`, a finished or interrupted run is resumed.
-        out: Where progress and results are printed.
+        out: Where progress and results are printed; standard output by default.
 
     Returns:
         The tuner, for `get_best_models`, `get_best_hyperparameters` and `oracle.trials`.
     """
+    out = out or sys.stdout
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_val, y_val) = load_digits(seed=seed)
     space = digits_space()

@@ -12,8 +12,8 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     Example:
     >>> print(format_table([{"trial": "01", "score": 0.98}], ["trial", "score"]))
     trial  score
-    -----  -----
-    01     0.98
+    -----  ------
+    01     0.9800
     """
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     widths = [
@@ -23,7 +23,10 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
         "  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)),
         "  ".join("-" * width for width in widths),
     ]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in cells]
+    lines += [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        for line in cells
+    ]
     return "\n".join(line.rstrip() for line in lines)
 
 

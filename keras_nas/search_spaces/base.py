@@ -289,7 +289,7 @@ def plan_strides(input_shape: tuple[int, ...], requested: tuple[int, ...]) -> tu
 
     Example:
     >>> plan_strides((8, 8, 1), (2, 2, 2, 1, 2))
-    (1, 1, 2, 1, 2)
+    (1, 2, 2, 1, 2)
     >>> plan_strides((224, 224, 3), (2, 2, 2, 1, 2))
     (2, 2, 2, 1, 2)
     """

@@ -1,0 +1,35 @@
+"""The examples run: their code paths are exercised on the bundled digits."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_digits(tmp_path, capsys):
+    model = _load("quickstart_digits").main(max_trials=1, epochs=1, directory=str(tmp_path))
+    assert model.output_shape == (None, 10)
+    assert "Best val_accuracy" in capsys.readouterr().out
+    assert (tmp_path / "quickstart_digits" / "best_model.keras").is_file()
+
+
+def test_cifar10_code_path_on_digits(tmp_path, capsys):
+    tuner = _load("cifar10").main(
+        dataset="digits", max_trials=1, epochs=1, batch_size=64, directory=str(tmp_path)
+    )
+    assert len(tuner.oracle.trials) == 1
+    assert "val_accuracy" in capsys.readouterr().out
+
+
+def test_cifar10_rejects_unknown_dataset():
+    with pytest.raises(ValueError, match="`dataset` must be 'cifar10' or 'digits'"):
+        _load("cifar10").load_data("mnist")
