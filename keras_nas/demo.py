@@ -112,6 +112,8 @@ def export_best_model(tuner: keras_tuner.Tuner, path: str) -> None:
         # built its optimizer yet. Only the weights matter for the exported model.
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = tuner.get_best_models(1)[0]
+    # Saved with a built optimizer, the file loads without a variable-count warning.
+    model.optimizer.build(model.trainable_variables)
     model.save(path)
 
 

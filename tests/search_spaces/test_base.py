@@ -7,7 +7,15 @@ import keras_tuner
 import numpy as np
 import pytest
 
-from keras_nas.search_spaces import MacroSpace, MLPSpace, base, genotype
+from keras_nas.search_spaces import (
+    MacroSpace,
+    MLPSpace,
+    MobileNetSpace,
+    NASBench201Space,
+    NASNetCellSpace,
+    base,
+    genotype,
+)
 
 
 def test_classification_head_and_default_loss():
@@ -241,3 +249,51 @@ def test_value_that_is_not_an_option():
 def test_boolean_is_not_an_integer_option():
     with pytest.raises(ValueError, match="True is not an option of `num_layers`"):
         MLPSpace(input_shape=(3,), num_classes=3).describe({"num_layers": True})
+
+
+SMALL_SPACES = [
+    lambda: MacroSpace(input_shape=(8, 8, 1), num_classes=10, widths=(8, 16)),
+    lambda: MobileNetSpace(
+        input_shape=(8, 8, 1), num_classes=10, depths=(1, 2), width_multipliers=(0.5,)
+    ),
+    lambda: NASNetCellSpace(
+        input_shape=(8, 8, 1), num_classes=10, num_blocks=2, cells_per_stage=1, channels=8
+    ),
+    lambda: NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1, channels=8),
+    lambda: MLPSpace(input_shape=(64,), num_classes=10),
+]
+
+SPACE_IDS = ["macro", "mobilenet", "nasnet", "nasbench201", "mlp"]
+
+
+@pytest.mark.parametrize("make_space", SMALL_SPACES, ids=SPACE_IDS)
+def test_every_space_round_trips_random_architectures_through_describe(make_space):
+    space = make_space()
+    declared = keras_tuner.HyperParameters()
+    space.declare_hyperparameters(declared)
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        values = {
+            h.name: h.values[rng.integers(len(h.values))]
+            if hasattr(h, "values")
+            else bool(rng.integers(2))
+            for h in declared.space
+        }
+        description = json.loads(json.dumps(space.describe(values)))
+        assert space.complete_values(description) == space.complete_values(values)
+        from_values = space.build_model(values)
+        from_description = space.build_model(description)
+        assert from_description.count_params() == from_values.count_params()
+        assert [layer.name for layer in from_description.layers] == [
+            layer.name for layer in from_values.layers
+        ]
+        keras.backend.clear_session()
+
+
+@pytest.mark.parametrize("make_space", SMALL_SPACES, ids=SPACE_IDS)
+def test_every_space_config_round_trips_through_json(make_space):
+    space = make_space()
+    config = json.loads(json.dumps(space.get_config()))
+    restored = type(space).from_config(config)
+    assert restored.get_config() == space.get_config()
+    assert restored.describe() == space.describe()
