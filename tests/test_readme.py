@@ -1,0 +1,29 @@
+"""The README stays true: its tour runs as written, with a smaller budget."""
+
+import pathlib
+import re
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _python_block(heading: str) -> str:
+    match = re.search(rf"{heading}\n\n```python\n(.*?)```", README.read_text(), re.DOTALL)
+    assert match, f"README has no python block under {heading!r}"
+    return match.group(1)
+
+
+def test_tour_runs(tmp_path, monkeypatch, capsys):
+    code = _python_block("## A tour")
+    assert "max_trials=10" in code and "epochs=5" in code
+    code = code.replace("max_trials=10", "max_trials=1").replace("epochs=5", "epochs=1")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, str(README), "exec"), {})
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("stem32 | ")
+    assert (tmp_path / "best.keras").is_file()
+    assert (tmp_path / "runs" / "digits" / "tensorboard").is_dir()
+
+
+def test_quickstart_has_exactly_the_two_commands():
+    quickstart = README.read_text().split("## Quickstart")[1].split("\n## ")[0]
+    commands = re.findall(r"```bash\n(.*?)\n```", quickstart, re.DOTALL)
+    assert commands == ["pip install . && keras-nas demo", 'pip install ".[test]" && pytest']
