@@ -1,0 +1,261 @@
+"""`RegularizedEvolutionOracle`: aging evolution over a KerasTuner search space."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras_tuner
+import numpy as np
+from keras_tuner.engine import hyperparameters as hp_module
+from keras_tuner.engine.trial import TrialStatus
+
+# Bounds on every sampling loop: a space where these many attempts all hit tried values is
+# treated as exhausted.
+_MAX_MUTATION_ATTEMPTS = 100
+_MAX_RANDOM_ATTEMPTS = 100
+# Int and Float mutations re-sample until the value changes, at most this many times.
+_MAX_RESAMPLES = 10
+
+
+class RegularizedEvolutionOracle(keras_tuner.Oracle):
+    """Aging (regularized) evolution, a KerasTuner `Oracle`.
+
+    Implements Real et al. 2019, "Regularized Evolution for Image Classifier Architecture
+    Search" (https://arxiv.org/abs/1802.01548). Until `population_size` trials have completed,
+    candidates are sampled at random. After that, the population is the `population_size`
+    most recently completed trials (the oldest dies, whatever its score). Each new candidate
+    comes from a tournament: `sample_size` members are drawn uniformly without replacement,
+    the best by the objective is the parent, and the child is the parent with `mutations`
+    active hyperparameters changed to a different value. Conditional hyperparameters are then
+    re-resolved: values of hyperparameters that stay active are kept, inactive ones are
+    dropped and newly active ones are sampled at random.
+
+    Deviations from the paper: the population is never stored; it is read from the completed
+    trials in end order, which also makes the search asynchronous (running trials are simply
+    not members yet). A child that equals an already tried architecture is discarded and a new
+    tournament is run (at most 100 times, then a random candidate is drawn); when no untried
+    candidate is found the oracle returns `STOPPED`. Failed trials never join the population.
+
+    Example:
+    >>> import tempfile
+    >>> import keras_tuner
+    >>> from keras_tuner.engine.trial import TrialStatus
+    >>> hp = keras_tuner.HyperParameters()
+    >>> for i in range(4):
+    ...     _ = hp.Choice(f"edge_{i}/op", ["conv", "pool", "skip"])
+    >>> oracle = RegularizedEvolutionOracle(
+    ...     objective=keras_tuner.Objective("score", "max"),
+    ...     max_trials=40,
+    ...     population_size=8,
+    ...     sample_size=3,
+    ...     hyperparameters=hp,
+    ...     seed=1,
+    ... )
+    >>> oracle.verbose = 0
+    >>> oracle._set_project_dir(tempfile.mkdtemp(), "doctest")
+    >>> for _ in range(40):
+    ...     trial = oracle.create_trial("tuner0")
+    ...     score = sum(op == "conv" for op in trial.hyperparameters.values.values())
+    ...     _ = oracle.update_trial(trial.trial_id, {"score": score})
+    ...     trial.status = TrialStatus.COMPLETED
+    ...     oracle.end_trial(trial)
+    >>> oracle.get_best_trials(1)[0].hyperparameters.values
+    {'edge_0/op': 'conv', 'edge_1/op': 'conv', 'edge_2/op': 'conv', 'edge_3/op': 'conv'}
+
+    Args:
+        objective: See `keras_tuner.Oracle`; its direction decides the tournament winner.
+        max_trials: See `keras_tuner.Oracle`.
+        population_size: How many of the most recently completed trials form the population.
+        sample_size: How many population members take part in each tournament.
+        mutations: How many active hyperparameters a child changes relative to its parent.
+        seed: Seed of the oracle's own random generator; `None` draws one.
+        hyperparameters: See `keras_tuner.Oracle`.
+        allow_new_entries: See `keras_tuner.Oracle`.
+        tune_new_entries: See `keras_tuner.Oracle`.
+        max_retries_per_trial: See `keras_tuner.Oracle`.
+        max_consecutive_failed_trials: See `keras_tuner.Oracle`.
+
+    Raises:
+        ValueError: If `population_size`, `sample_size` or `mutations` is not a positive
+            integer, or if `sample_size` is larger than `population_size`.
+    """
+
+    def __init__(
+        self,
+        *,
+        objective: Any = None,
+        max_trials: int | None = None,
+        population_size: int = 20,
+        sample_size: int = 5,
+        mutations: int = 1,
+        seed: int | None = None,
+        hyperparameters: keras_tuner.HyperParameters | None = None,
+        allow_new_entries: bool = True,
+        tune_new_entries: bool = True,
+        max_retries_per_trial: int = 0,
+        max_consecutive_failed_trials: int = 3,
+    ):
+        for name, value in (
+            ("population_size", population_size),
+            ("sample_size", sample_size),
+            ("mutations", mutations),
+        ):
+            if not _is_positive_int(value):
+                raise ValueError(
+                    f"`{name}` must be a positive integer. Received: {name}={value!r}."
+                )
+        if sample_size > population_size:
+            raise ValueError(
+                "`sample_size` must be at most `population_size`. "
+                f"Received: sample_size={sample_size}, population_size={population_size}."
+            )
+        super().__init__(
+            objective=objective,
+            max_trials=max_trials,
+            hyperparameters=hyperparameters,
+            allow_new_entries=allow_new_entries,
+            tune_new_entries=tune_new_entries,
+            seed=seed,
+            max_retries_per_trial=max_retries_per_trial,
+            max_consecutive_failed_trials=max_consecutive_failed_trials,
+        )
+        self.population_size = population_size
+        self.sample_size = sample_size
+        self.mutations = mutations
+        # `Oracle` replaces a falsy seed with a random one and records it in `self.seed`;
+        # seeding from it makes an unseeded search reproducible from its saved state.
+        self._rng = np.random.default_rng(seed if seed is not None else self.seed)
+
+    def populate_space(self, trial_id: str) -> dict[str, Any]:
+        """Proposes the next architecture: a mutated tournament winner, or a random one.
+
+        Args:
+            trial_id: The ID of the trial to fill (unused: candidates depend on the state).
+
+        Returns:
+            `{"status": RUNNING, "values": {...}}` with an untried set of active values, or
+            `{"status": STOPPED, "values": None}` when no untried candidate is found.
+        """
+        values = None
+        population = self._population()
+        if len(population) >= self.population_size:
+            values = self._evolve(population)
+        if values is None:
+            values = self._random_new_values()
+        if values is None:
+            return {"status": TrialStatus.STOPPED, "values": None}
+        return {"status": TrialStatus.RUNNING, "values": values}
+
+    def get_state(self) -> dict[str, Any]:
+        # The population is derived from `self.trials` and `end_order`, which the parent saves;
+        # only the generator state is ours.
+        state = super().get_state()
+        state["rng_state"] = self._rng.bit_generator.state
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        super().set_state(state)
+        self._rng = np.random.default_rng()
+        self._rng.bit_generator.state = state["rng_state"]
+
+    def _population(self) -> list[keras_tuner.engine.trial.Trial]:
+        completed = [
+            self.trials[trial_id]
+            for trial_id in self.end_order
+            if self.trials[trial_id].status == TrialStatus.COMPLETED
+            and self.trials[trial_id].score is not None
+        ]
+        return completed[-self.population_size :]
+
+    def _evolve(self, population):
+        for _ in range(_MAX_MUTATION_ATTEMPTS):
+            picks = self._rng.choice(len(population), size=self.sample_size, replace=False)
+            parent = population[int(picks[0])]
+            for index in picks[1:]:
+                contender = population[int(index)]
+                if self.objective.better_than(contender.score, parent.score):
+                    parent = contender
+            child = self._mutate(parent.hyperparameters.values)
+            if not self._already_tried(child):
+                return child
+        return None
+
+    def _mutate(self, values: dict[str, Any]) -> dict[str, Any]:
+        active = self._resolve(values)
+        # A name may be registered more than once under different conditions; the instance
+        # to mutate is the one whose conditions hold.
+        by_name = {
+            hp.name: hp
+            for hp in self.hyperparameters.space
+            if _is_mutable(hp) and all(cond.is_active(active) for cond in hp.conditions)
+        }
+        candidates = list(by_name.values())
+        if not candidates:
+            return active
+        count = min(self.mutations, len(candidates))
+        child = dict(active)
+        for index in sorted(self._rng.choice(len(candidates), size=count, replace=False)):
+            hp = candidates[int(index)]
+            child[hp.name] = self._different_value(hp, child[hp.name])
+        return self._resolve(child)
+
+    def _different_value(self, hp, current):
+        if isinstance(hp, hp_module.Boolean):
+            return not current
+        if isinstance(hp, hp_module.Choice):
+            others = [value for value in hp.values if value != current]
+            return others[int(self._rng.integers(len(others)))]
+        value = current
+        for _ in range(_MAX_RESAMPLES):
+            value = hp.random_sample(self._next_seed())
+            if value != current:
+                break
+        return value
+
+    def _random_new_values(self) -> dict[str, Any] | None:
+        for _ in range(_MAX_RANDOM_ATTEMPTS):
+            values = self._resolve({})
+            if not self._already_tried(values):
+                return values
+        return None
+
+    def _resolve(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Keeps the values of active hyperparameters, drops the rest, samples new ones."""
+        hps = keras_tuner.HyperParameters()
+        for hp in self.hyperparameters.space:
+            hps.merge([hp])
+            if not hps.is_active(hp):
+                continue
+            value = values.get(hp.name)
+            if hp.name not in values or not _is_valid(hp, value):
+                value = hp.random_sample(self._next_seed())
+            hps.values[hp.name] = value
+        return hps.values
+
+    def _next_seed(self) -> int:
+        return int(self._rng.integers(2**31))
+
+    def _already_tried(self, values: dict[str, Any]) -> bool:
+        # `Oracle._duplicate` is private, but it is the check that matches the hashes
+        # `Oracle.create_trial` records; using it keeps both views of "tried" in step.
+        return self._duplicate(values)
+
+
+def _is_positive_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
+
+
+def _is_mutable(hp) -> bool:
+    if isinstance(hp, hp_module.Fixed):
+        return False
+    if isinstance(hp, hp_module.Choice):
+        return len(hp.values) > 1
+    if isinstance(hp, (hp_module.Int, hp_module.Float)):
+        return hp.max_value > hp.min_value
+    return True
+
+
+def _is_valid(hp, value) -> bool:
+    if isinstance(hp, hp_module.Choice):
+        return value in hp.values
+    return value is not None
