@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import warnings
 from typing import TextIO
 
@@ -14,8 +13,11 @@ import keras_tuner
 from keras_nas.datasets import load_digits
 from keras_nas.report import format_table
 from keras_nas.search_spaces import MacroSpace
+from keras_nas.tuners import EvolutionarySearch
 
 OBJECTIVE = "val_accuracy"
+# Half of the default 8 trials sample at random, the other half evolve the best of them.
+DEMO_POPULATION = 4
 
 
 def digits_space() -> MacroSpace:
@@ -41,7 +43,8 @@ def run_demo(
     overwrite: bool = True,
     out: TextIO | None = None,
 ) -> keras_tuner.Tuner:
-    """Searches `digits_space()` on the digits and prints progress and the best trials.
+    """Searches `digits_space()` on the digits by regularized evolution; prints progress and
+    the best trials.
 
     Example:
     >>> import io, tempfile
@@ -70,19 +73,22 @@ def run_demo(
     project_dir = os.path.join(directory, project_name)
     log_dir = os.path.join(project_dir, "tensorboard")
     print(
-        f"keras-nas demo: searching {max_trials} architectures of MacroSpace on the 8x8 digits "
-        f"({len(x_train)} training, {len(x_val)} validation images), up to {epochs} epochs each.",
+        f"keras-nas demo: regularized evolution over MacroSpace on the 8x8 digits "
+        f"({len(x_train)} training, {len(x_val)} validation images): {max_trials} "
+        f"architectures, up to {epochs} epochs each.",
         file=out,
     )
-    tuner = _ProgressRandomSearch(
-        hypermodel=space,
+    tuner = EvolutionarySearch(
+        space,
         objective=OBJECTIVE,
         max_trials=max_trials,
+        population_size=DEMO_POPULATION,
+        sample_size=2,
         seed=seed,
         directory=directory,
         project_name=project_name,
         overwrite=overwrite,
-        out=out,
+        progress_out=out,
     )
     tuner.search(
         x_train,
@@ -94,7 +100,7 @@ def run_demo(
             keras.callbacks.TensorBoard(log_dir),
             keras.callbacks.EarlyStopping(monitor=OBJECTIVE, patience=3),
         ],
-        verbose=0,
+        verbose=1,
     )
     print("\nBest architectures:", file=out)
     print(best_trials_table(tuner, space, num_trials=5), file=out)
@@ -133,44 +139,3 @@ def best_trials_table(tuner: keras_tuner.Tuner, space: MacroSpace, num_trials: i
         )
     return format_table(rows, ["rank", "trial", OBJECTIVE, "params", "architecture"])
 
-
-class _ProgressRandomSearch(keras_tuner.RandomSearch):
-    """KerasTuner's random search, printing one line per trial: k of N, score, best so far,
-    elapsed time and an estimate of the time left."""
-
-    def __init__(self, *args, out: TextIO, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._out = out
-        self._search_start = time.monotonic()
-        self._trial_start = self._search_start
-
-    def on_search_begin(self):
-        super().on_search_begin()
-        self._search_start = time.monotonic()
-
-    def on_trial_begin(self, trial):
-        super().on_trial_begin(trial)
-        self._trial_start = time.monotonic()
-
-    def on_trial_end(self, trial):
-        super().on_trial_end(trial)
-        done = len(self.oracle.trials)
-        total = self.oracle.max_trials
-        now = time.monotonic()
-        elapsed = now - self._search_start
-        best = self.oracle.get_best_trials(1)
-        best_score = f"{best[0].score:.4f}" if best else "-"
-        score = f"{trial.score:.4f}" if trial.score is not None else trial.status.lower()
-        left = elapsed / max(1, done) * max(0, total - done)
-        print(
-            f"[{done:>2}/{total}] trial {trial.trial_id}  {OBJECTIVE} {score}  best {best_score}  "
-            f"{now - self._trial_start:5.1f}s  elapsed {_clock(elapsed)}  left ~{_clock(left)}  "
-            f"{self.hypermodel.describe(trial.hyperparameters.values)['summary']}",
-            file=self._out,
-            flush=True,
-        )
-
-
-def _clock(seconds: float) -> str:
-    minutes, seconds = divmod(int(round(seconds)), 60)
-    return f"{minutes}:{seconds:02d}"

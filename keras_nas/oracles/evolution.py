@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import keras_tuner
@@ -9,15 +10,16 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
-# Bounds on every sampling loop: a space where these many attempts all hit tried values is
-# treated as exhausted.
+from keras_nas.oracles.base import NASOracle
+
+# A tournament whose children were all tried this many times in a row gives way to random
+# sampling.
 _MAX_MUTATION_ATTEMPTS = 100
-_MAX_RANDOM_ATTEMPTS = 100
 # Int and Float mutations re-sample until the value changes, at most this many times.
 _MAX_RESAMPLES = 10
 
 
-class RegularizedEvolutionOracle(keras_tuner.Oracle):
+class RegularizedEvolutionOracle(NASOracle):
     """Aging (regularized) evolution, a KerasTuner `Oracle`.
 
     Implements Real et al. 2019, "Regularized Evolution for Image Classifier Architecture
@@ -69,6 +71,8 @@ class RegularizedEvolutionOracle(keras_tuner.Oracle):
         sample_size: How many population members take part in each tournament.
         mutations: How many active hyperparameters a child changes relative to its parent.
         seed: Seed of the oracle's own random generator; `None` draws one.
+        canonical_key: Maps values to a string equal for architectures that compute the same
+            function; children with a tried key are not proposed. See `NASOracle`.
         hyperparameters: See `keras_tuner.Oracle`.
         allow_new_entries: See `keras_tuner.Oracle`.
         tune_new_entries: See `keras_tuner.Oracle`.
@@ -89,6 +93,7 @@ class RegularizedEvolutionOracle(keras_tuner.Oracle):
         sample_size: int = 5,
         mutations: int = 1,
         seed: int | None = None,
+        canonical_key: Callable[[dict[str, Any]], str] | None = None,
         hyperparameters: keras_tuner.HyperParameters | None = None,
         allow_new_entries: bool = True,
         tune_new_entries: bool = True,
@@ -116,15 +121,13 @@ class RegularizedEvolutionOracle(keras_tuner.Oracle):
             allow_new_entries=allow_new_entries,
             tune_new_entries=tune_new_entries,
             seed=seed,
+            canonical_key=canonical_key,
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
         )
         self.population_size = population_size
         self.sample_size = sample_size
         self.mutations = mutations
-        # `Oracle` replaces a falsy seed with a random one and records it in `self.seed`;
-        # seeding from it makes an unseeded search reproducible from its saved state.
-        self._rng = np.random.default_rng(seed if seed is not None else self.seed)
 
     def populate_space(self, trial_id: str) -> dict[str, Any]:
         """Proposes the next architecture: a mutated tournament winner, or a random one.
@@ -137,35 +140,16 @@ class RegularizedEvolutionOracle(keras_tuner.Oracle):
             `{"status": STOPPED, "values": None}` when no untried candidate is found.
         """
         values = None
-        population = self._population()
+        # The population is the most recently completed trials; it is derived from
+        # `self.trials` and `end_order`, which the parent saves, so it needs no state of its own.
+        population = self.completed_trials()[-self.population_size :]
         if len(population) >= self.population_size:
             values = self._evolve(population)
         if values is None:
-            values = self._random_new_values()
+            values = self.random_untried_values()
         if values is None:
             return {"status": TrialStatus.STOPPED, "values": None}
         return {"status": TrialStatus.RUNNING, "values": values}
-
-    def get_state(self) -> dict[str, Any]:
-        # The population is derived from `self.trials` and `end_order`, which the parent saves;
-        # only the generator state is ours.
-        state = super().get_state()
-        state["rng_state"] = self._rng.bit_generator.state
-        return state
-
-    def set_state(self, state: dict[str, Any]) -> None:
-        super().set_state(state)
-        self._rng = np.random.default_rng()
-        self._rng.bit_generator.state = state["rng_state"]
-
-    def _population(self) -> list[keras_tuner.engine.trial.Trial]:
-        completed = [
-            self.trials[trial_id]
-            for trial_id in self.end_order
-            if self.trials[trial_id].status == TrialStatus.COMPLETED
-            and self.trials[trial_id].score is not None
-        ]
-        return completed[-self.population_size :]
 
     def _evolve(self, population):
         for _ in range(_MAX_MUTATION_ATTEMPTS):
@@ -176,12 +160,12 @@ class RegularizedEvolutionOracle(keras_tuner.Oracle):
                 if self.objective.better_than(contender.score, parent.score):
                     parent = contender
             child = self._mutate(parent.hyperparameters.values)
-            if not self._already_tried(child):
+            if not self.already_tried(child):
                 return child
         return None
 
     def _mutate(self, values: dict[str, Any]) -> dict[str, Any]:
-        active = self._resolve(values)
+        active = self.resolve(values)
         # A name may be registered more than once under different conditions; the instance
         # to mutate is the one whose conditions hold.
         by_name = {
@@ -197,7 +181,7 @@ class RegularizedEvolutionOracle(keras_tuner.Oracle):
         for index in sorted(self._rng.choice(len(candidates), size=count, replace=False)):
             hp = candidates[int(index)]
             child[hp.name] = self._different_value(hp, child[hp.name])
-        return self._resolve(child)
+        return self.resolve(child)
 
     def _different_value(self, hp, current):
         if isinstance(hp, hp_module.Boolean):
@@ -207,38 +191,10 @@ class RegularizedEvolutionOracle(keras_tuner.Oracle):
             return others[int(self._rng.integers(len(others)))]
         value = current
         for _ in range(_MAX_RESAMPLES):
-            value = hp.random_sample(self._next_seed())
+            value = hp.random_sample(self.next_seed())
             if value != current:
                 break
         return value
-
-    def _random_new_values(self) -> dict[str, Any] | None:
-        for _ in range(_MAX_RANDOM_ATTEMPTS):
-            values = self._resolve({})
-            if not self._already_tried(values):
-                return values
-        return None
-
-    def _resolve(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Keeps the values of active hyperparameters, drops the rest, samples new ones."""
-        hps = keras_tuner.HyperParameters()
-        for hp in self.hyperparameters.space:
-            hps.merge([hp])
-            if not hps.is_active(hp):
-                continue
-            value = values.get(hp.name)
-            if hp.name not in values or not _is_valid(hp, value):
-                value = hp.random_sample(self._next_seed())
-            hps.values[hp.name] = value
-        return hps.values
-
-    def _next_seed(self) -> int:
-        return int(self._rng.integers(2**31))
-
-    def _already_tried(self, values: dict[str, Any]) -> bool:
-        # `Oracle._duplicate` is private, but it is the check that matches the hashes
-        # `Oracle.create_trial` records; using it keeps both views of "tried" in step.
-        return self._duplicate(values)
 
 
 def _is_positive_int(value) -> bool:
@@ -253,9 +209,3 @@ def _is_mutable(hp) -> bool:
     if isinstance(hp, (hp_module.Int, hp_module.Float)):
         return hp.max_value > hp.min_value
     return True
-
-
-def _is_valid(hp, value) -> bool:
-    if isinstance(hp, hp_module.Choice):
-        return value in hp.values
-    return value is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import keras
@@ -143,6 +144,22 @@ class SearchSpace(keras_tuner.HyperModel):
             "summary": self.summarize(arch),
             "genotype": genotype.nest(arch),
         }
+
+    def canonical_key(self, values: dict[str, Any] | None = None) -> str:
+        """Returns a string that is equal for values describing the same network.
+
+        Oracles use it to avoid proposing an architecture twice. The base class compares
+        complete values (defaults filled in, inactive choices dropped); a space where different
+        values compute the same function (NAS-Bench-201 cells) overrides it.
+
+        Example:
+        >>> from keras_nas.search_spaces import MLPSpace
+        >>> space = MLPSpace(input_shape=(4,), num_classes=3)
+        >>> space.canonical_key({"num_layers": 1}) == space.canonical_key(
+        ...     {"num_layers": 1, "layer_2/units": 32})
+        True
+        """
+        return json.dumps(self.complete_values(values), sort_keys=True)
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments as JSON values."""

@@ -163,6 +163,42 @@ class NASBench201Space(SearchSpace):
             )
         return {_edge_hp(edge): op for edge, op in enumerate(ops, start=1)}
 
+    def canonical_key(self, values: dict[str, Any] | None = None) -> str:
+        """Returns a string equal for cells that compute the same function.
+
+        The cell output is written as a sum of terms, each an operation applied to the sum at
+        its input node (`"(x)@nor_conv_3x3"`); skip connections merge their input's terms into
+        the sum, `none` edges and pooling or skipping a zero node add nothing, a convolution
+        of a zero node is the constant term `"(#)@op"`, and every sum is sorted. The 15,625
+        cells fall into 5,545 classes (the benchmark's own `UniqueString` keeps zero nodes and
+        does not sort sums: 6,466).
+
+        Example:
+        >>> space = NASBench201Space(input_shape=(32, 32, 3), num_classes=10)
+        >>> a = space.from_arch_string("|nor_conv_3x3~0|+|skip_connect~0|none~1|"
+        ...                            "+|none~0|skip_connect~1|skip_connect~2|")
+        >>> b = space.from_arch_string("|skip_connect~0|+|nor_conv_3x3~0|none~1|"
+        ...                            "+|none~0|skip_connect~1|skip_connect~2|")
+        >>> space.canonical_key(a) == space.canonical_key(b) == "(x)@nor_conv_3x3+x"
+        True
+        """
+        ops = _ops_of(self.complete_values(values))
+        terms_of_node: list[list[str]] = [["x"]]
+        for target in range(1, _NUM_NODES):
+            terms = []
+            for (source, to), op in zip(EDGES, ops, strict=True):
+                if to != target or op == "none":
+                    continue
+                source_terms = terms_of_node[source]
+                if op in _CONV_KERNELS:
+                    terms.append("(" + "+".join(sorted(source_terms) or ["#"]) + f")@{op}")
+                elif source_terms and op == "skip_connect":
+                    terms.extend(source_terms)
+                elif source_terms:
+                    terms.append("(" + "+".join(sorted(source_terms)) + f")@{op}")
+            terms_of_node.append(terms)
+        return "+".join(sorted(terms_of_node[-1]))
+
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),

@@ -1,0 +1,1 @@
+"""Benchmarks that ship with keras-nas (`python -m keras_nas.benchmarks.nasbench201`)."""

@@ -1,0 +1,242 @@
+"""Search strategies measured on the NAS-Bench-201 table, with no training.
+
+    python -m keras_nas.benchmarks.nasbench201 --table ../shared/data/nasbench201_test_acc.csv \\
+        --strategy random evolution reinforce --budget 100 --runs 100 --noise 0.0 \\
+        --dataset cifar10 --seed 0 [--json]
+
+Each run searches `NASBench201Space` with the real oracle class of the strategy inside a
+KerasTuner tuner whose trial looks the cell up in the table: its reward is the table's test
+accuracy plus Gaussian noise of standard deviation `--noise` (a stand-in for the noise of a
+validation score). After `--budget` queries, the run's result is the true (noise-free)
+accuracy of the cell with the best observed reward. Printed per strategy and dataset: the mean
+and standard deviation over `--runs` runs, and the wall seconds per query, which is the cost
+of the framework itself (the lookup costs nothing).
+
+The table is the CSV described in `shared/data/README.md` (columns
+`CIFAR10TestAccuracy200Epochs`, `CIFAR100TestAccuracy200Epochs`,
+`ImageNetTestAccuracy200Epochs` and `ArchitectureString`). It is read by path, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import keras_tuner
+import numpy as np
+
+from keras_nas import oracles
+from keras_nas.search_spaces import NASBench201Space
+
+DATASET_COLUMNS = {
+    "cifar10": "CIFAR10TestAccuracy200Epochs",
+    "cifar100": "CIFAR100TestAccuracy200Epochs",
+    "imagenet16-120": "ImageNetTestAccuracy200Epochs",
+}
+STRATEGIES = ("random", "evolution", "reinforce")
+OBJECTIVE = keras_tuner.Objective("reward", "max")
+
+
+def load_table(path: str) -> dict[str, dict[str, float]]:
+    """Reads the table: `{arch_string: {dataset: test accuracy}}`.
+
+    Raises:
+        ValueError: if the file lacks one of the needed columns.
+    """
+    with open(path, newline="") as file:
+        reader = csv.DictReader(file)
+        needed = {"ArchitectureString", *DATASET_COLUMNS.values()}
+        missing = sorted(needed - set(reader.fieldnames or ()))
+        if missing:
+            raise ValueError(
+                f"The table {path!r} lacks the columns {missing}; it must have "
+                f"{sorted(needed)} (see shared/data/README.md)."
+            )
+        return {
+            row["ArchitectureString"]: {
+                dataset: float(row[column]) for dataset, column in DATASET_COLUMNS.items()
+            }
+            for row in reader
+        }
+
+
+def make_space() -> NASBench201Space:
+    """The benchmark's space: the NAS-Bench-201 cell on CIFAR-sized inputs."""
+    return NASBench201Space(input_shape=(32, 32, 3), num_classes=10)
+
+
+def make_oracle(
+    strategy: str, space: NASBench201Space, budget: int, seed: int
+) -> keras_tuner.Oracle:
+    """The oracle of `strategy`, with its default settings, over the space's choices."""
+    hyperparameters = keras_tuner.HyperParameters()
+    space.declare_hyperparameters(hyperparameters)
+    common = dict(objective=OBJECTIVE, max_trials=budget, hyperparameters=hyperparameters)
+    if strategy == "random":
+        return keras_tuner.oracles.RandomSearchOracle(seed=seed, **common)
+    names = {"evolution": "RegularizedEvolutionOracle", "reinforce": "ReinforceOracle"}
+    return getattr(oracles, names[strategy])(seed=seed, canonical_key=space.canonical_key, **common)
+
+
+class TableTuner(keras_tuner.engine.base_tuner.BaseTuner):
+    """A tuner whose trial is a lookup in the table, with Gaussian noise on the reward."""
+
+    def __init__(self, oracle, *, space, table, dataset, noise, rng, **kwargs):
+        super().__init__(oracle=oracle, hypermodel=None, **kwargs)
+        self.space, self.table, self.dataset = space, table, dataset
+        self.noise, self.rng = noise, rng
+
+    def run_trial(self, trial, *args, **kwargs) -> dict[str, float]:
+        accuracy = self.true_accuracy(trial.hyperparameters.values)
+        return {"reward": accuracy + self.noise * float(self.rng.normal())}
+
+    def true_accuracy(self, values: dict[str, Any]) -> float:
+        return self.table[self.space.to_arch_string(values)][self.dataset]
+
+
+def run_once(
+    strategy: str,
+    table: dict,
+    *,
+    dataset: str,
+    budget: int,
+    noise: float,
+    seed: int,
+    space: NASBench201Space,
+) -> float:
+    """One search; returns the true accuracy of the cell with the best observed reward."""
+    with tempfile.TemporaryDirectory() as directory:
+        tuner = TableTuner(
+            make_oracle(strategy, space, budget, seed),
+            space=space,
+            table=table,
+            dataset=dataset,
+            noise=noise,
+            rng=np.random.default_rng(seed),
+            directory=directory,
+            project_name="search",
+            overwrite=True,
+        )
+        tuner.search(verbose=0)
+        best = tuner.oracle.get_best_trials(1)[0]
+        return tuner.true_accuracy(best.hyperparameters.values)
+
+
+def evaluate(
+    strategy: str,
+    table: dict,
+    *,
+    dataset: str,
+    budget: int,
+    runs: int,
+    noise: float,
+    seed: int,
+) -> dict[str, Any]:
+    """`runs` searches of one strategy; the summary that `--json` prints."""
+    space = make_space()
+    start = time.monotonic()
+    results = [
+        run_once(
+            strategy,
+            table,
+            dataset=dataset,
+            budget=budget,
+            noise=noise,
+            seed=seed * 100_003 + run,
+            space=space,
+        )
+        for run in range(runs)
+    ]
+    seconds = time.monotonic() - start
+    return {
+        "strategy": strategy,
+        "dataset": dataset,
+        "budget": budget,
+        "runs": runs,
+        "noise": noise,
+        "mean": float(np.mean(results)),
+        "std": float(np.std(results)),
+        "seconds_per_query": seconds / (runs * budget),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    table = load_table(args.table)
+    if not args.json:
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+            f"{platform.python_version()}"
+        )
+        print(
+            "command: python -m keras_nas.benchmarks.nasbench201 "
+            + " ".join(sys.argv[1:] if argv is None else argv)
+        )
+    for dataset in args.dataset:
+        for strategy in args.strategy:
+            result = evaluate(
+                strategy,
+                table,
+                dataset=dataset,
+                budget=args.budget,
+                runs=args.runs,
+                noise=args.noise,
+                seed=args.seed,
+            )
+            if args.json:
+                print(json.dumps(result), flush=True)
+            else:
+                print(
+                    f"{dataset:15s} noise {args.noise:<4g} {strategy:10s} "
+                    f"{result['mean']:.2f} +- {result['std']:.2f}  "
+                    f"({1000 * result['seconds_per_query']:.1f} ms/query)",
+                    flush=True,
+                )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m keras_nas.benchmarks.nasbench201",
+        description="Measure search strategies on the NAS-Bench-201 table (no training).",
+    )
+    parser.add_argument("--table", required=True, help="path of nasbench201_test_acc.csv")
+    parser.add_argument(
+        "--strategy",
+        nargs="+",
+        choices=STRATEGIES,
+        default=list(STRATEGIES),
+        help="strategies to measure (default: all three)",
+    )
+    parser.add_argument(
+        "--dataset",
+        nargs="+",
+        choices=list(DATASET_COLUMNS),
+        default=["cifar10"],
+        help="table column(s) to search (default: cifar10)",
+    )
+    parser.add_argument("--budget", type=int, default=100, help="queries per run (default: 100)")
+    parser.add_argument("--runs", type=int, default=100, help="runs per strategy (default: 100)")
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        help="std of the Gaussian noise added to each reward (default: 0)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first run (default: 0)")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object per strategy and dataset"
+    )
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
