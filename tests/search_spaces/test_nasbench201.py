@@ -8,6 +8,7 @@ import pytest
 
 from keras_nas.layers import Zeros
 from keras_nas.search_spaces import NASBench201Space
+from keras_nas.search_spaces.nasbench201 import BEST_CELL, OPERATIONS
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 BEST = (
@@ -245,3 +246,24 @@ def test_rejects_operations_outside_the_space():
     space = tiny_space(operations=["none", "skip_connect"])
     with pytest.raises(ValueError, match=r"uses operations \['nor_conv_3x3'.*'conv_7x7'\]"):
         space.from_arch_string(BEST.replace("nor_conv_1x1", "conv_7x7"))
+
+
+def test_canonical_key_groups_cells_that_compute_the_same_function():
+    space = NASBench201Space(input_shape=(32, 32, 3), num_classes=10)
+    keys = {
+        space.canonical_key({f"cell/edge_{i}/op": op for i, op in enumerate(ops, start=1)})
+        for ops in itertools.product(OPERATIONS, repeat=6)
+    }
+    assert len(keys) == 5545
+    best = space.from_arch_string(BEST_CELL)
+    # Node 1 = conv3(x), node 2 = conv3(x) + conv3(node 1), output = x + conv3(node 1) +
+    # conv1(node 2); sums are sorted.
+    assert space.canonical_key(best) == (
+        "(((x)@nor_conv_3x3)@nor_conv_3x3+(x)@nor_conv_3x3)@nor_conv_1x1"
+        "+((x)@nor_conv_3x3)@nor_conv_3x3+x"
+    )
+    empty = space.from_arch_string("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+    pool_of_zero = space.from_arch_string("|none~0|+|none~0|none~1|+|none~0|avg_pool_3x3~1|none~2|")
+    conv_of_zero = space.from_arch_string("|none~0|+|none~0|none~1|+|none~0|nor_conv_1x1~1|none~2|")
+    assert space.canonical_key(empty) == space.canonical_key(pool_of_zero) == ""
+    assert space.canonical_key(conv_of_zero) == "(#)@nor_conv_1x1"
