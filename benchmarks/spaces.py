@@ -1,7 +1,7 @@
 """Measures search spaces by what a random search finds on tasks where architecture matters.
 
     TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/spaces.py [--trials 20] [--epochs 8] [--seed 0]
-        [--tasks sequence image]
+        [--tasks sequence image] [--spaces macro mlp]
 
 Two synthetic 4-class tasks, generated with numpy from `--seed` (no downloads), on which a
 convolutional network should clearly beat a dense one:
@@ -15,9 +15,9 @@ On each task, `keras_tuner.RandomSearch` searches `MacroSpace` on the raw inputs
 `MLPSpace` on the flattened inputs for `--trials` trials of up to `--epochs` epochs (stopped
 early when the validation accuracy has not improved for 3 epochs); the default architecture
 of each space is trained alone, in the same way, as the baseline a search must beat. The
-script prints a markdown table (best validation accuracy of the search, of the default
-architecture, the search's wall seconds and the best architecture), the command and the
-machine.
+script prints the command, the machine and a markdown table, one row per search as it
+finishes (best validation accuracy of the search, of the default architecture, the search's
+wall seconds, failed trials and the best architecture); each trial is logged to stderr.
 """
 
 from __future__ import annotations
@@ -50,10 +50,10 @@ PATIENCE = 3
 SEQUENCE_STEPS = 64
 SEQUENCE_CHANNELS = 2
 MOTIF_STEPS = 7
-SEQUENCE_AMPLITUDE = 1.5  # Motif values are +-1 times this, on noise of standard deviation 1.
+SEQUENCE_AMPLITUDE = 1.2  # Motif values are +-1 times this, on noise of standard deviation 1.
 
 IMAGE_SIZE = 16
-IMAGE_AMPLITUDE = 1.5  # Shape pixels are this bright, on noise of standard deviation 1.
+IMAGE_AMPLITUDE = 2.0  # Shape pixels are this bright, on noise of standard deviation 1.
 SHAPES = {
     "cross": ["..#..", "..#..", "#####", "..#..", "..#.."],
     "square": ["#####", "#...#", "#...#", "#...#", "#####"],
@@ -141,14 +141,22 @@ class Result:
     best_summary: str
 
 
-def spaces_for(data: Data) -> list[tuple[SearchSpace, Data]]:
-    """Returns each space to measure on a task, with the inputs it takes."""
-    input_shape = data[0][0].shape[1:]
+def macro_space(data: Data) -> tuple[SearchSpace, Data]:
+    """`MacroSpace` on the task's raw inputs."""
+    space = MacroSpace(input_shape=data[0][0].shape[1:], num_classes=NUM_CLASSES)
+    return space, data
+
+
+def mlp_space(data: Data) -> tuple[SearchSpace, Data]:
+    """`MLPSpace` on the task's flattened inputs."""
     flat = flatten(data)
-    return [
-        (MacroSpace(input_shape=input_shape, num_classes=NUM_CLASSES), data),
-        (MLPSpace(input_shape=flat[0][0].shape[1:], num_classes=NUM_CLASSES), flat),
-    ]
+    return MLPSpace(input_shape=flat[0][0].shape[1:], num_classes=NUM_CLASSES), flat
+
+
+SPACES: dict[str, Callable[[Data], tuple[SearchSpace, Data]]] = {
+    "macro": macro_space,
+    "mlp": mlp_space,
+}
 
 
 def fit_kwargs(data: Data, epochs: int) -> dict[str, Any]:
@@ -168,7 +176,7 @@ def fit_kwargs(data: Data, epochs: int) -> dict[str, Any]:
 def search(
     space: SearchSpace, data: Data, *, trials: int, epochs: int, seed: int
 ) -> tuple[float, dict[str, Any], float, int]:
-    """Runs a seeded random search of `space`.
+    """Runs a seeded random search of `space` (the tuner's seed is `seed + 1`).
 
     Returns:
         The best validation accuracy, the best architecture's values, the wall seconds of the
@@ -179,7 +187,7 @@ def search(
         hypermodel=space,
         objective=OBJECTIVE,
         max_trials=trials,
-        seed=seed,
+        seed=seed + 1,  # KerasTuner replaces a seed of 0 by a random one.
         directory=tempfile.mkdtemp(prefix="keras_nas_spaces_"),
         project_name=type(space).__name__,
         overwrite=True,
@@ -202,21 +210,17 @@ def train_default(space: SearchSpace, data: Data, *, epochs: int, seed: int) -> 
     return max(history.history[OBJECTIVE])
 
 
-def measure(task: str, *, trials: int, epochs: int, seed: int) -> list[Result]:
-    """Searches every space on one task and trains its default architecture."""
-    results = []
-    for space, data in spaces_for(TASKS[task](seed)):
-        name = type(space).__name__
-        _log(f"{task} / {name}: default architecture {space.describe()['summary']}")
-        default = train_default(space, data, epochs=epochs, seed=seed)
-        _log(f"{task} / {name}: default val_accuracy {default:.4f}; searching")
-        score, values, seconds, failed = search(
-            space, data, trials=trials, epochs=epochs, seed=seed
-        )
-        results.append(
-            Result(task, name, score, default, seconds, failed, space.describe(values)["summary"])
-        )
-    return results
+def measure(
+    task: str, space_name: str, task_data: Data, *, trials: int, epochs: int, seed: int
+) -> Result:
+    """Trains the default architecture of one space on one task, then searches the space."""
+    space, data = SPACES[space_name](task_data)
+    name = type(space).__name__
+    _log(f"{task} / {name}: default architecture {space.describe()['summary']}")
+    default = train_default(space, data, epochs=epochs, seed=seed)
+    _log(f"{task} / {name}: default val_accuracy {default:.4f}; searching")
+    score, values, seconds, failed = search(space, data, trials=trials, epochs=epochs, seed=seed)
+    return Result(task, name, score, default, seconds, failed, space.describe(values)["summary"])
 
 
 class _LoggingRandomSearch(keras_tuner.RandomSearch):
@@ -241,30 +245,34 @@ def _log(message: str) -> None:
 
 
 # --------------------------------------------------------------------------------- report
-def markdown_table(results: list[Result]) -> str:
-    """Formats the results as a markdown table."""
-    header = [
-        "task",
-        "space",
-        "search best val_acc",
-        "default val_acc",
-        "search s",
-        "failed trials",
-        "best architecture",
+HEADER = (
+    "task",
+    "space",
+    "search best val_acc",
+    "default val_acc",
+    "search s",
+    "failed trials",
+    "best architecture",
+)
+
+
+def table_header() -> str:
+    """The header lines of the markdown table."""
+    return "| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER)
+
+
+def table_row(result: Result) -> str:
+    """One result as a row of the markdown table."""
+    cells = [
+        result.task,
+        result.space,
+        f"{result.search_accuracy:.4f}",
+        f"{result.default_accuracy:.4f}",
+        f"{result.search_seconds:.0f}",
+        str(result.failed_trials),
+        result.best_summary.replace("|", "\\|"),  # A bare "|" would end the cell.
     ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in results:
-        cells = [
-            r.task,
-            r.space,
-            f"{r.search_accuracy:.4f}",
-            f"{r.default_accuracy:.4f}",
-            f"{r.search_seconds:.0f}",
-            str(r.failed_trials),
-            f"`{r.best_summary}`",
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "| " + " | ".join(cells) + " |"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -284,18 +292,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=["sequence", "image"],
         help="tasks to run (both)",
     )
+    parser.add_argument(
+        "--spaces",
+        nargs="+",
+        choices=sorted(SPACES),
+        default=["macro", "mlp"],
+        help="spaces to measure (both)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Runs the benchmark and prints the table, the command and the machine."""
+    """Runs the benchmark; prints the command, the machine and a table row per search."""
     args = parse_args(argv)
     start = time.monotonic()
-    results = []
-    for task in args.tasks:
-        results += measure(task, trials=args.trials, epochs=args.epochs, seed=args.seed)
-    print(markdown_table(results))
-    print()
     command = shlex.join(["python", "benchmarks/spaces.py", *(argv or sys.argv[1:])])
     print(f"command: TF_CPP_MIN_LOG_LEVEL=2 {command}")
     print(
@@ -303,6 +313,16 @@ def main(argv: list[str] | None = None) -> None:
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"Keras {keras.__version__}, KerasTuner {keras_tuner.__version__}"
     )
+    print()
+    print(table_header(), flush=True)
+    for task in args.tasks:
+        data = TASKS[task](args.seed)
+        for space_name in args.spaces:
+            result = measure(
+                task, space_name, data, trials=args.trials, epochs=args.epochs, seed=args.seed
+            )
+            print(table_row(result), flush=True)
+    print()
     print(f"total wall time: {time.monotonic() - start:.0f} s")
 
 
