@@ -13,7 +13,6 @@ import argparse
 import os
 
 import keras
-import keras_tuner
 import numpy as np
 
 import keras_nas
@@ -50,10 +49,12 @@ def main(
         input_shape=x_train.shape[1:], num_classes=10, num_stages=3
     )
     project_name = f"{dataset}_macro"
-    tuner = keras_tuner.RandomSearch(
+    tuner = keras_nas.EvolutionarySearch(
         space,
         objective="val_accuracy",
         max_trials=max_trials,
+        population_size=8,
+        sample_size=3,
         seed=seed,
         directory=directory,
         project_name=project_name,

@@ -3,8 +3,8 @@
     python examples/quickstart_digits.py --trials 8 --epochs 6
 
 The data ships with scikit-learn, so nothing is downloaded. The search space is keras-nas's
-`MacroSpace`; the strategy is KerasTuner's random search (any KerasTuner tuner works with a
-keras-nas space). `tuner.search` takes exactly what `model.fit` takes.
+`MacroSpace`; the strategy is regularized evolution (`keras_nas.ReinforceSearch`, or any
+KerasTuner tuner, works the same way). `tuner.search` takes exactly what `model.fit` takes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import argparse
 import os
 
 import keras
-import keras_tuner
 
 import keras_nas
 from keras_nas.datasets import load_digits
@@ -29,10 +28,12 @@ def main(
     space = keras_nas.search_spaces.MacroSpace(
         input_shape=(8, 8, 1), num_classes=10, widths=(16, 32, 64), depths=(1, 2)
     )
-    tuner = keras_tuner.RandomSearch(
+    tuner = keras_nas.EvolutionarySearch(
         space,
         objective="val_accuracy",
         max_trials=max_trials,
+        population_size=4,  # Half of 8 trials random, the rest evolved.
+        sample_size=2,
         seed=seed,
         directory=directory,
         project_name="quickstart_digits",
