@@ -1,0 +1,321 @@
+"""Tests for `ReinforceOracle`, driven on toy objectives without training."""
+
+import json
+import os
+import zipfile
+
+import keras_tuner
+import numpy as np
+import pytest
+from keras_tuner.engine.trial import TrialStatus
+
+from keras_nas.oracles import ReinforceOracle
+from keras_nas.oracles.reinforce import POLICY_FILE
+
+TARGET = ["a", "b", "c", "d", "a", "b"]
+
+
+def _flat_space(num_hps=6, num_values=4):
+    hp = keras_tuner.HyperParameters()
+    for i in range(num_hps):
+        hp.Choice(f"op_{i}", ["a", "b", "c", "d"][:num_values])
+    return hp
+
+
+def _matches(values):
+    return sum(values.get(f"op_{i}") == target for i, target in enumerate(TARGET))
+
+
+def _make(tmp_path, name, oracle_class=ReinforceOracle, **kwargs):
+    kwargs.setdefault("objective", keras_tuner.Objective("score", "max"))
+    kwargs.setdefault("hyperparameters", _flat_space())
+    oracle = oracle_class(**kwargs)
+    oracle.verbose = 0
+    # Tests only: KerasTuner's tuner sets the project directory through this private call.
+    oracle._set_project_dir(str(tmp_path), name)
+    return oracle
+
+
+def _finish(oracle, trial, score):
+    oracle.update_trial(trial.trial_id, {"score": score})
+    trial.status = TrialStatus.COMPLETED
+    oracle.end_trial(trial)
+
+
+def _run(oracle, num_trials, score_fn=_matches):
+    history = []
+    for _ in range(num_trials):
+        trial = oracle.create_trial("tuner0")
+        if trial.status == TrialStatus.STOPPED:
+            break
+        values = dict(trial.hyperparameters.values)
+        history.append(values)
+        _finish(oracle, trial, score_fn(values))
+    return history
+
+
+def _policy(oracle, num_hps=6):
+    return [oracle.probabilities(f"op_{i}") for i in range(num_hps)]
+
+
+def test_reinforce_beats_random_search_at_equal_budget(tmp_path):
+    budget, seeds = 100, range(5)
+    reinforce_best, random_best = [], []
+    for seed in seeds:
+        reinforce = _make(tmp_path, f"rl_{seed}", max_trials=budget, seed=seed)
+        reinforce_best.append(max(_matches(v) for v in _run(reinforce, budget)))
+        random = _make(
+            tmp_path,
+            f"rand_{seed}",
+            oracle_class=keras_tuner.oracles.RandomSearchOracle,
+            max_trials=budget,
+            # KerasTuner seeds hp i of a trial with seed + i, so nearby seeds share samples.
+            seed=1000 * (seed + 1),
+        )
+        random_best.append(max(_matches(v) for v in _run(random, budget)))
+    reinforce_hits = sum(best == len(TARGET) for best in reinforce_best)
+    random_hits = sum(best == len(TARGET) for best in random_best)
+    assert reinforce_hits >= random_hits + 3, (reinforce_best, random_best)
+    assert np.mean(reinforce_best) > np.mean(random_best) + 0.5, (reinforce_best, random_best)
+
+
+def test_policy_learns_the_rewarded_values(tmp_path):
+    oracle = _make(tmp_path, "learn", max_trials=150, seed=0)
+    _run(oracle, 150)
+    for i, target in enumerate(TARGET):
+        probabilities = oracle.probabilities(f"op_{i}")
+        assert np.argmax(probabilities) == "abcd".index(target), (i, probabilities)
+        assert probabilities["abcd".index(target)] > 0.5, (i, probabilities)
+
+
+def test_same_seed_same_sequence_and_different_seeds_differ(tmp_path):
+    first = _run(_make(tmp_path, "a", max_trials=40, seed=7), 40)
+    second = _run(_make(tmp_path, "b", max_trials=40, seed=7), 40)
+    other = _run(_make(tmp_path, "c", max_trials=40, seed=8), 40)
+    assert len(first) == 40
+    assert first == second
+    assert first != other
+
+
+def test_state_round_trips_through_json(tmp_path):
+    oracle = _make(tmp_path, "a", max_trials=30, seed=5)
+    _run(oracle, 12)
+    state = json.loads(json.dumps(oracle.get_state()))
+    assert state["policy_step"] == 12
+    assert state["policy_file"] == POLICY_FILE
+    assert isinstance(state["baseline"], float)
+    # The copy reads the policy from the side file of the same project directory.
+    copy = _make(tmp_path, "a", max_trials=30, seed=6)
+    copy.trials = oracle.trials
+    copy.set_state(state)
+    assert _policy(copy) == _policy(oracle)
+    # `tried_so_far` is a set that KerasTuner saves as a list, in no fixed order.
+    state, copied = oracle.get_state(), copy.get_state()
+    assert sorted(state.pop("tried_so_far")) == sorted(copied.pop("tried_so_far"))
+    assert copied == state
+    assert copy.populate_space("x") == oracle.populate_space("x")
+
+
+def test_reload_continues_the_identical_sequence_and_policy(tmp_path):
+    uninterrupted = _make(tmp_path, "full", max_trials=60, seed=3)
+    expected = _run(uninterrupted, 60)
+
+    interrupted = _make(tmp_path, "resumed", max_trials=60, seed=3)
+    assert _run(interrupted, 25) == expected[:25]
+    # `Oracle.end_trial` saves before it drops the trial from `ongoing_trials`; the Tuner saves
+    # again right after (`BaseTuner.on_trial_end`), so do the same or the last trial is retried.
+    interrupted.save()
+    policy = _policy(interrupted)
+
+    # A new instance with other settings: everything that matters must come from the project.
+    reloaded = _make(tmp_path, "resumed", max_trials=60, seed=99)
+    reloaded.reload()
+    assert _policy(reloaded) == policy
+    assert _run(reloaded, 35) == expected[25:]
+    assert _policy(reloaded) == _policy(uninterrupted)
+
+
+def test_policy_file_is_npz_without_pickle_and_matches_the_policy(tmp_path):
+    oracle = _make(tmp_path, "npz", max_trials=20, seed=2)
+    _run(oracle, 20)
+    path = os.path.join(str(tmp_path), "npz", POLICY_FILE)
+    assert zipfile.is_zipfile(path)
+    with np.load(path, allow_pickle=False) as arrays:
+        assert all(arrays[key].dtype != object for key in arrays.files)
+        assert int(arrays["step"]) == 20
+        assert sorted(arrays["names"].tolist()) == [f"op_{i}" for i in range(6)]
+    # The atomic writes leave no temporary file behind.
+    files = [
+        name for name in os.listdir(os.path.join(str(tmp_path), "npz")) if "trial_" not in name
+    ]
+    assert sorted(files) == ["oracle.json", POLICY_FILE]
+    assert _policy(oracle) != [[0.25] * 4] * 6
+
+
+def test_crash_between_policy_file_and_oracle_json_neither_loses_nor_repeats(tmp_path):
+    oracle = _make(tmp_path, "crash", max_trials=30, seed=4)
+    _run(oracle, 10)
+    oracle.save()
+    committed = _policy(oracle)
+    trial = oracle.create_trial("tuner0")
+    oracle.update_trial(trial.trial_id, {"score": _matches(trial.hyperparameters.values)})
+    # Simulate a crash right after the side file is written: `oracle.json` keeps the state of
+    # before the update, which still lists the trial as running.
+    state_before = json.dumps(oracle.get_state())
+    oracle._update(trial.hyperparameters.values, float(_matches(trial.hyperparameters.values)))
+    oracle._write_policy()
+    with open(os.path.join(str(tmp_path), "crash", "oracle.json"), "w") as file:
+        file.write(state_before)
+
+    reloaded = _make(tmp_path, "crash", max_trials=30, seed=0)
+    reloaded.reload()
+    assert _policy(reloaded) == committed
+    # KerasTuner retries the trial that was running; its update is then applied once.
+    retried = reloaded.create_trial("tuner0")
+    assert retried.trial_id == trial.trial_id
+    _finish(reloaded, retried, _matches(retried.hyperparameters.values))
+    assert reloaded.get_state()["policy_step"] == 11
+    assert _policy(reloaded) == _policy(oracle)
+
+
+def test_missing_policy_file_is_an_error(tmp_path):
+    oracle = _make(tmp_path, "lost", max_trials=10, seed=1)
+    _run(oracle, 3)
+    os.remove(os.path.join(str(tmp_path), "lost", POLICY_FILE))
+    with pytest.raises(RuntimeError, match="policy file .* is missing"):
+        _make(tmp_path, "lost", max_trials=10).reload()
+
+
+def _conditional_space():
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("depth", [1, 2, 3])
+    for i in range(1, 4):
+        with hp.conditional_scope("depth", list(range(i, 4))):
+            hp.Choice(f"layer_{i}/units", [8, 16, 32, 64])
+            hp.Boolean(f"layer_{i}/residual")
+    hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+    hp.Int("epochs", 1, 5)
+    return hp
+
+
+def test_conditional_space_proposes_exactly_the_active_hyperparameters(tmp_path):
+    oracle = _make(tmp_path, "cond", hyperparameters=_conditional_space(), max_trials=80, seed=0)
+    history = _run(oracle, 80, score_fn=lambda v: v["depth"] + v["layer_1/units"] / 64)
+    assert len(history) == 80
+    for values in history:
+        expected = {"depth", "learning_rate", "epochs"}
+        expected |= {
+            f"layer_{i}/{k}" for i in range(1, values["depth"] + 1) for k in ("units", "residual")
+        }
+        assert set(values) == expected
+        assert 1e-4 <= values["learning_rate"] <= 1e-2
+        assert 1 <= values["epochs"] <= 5
+    assert {values["depth"] for values in history} == {1, 2, 3}
+    # Deeper is rewarded, so the policy learns it; Int and Float are not learned.
+    assert np.argmax(oracle.probabilities("depth")) == 2
+    assert len({values["learning_rate"] for values in history}) == 80
+
+
+def test_tiny_space_stops_when_exhausted_without_repeats(tmp_path):
+    oracle = _make(
+        tmp_path, "tiny", hyperparameters=_flat_space(num_hps=2, num_values=2), max_trials=10
+    )
+    history = _run(oracle, 10)
+    assert len(history) == 4
+    assert len({json.dumps(v, sort_keys=True) for v in history}) == 4
+    trial = oracle.create_trial("tuner0")
+    assert trial.status == TrialStatus.STOPPED
+    assert len(oracle.trials) == 4
+
+
+def test_asynchronous_trials_are_distinct_and_update_out_of_order(tmp_path):
+    oracle = _make(tmp_path, "async", max_trials=60, seed=1)
+    _run(oracle, 10)
+    running = [oracle.create_trial(f"tuner{i}") for i in range(8)]
+    assert all(trial.status == TrialStatus.RUNNING for trial in running)
+    proposed = [json.dumps(t.hyperparameters.values, sort_keys=True) for t in running]
+    tried = [json.dumps(t.hyperparameters.values, sort_keys=True) for t in oracle.trials.values()]
+    assert len(set(proposed)) == 8
+    assert len(set(tried)) == len(tried) == 18
+    # Finishing them out of order updates the policy once per trial and keeps the search going.
+    for trial in reversed(running):
+        _finish(oracle, trial, _matches(trial.hyperparameters.values))
+    assert oracle.get_state()["policy_step"] == 18
+    assert oracle.create_trial("tuner0").status == TrialStatus.RUNNING
+
+
+def test_failed_trials_do_not_update_the_policy(tmp_path):
+    oracle = _make(tmp_path, "failed", max_trials=10, seed=1)
+    _run(oracle, 3)
+    before = _policy(oracle)
+    trial = oracle.create_trial("tuner0")
+    trial.status = TrialStatus.FAILED
+    oracle.end_trial(trial)
+    assert oracle.get_state()["policy_step"] == 3
+    assert _policy(oracle) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"learning_rate": 0}, "`learning_rate` must be a positive number"),
+        ({"learning_rate": -0.1}, "`learning_rate` must be a positive number"),
+        ({"learning_rate": "0.1"}, "`learning_rate` must be a positive number"),
+        ({"learning_rate": float("nan")}, "`learning_rate` must be a positive number"),
+        ({"entropy_weight": -0.01}, r"`entropy_weight` must be a number at least 0"),
+        ({"entropy_weight": True}, r"`entropy_weight` must be a number at least 0"),
+        ({"baseline_decay": 1.0}, r"`baseline_decay` must be a number in \[0, 1\)"),
+        ({"baseline_decay": -0.5}, r"Received: baseline_decay=-0.5"),
+        ({"baseline_decay": None}, r"`baseline_decay` must be a number in \[0, 1\)"),
+    ],
+)
+def test_invalid_arguments_raise(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ReinforceOracle(hyperparameters=_flat_space(), **kwargs)
+
+
+def test_probabilities_of_an_unknown_name_raise(tmp_path):
+    oracle = _make(tmp_path, "names", max_trials=5, seed=0)
+    assert oracle.probabilities("op_0") == [0.25] * 4
+    with pytest.raises(ValueError, match="must be a `Choice` or `Boolean`"):
+        oracle.probabilities("missing")
+
+
+def test_minimisation_objective_is_respected(tmp_path):
+    def mismatches(values):
+        return len(TARGET) - _matches(values)
+
+    budget = 150
+    minimising = _make(
+        tmp_path,
+        "min",
+        objective=keras_tuner.Objective("score", "min"),
+        max_trials=budget,
+        seed=0,
+    )
+    history = _run(minimising, budget, score_fn=mismatches)
+    late = [mismatches(v) for v in history[-50:]]
+    early = [mismatches(v) for v in history[:20]]
+    assert min(mismatches(v) for v in history) == 0
+    assert np.mean(late) < np.mean(early) - 1.0
+    assert minimising.get_best_trials(1)[0].score == 0
+
+
+def test_canonical_key_duplicates_are_never_both_proposed(tmp_path):
+    # "b" and "c" compute the same function: the key maps both to "b".
+    def canonical_key(values):
+        return json.dumps({k: "b" if v == "c" else v for k, v in sorted(values.items())})
+
+    oracle = _make(
+        tmp_path,
+        "key",
+        hyperparameters=_flat_space(num_hps=3, num_values=3),
+        canonical_key=canonical_key,
+        max_trials=40,
+        seed=0,
+    )
+    history = _run(oracle, 40)
+    keys = [canonical_key(values) for values in history]
+    # 2 ** 3 classes: the search proposes each once, then stops.
+    assert len(keys) == len(set(keys)) == 8
+    assert oracle.create_trial("tuner0").status == TrialStatus.STOPPED
