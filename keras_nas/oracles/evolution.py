@@ -68,7 +68,10 @@ class RegularizedEvolutionOracle(NASOracle):
         objective: See `keras_tuner.Oracle`; its direction decides the tournament winner.
         max_trials: See `keras_tuner.Oracle`.
         population_size: How many of the most recently completed trials form the population.
-        sample_size: How many population members take part in each tournament.
+        sample_size: How many population members take part in each tournament. The defaults
+            (10 and 10: the parent is the best of the last 10 trials) did best among the
+            settings measured on NAS-Bench-201 at a budget of 100 trials (BENCHMARKS.md);
+            the paper's larger populations suit budgets of thousands of trials.
         mutations: How many active hyperparameters a child changes relative to its parent.
         seed: Seed of the oracle's own random generator; `None` draws one.
         canonical_key: Maps values to a string equal for architectures that compute the same
@@ -89,8 +92,8 @@ class RegularizedEvolutionOracle(NASOracle):
         *,
         objective: Any = None,
         max_trials: int | None = None,
-        population_size: int = 20,
-        sample_size: int = 5,
+        population_size: int = 10,
+        sample_size: int = 10,
         mutations: int = 1,
         seed: int | None = None,
         canonical_key: Callable[[dict[str, Any]], str] | None = None,

@@ -214,8 +214,10 @@ def test_minimisation_objective_is_respected(tmp_path):
         seed=0,
     )
     history = _run(minimising, budget, score_fn=mismatches)
-    late = [mismatches(v) for v in history[-50:]]
-    early = [mismatches(v) for v in history[:20]]
+    # The first `population_size` (10) trials are random; the evolved ones that follow must
+    # move towards fewer mismatches.
+    random_phase = [mismatches(v) for v in history[:10]]
+    evolved = [mismatches(v) for v in history[10:40]]
     assert min(mismatches(v) for v in history) == 0
-    assert np.mean(late) < np.mean(early) - 1.0
+    assert np.mean(evolved) < np.mean(random_phase) - 1.0
     assert minimising.get_best_trials(1)[0].score == 0
