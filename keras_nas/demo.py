@@ -138,4 +138,3 @@ def best_trials_table(tuner: keras_tuner.Tuner, space: MacroSpace, num_trials: i
             }
         )
     return format_table(rows, ["rank", "trial", OBJECTIVE, "params", "architecture"])
-

@@ -124,9 +124,7 @@ class SearchSpace(keras_tuner.HyperModel):
         two dicts that describe the same network have the same complete values.
         """
         values = genotype.flatten(self._values_of(values))
-        declared = keras_tuner.HyperParameters()
-        self.declare_hyperparameters(declared)
-        genotype.check_values(values, declared, type(self).__name__)
+        genotype.check_values(values, self.declared_hyperparameters(), type(self).__name__)
         hp = keras_tuner.HyperParameters()
         hp.values.update(values)
         self.declare_hyperparameters(hp)
@@ -148,9 +146,9 @@ class SearchSpace(keras_tuner.HyperModel):
     def canonical_key(self, values: dict[str, Any] | None = None) -> str:
         """Returns a string that is equal for values describing the same network.
 
-        Oracles use it to avoid proposing an architecture twice. The base class compares
-        complete values (defaults filled in, inactive choices dropped); a space where different
-        values compute the same function (NAS-Bench-201 cells) overrides it.
+        Oracles use it to avoid proposing an architecture twice. Values that are not choices
+        of this space (e.g. a learning rate the user tunes beside the architecture) are part
+        of the key as they are; the architecture's part comes from `architecture_key`.
 
         Example:
         >>> from keras_nas.search_spaces import MLPSpace
@@ -159,7 +157,26 @@ class SearchSpace(keras_tuner.HyperModel):
         ...     {"num_layers": 1, "layer_2/units": 32})
         True
         """
-        return json.dumps(self.complete_values(values), sort_keys=True)
+        values = genotype.flatten(self._values_of(values))
+        names = {h.name for h in self.declared_hyperparameters().space}
+        architecture = {name: value for name, value in values.items() if name in names}
+        others = {name: value for name, value in values.items() if name not in names}
+        key = self.architecture_key(self.complete_values(architecture))
+        return key + (" " + json.dumps(others, sort_keys=True) if others else "")
+
+    def architecture_key(self, arch: dict[str, Any]) -> str:
+        """The canonical form of a complete architecture (see `complete_values`).
+
+        The base class compares complete values, so inactive choices do not matter; a space
+        where different values compute the same function (NAS-Bench-201 cells) overrides it.
+        """
+        return json.dumps(arch, sort_keys=True)
+
+    def declared_hyperparameters(self) -> keras_tuner.HyperParameters:
+        """A new `HyperParameters` holding every choice of the space, with default values."""
+        hp = keras_tuner.HyperParameters()
+        self.declare_hyperparameters(hp)
+        return hp
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments as JSON values."""

@@ -163,7 +163,7 @@ class NASBench201Space(SearchSpace):
             )
         return {_edge_hp(edge): op for edge, op in enumerate(ops, start=1)}
 
-    def canonical_key(self, values: dict[str, Any] | None = None) -> str:
+    def architecture_key(self, arch: dict[str, Any]) -> str:
         """Returns a string equal for cells that compute the same function.
 
         The cell output is written as a sum of terms, each an operation applied to the sum at
@@ -182,7 +182,7 @@ class NASBench201Space(SearchSpace):
         >>> space.canonical_key(a) == space.canonical_key(b) == "(x)@nor_conv_3x3+x"
         True
         """
-        ops = _ops_of(self.complete_values(values))
+        ops = _ops_of(arch)
         terms_of_node: list[list[str]] = [["x"]]
         for target in range(1, _NUM_NODES):
             terms = []

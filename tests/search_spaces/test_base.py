@@ -297,3 +297,13 @@ def test_every_space_config_round_trips_through_json(make_space):
     restored = type(space).from_config(config)
     assert restored.get_config() == space.get_config()
     assert restored.describe() == space.describe()
+
+
+def test_canonical_key_ignores_inactive_choices_and_keeps_values_of_other_tuners():
+    space = MLPSpace(input_shape=(4,), num_classes=3)
+    one_layer = {"num_layers": 1, "layer_1/units": 32}
+    assert space.canonical_key(one_layer) == space.canonical_key({**one_layer, "layer_2/units": 64})
+    assert space.canonical_key(one_layer) != space.canonical_key({"num_layers": 2})
+    with_rate = space.canonical_key({**one_layer, "learning_rate": 0.01})
+    assert with_rate.endswith('{"learning_rate": 0.01}')
+    assert with_rate != space.canonical_key({**one_layer, "learning_rate": 0.1})
