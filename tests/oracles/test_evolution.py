@@ -8,47 +8,11 @@ import pytest
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.oracles import RegularizedEvolutionOracle
-
-TARGET = ["a", "b", "c", "d", "a", "b"]
-
-
-def _flat_space(num_hps=6, num_values=4):
-    hp = keras_tuner.HyperParameters()
-    for i in range(num_hps):
-        hp.Choice(f"op_{i}", ["a", "b", "c", "d"][:num_values])
-    return hp
-
-
-def _matches(values):
-    return sum(values.get(f"op_{i}") == target for i, target in enumerate(TARGET))
+from tests.oracles.toy import TARGET, finish, flat_space, make_oracle, matches, run
 
 
 def _make(tmp_path, name, oracle_class=RegularizedEvolutionOracle, **kwargs):
-    kwargs.setdefault("objective", keras_tuner.Objective("score", "max"))
-    kwargs.setdefault("hyperparameters", _flat_space())
-    oracle = oracle_class(**kwargs)
-    oracle.verbose = 0
-    # Tests only: KerasTuner's tuner sets the project directory through this private call.
-    oracle._set_project_dir(str(tmp_path), name)
-    return oracle
-
-
-def _finish(oracle, trial, score):
-    oracle.update_trial(trial.trial_id, {"score": score})
-    trial.status = TrialStatus.COMPLETED
-    oracle.end_trial(trial)
-
-
-def _run(oracle, num_trials, score_fn=_matches):
-    history = []
-    for _ in range(num_trials):
-        trial = oracle.create_trial("tuner0")
-        if trial.status == TrialStatus.STOPPED:
-            break
-        values = dict(trial.hyperparameters.values)
-        history.append(values)
-        _finish(oracle, trial, score_fn(values))
-    return history
+    return make_oracle(tmp_path, name, oracle_class, **kwargs)
 
 
 def test_evolution_beats_random_search_at_equal_budget(tmp_path):
@@ -58,7 +22,7 @@ def test_evolution_beats_random_search_at_equal_budget(tmp_path):
         evolution = _make(
             tmp_path, f"evo_{seed}", max_trials=budget, population_size=20, sample_size=5, seed=seed
         )
-        evolution_best.append(max(_matches(v) for v in _run(evolution, budget)))
+        evolution_best.append(max(matches(v) for v in run(evolution, budget)))
         random = _make(
             tmp_path,
             f"rand_{seed}",
@@ -67,7 +31,7 @@ def test_evolution_beats_random_search_at_equal_budget(tmp_path):
             # KerasTuner seeds hp i of a trial with seed + i, so nearby seeds share samples.
             seed=1000 * (seed + 1),
         )
-        random_best.append(max(_matches(v) for v in _run(random, budget)))
+        random_best.append(max(matches(v) for v in run(random, budget)))
     evolution_hits = sum(best == len(TARGET) for best in evolution_best)
     random_hits = sum(best == len(TARGET) for best in random_best)
     assert evolution_hits >= random_hits + 3, (evolution_best, random_best)
@@ -76,9 +40,9 @@ def test_evolution_beats_random_search_at_equal_budget(tmp_path):
 
 def test_same_seed_same_sequence_and_different_seeds_differ(tmp_path):
     kwargs = dict(max_trials=40, population_size=8, sample_size=3)
-    first = _run(_make(tmp_path, "a", seed=7, **kwargs), 40)
-    second = _run(_make(tmp_path, "b", seed=7, **kwargs), 40)
-    other = _run(_make(tmp_path, "c", seed=8, **kwargs), 40)
+    first = run(_make(tmp_path, "a", seed=7, **kwargs), 40)
+    second = run(_make(tmp_path, "b", seed=7, **kwargs), 40)
+    other = run(_make(tmp_path, "c", seed=8, **kwargs), 40)
     assert len(first) == 40
     assert first == second
     assert first != other
@@ -87,10 +51,10 @@ def test_same_seed_same_sequence_and_different_seeds_differ(tmp_path):
 def test_state_round_trips_through_json_and_reload_continues(tmp_path):
     kwargs = dict(max_trials=60, population_size=8, sample_size=3, seed=3)
     uninterrupted = _make(tmp_path, "full", **kwargs)
-    expected = _run(uninterrupted, 60)
+    expected = run(uninterrupted, 60)
 
     interrupted = _make(tmp_path, "resumed", **kwargs)
-    assert _run(interrupted, 25) == expected[:25]
+    assert run(interrupted, 25) == expected[:25]
     # `Oracle.end_trial` saves before it drops the trial from `ongoing_trials`; the Tuner saves
     # again right after (`BaseTuner.on_trial_end`), so do the same or the last trial is retried.
     interrupted.save()
@@ -101,13 +65,13 @@ def test_state_round_trips_through_json_and_reload_continues(tmp_path):
     reloaded = _make(tmp_path, "resumed", **{**kwargs, "seed": 99})
     reloaded.reload()
     assert reloaded.get_state()["rng_state"] == state["rng_state"]
-    assert _run(reloaded, 35) == expected[25:]
+    assert run(reloaded, 35) == expected[25:]
 
 
 def test_set_state_alone_restores_the_generator(tmp_path):
     kwargs = dict(max_trials=30, population_size=4, sample_size=2)
     oracle = _make(tmp_path, "a", seed=5, **kwargs)
-    _run(oracle, 10)
+    run(oracle, 10)
     state = json.loads(json.dumps(oracle.get_state()))
     copy = _make(tmp_path, "b", seed=6, **kwargs)
     copy.trials = oracle.trials
@@ -138,7 +102,7 @@ def test_conditional_space_proposes_exactly_the_active_hyperparameters(tmp_path)
         mutations=2,
         seed=0,
     )
-    history = _run(oracle, 80, score_fn=lambda v: v["depth"] + v["layer_1/units"] / 64)
+    history = run(oracle, 80, score_fn=lambda v: v["depth"] + v["layer_1/units"] / 64)
     assert len(history) == 80
     for values in history:
         expected = {"depth", "learning_rate", "epochs"}
@@ -153,13 +117,13 @@ def test_tiny_space_stops_when_exhausted_without_repeats(tmp_path):
     oracle = _make(
         tmp_path,
         "tiny",
-        hyperparameters=_flat_space(num_hps=2, num_values=2),
+        hyperparameters=flat_space(num_hps=2, num_values=2),
         max_trials=10,
         population_size=2,
         sample_size=2,
         seed=0,
     )
-    history = _run(oracle, 10)
+    history = run(oracle, 10)
     assert len(history) == 4
     assert len({json.dumps(v, sort_keys=True) for v in history}) == 4
     trial = oracle.create_trial("tuner0")
@@ -169,7 +133,7 @@ def test_tiny_space_stops_when_exhausted_without_repeats(tmp_path):
 
 def test_asynchronous_trials_are_all_distinct(tmp_path):
     oracle = _make(tmp_path, "async", max_trials=60, population_size=6, sample_size=2, seed=1)
-    _run(oracle, 10)
+    run(oracle, 10)
     running = [oracle.create_trial(f"tuner{i}") for i in range(8)]
     assert all(trial.status == TrialStatus.RUNNING for trial in running)
     proposed = [json.dumps(t.hyperparameters.values, sort_keys=True) for t in running]
@@ -178,7 +142,7 @@ def test_asynchronous_trials_are_all_distinct(tmp_path):
     assert len(set(tried)) == len(tried) == 18
     # Finishing them out of order keeps the search going.
     for trial in reversed(running):
-        _finish(oracle, trial, _matches(trial.hyperparameters.values))
+        finish(oracle, trial, matches(trial.hyperparameters.values))
     assert oracle.create_trial("tuner0").status == TrialStatus.RUNNING
 
 
@@ -198,12 +162,12 @@ def test_asynchronous_trials_are_all_distinct(tmp_path):
 )
 def test_invalid_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        RegularizedEvolutionOracle(hyperparameters=_flat_space(), **kwargs)
+        RegularizedEvolutionOracle(hyperparameters=flat_space(), **kwargs)
 
 
 def test_minimisation_objective_is_respected(tmp_path):
     def mismatches(values):
-        return len(TARGET) - _matches(values)
+        return len(TARGET) - matches(values)
 
     budget = 150
     minimising = _make(
@@ -213,7 +177,7 @@ def test_minimisation_objective_is_respected(tmp_path):
         max_trials=budget,
         seed=0,
     )
-    history = _run(minimising, budget, score_fn=mismatches)
+    history = run(minimising, budget, score_fn=mismatches)
     # The first `population_size` (10) trials are random; the evolved ones that follow must
     # move towards fewer mismatches.
     random_phase = [mismatches(v) for v in history[:10]]

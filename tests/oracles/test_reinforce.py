@@ -11,47 +11,11 @@ from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.oracles import ReinforceOracle
 from keras_nas.oracles.reinforce import POLICY_FILE
-
-TARGET = ["a", "b", "c", "d", "a", "b"]
-
-
-def _flat_space(num_hps=6, num_values=4):
-    hp = keras_tuner.HyperParameters()
-    for i in range(num_hps):
-        hp.Choice(f"op_{i}", ["a", "b", "c", "d"][:num_values])
-    return hp
-
-
-def _matches(values):
-    return sum(values.get(f"op_{i}") == target for i, target in enumerate(TARGET))
+from tests.oracles.toy import TARGET, finish, flat_space, make_oracle, matches, run
 
 
 def _make(tmp_path, name, oracle_class=ReinforceOracle, **kwargs):
-    kwargs.setdefault("objective", keras_tuner.Objective("score", "max"))
-    kwargs.setdefault("hyperparameters", _flat_space())
-    oracle = oracle_class(**kwargs)
-    oracle.verbose = 0
-    # Tests only: KerasTuner's tuner sets the project directory through this private call.
-    oracle._set_project_dir(str(tmp_path), name)
-    return oracle
-
-
-def _finish(oracle, trial, score):
-    oracle.update_trial(trial.trial_id, {"score": score})
-    trial.status = TrialStatus.COMPLETED
-    oracle.end_trial(trial)
-
-
-def _run(oracle, num_trials, score_fn=_matches):
-    history = []
-    for _ in range(num_trials):
-        trial = oracle.create_trial("tuner0")
-        if trial.status == TrialStatus.STOPPED:
-            break
-        values = dict(trial.hyperparameters.values)
-        history.append(values)
-        _finish(oracle, trial, score_fn(values))
-    return history
+    return make_oracle(tmp_path, name, oracle_class, **kwargs)
 
 
 def _policy(oracle, num_hps=6):
@@ -63,7 +27,7 @@ def test_reinforce_beats_random_search_at_equal_budget(tmp_path):
     reinforce_best, random_best = [], []
     for seed in seeds:
         reinforce = _make(tmp_path, f"rl_{seed}", max_trials=budget, seed=seed)
-        reinforce_best.append(max(_matches(v) for v in _run(reinforce, budget)))
+        reinforce_best.append(max(matches(v) for v in run(reinforce, budget)))
         random = _make(
             tmp_path,
             f"rand_{seed}",
@@ -72,7 +36,7 @@ def test_reinforce_beats_random_search_at_equal_budget(tmp_path):
             # KerasTuner seeds hp i of a trial with seed + i, so nearby seeds share samples.
             seed=1000 * (seed + 1),
         )
-        random_best.append(max(_matches(v) for v in _run(random, budget)))
+        random_best.append(max(matches(v) for v in run(random, budget)))
     reinforce_hits = sum(best == len(TARGET) for best in reinforce_best)
     random_hits = sum(best == len(TARGET) for best in random_best)
     assert reinforce_hits >= random_hits + 3, (reinforce_best, random_best)
@@ -81,7 +45,7 @@ def test_reinforce_beats_random_search_at_equal_budget(tmp_path):
 
 def test_policy_learns_the_rewarded_values(tmp_path):
     oracle = _make(tmp_path, "learn", max_trials=150, seed=0)
-    _run(oracle, 150)
+    run(oracle, 150)
     for i, target in enumerate(TARGET):
         probabilities = oracle.probabilities(f"op_{i}")
         assert np.argmax(probabilities) == "abcd".index(target), (i, probabilities)
@@ -89,9 +53,9 @@ def test_policy_learns_the_rewarded_values(tmp_path):
 
 
 def test_same_seed_same_sequence_and_different_seeds_differ(tmp_path):
-    first = _run(_make(tmp_path, "a", max_trials=40, seed=7), 40)
-    second = _run(_make(tmp_path, "b", max_trials=40, seed=7), 40)
-    other = _run(_make(tmp_path, "c", max_trials=40, seed=8), 40)
+    first = run(_make(tmp_path, "a", max_trials=40, seed=7), 40)
+    second = run(_make(tmp_path, "b", max_trials=40, seed=7), 40)
+    other = run(_make(tmp_path, "c", max_trials=40, seed=8), 40)
     assert len(first) == 40
     assert first == second
     assert first != other
@@ -99,7 +63,7 @@ def test_same_seed_same_sequence_and_different_seeds_differ(tmp_path):
 
 def test_state_round_trips_through_json(tmp_path):
     oracle = _make(tmp_path, "a", max_trials=30, seed=5)
-    _run(oracle, 12)
+    run(oracle, 12)
     state = json.loads(json.dumps(oracle.get_state()))
     assert state["policy_step"] == 12
     assert state["policy_file"] == POLICY_FILE
@@ -118,10 +82,10 @@ def test_state_round_trips_through_json(tmp_path):
 
 def test_reload_continues_the_identical_sequence_and_policy(tmp_path):
     uninterrupted = _make(tmp_path, "full", max_trials=60, seed=3)
-    expected = _run(uninterrupted, 60)
+    expected = run(uninterrupted, 60)
 
     interrupted = _make(tmp_path, "resumed", max_trials=60, seed=3)
-    assert _run(interrupted, 25) == expected[:25]
+    assert run(interrupted, 25) == expected[:25]
     # `Oracle.end_trial` saves before it drops the trial from `ongoing_trials`; the Tuner saves
     # again right after (`BaseTuner.on_trial_end`), so do the same or the last trial is retried.
     interrupted.save()
@@ -131,13 +95,13 @@ def test_reload_continues_the_identical_sequence_and_policy(tmp_path):
     reloaded = _make(tmp_path, "resumed", max_trials=60, seed=99)
     reloaded.reload()
     assert _policy(reloaded) == policy
-    assert _run(reloaded, 35) == expected[25:]
+    assert run(reloaded, 35) == expected[25:]
     assert _policy(reloaded) == _policy(uninterrupted)
 
 
 def test_policy_file_is_npz_without_pickle_and_matches_the_policy(tmp_path):
     oracle = _make(tmp_path, "npz", max_trials=20, seed=2)
-    _run(oracle, 20)
+    run(oracle, 20)
     path = os.path.join(str(tmp_path), "npz", POLICY_FILE)
     assert zipfile.is_zipfile(path)
     with np.load(path, allow_pickle=False) as arrays:
@@ -154,15 +118,15 @@ def test_policy_file_is_npz_without_pickle_and_matches_the_policy(tmp_path):
 
 def test_crash_between_policy_file_and_oracle_json_neither_loses_nor_repeats(tmp_path):
     oracle = _make(tmp_path, "crash", max_trials=30, seed=4)
-    _run(oracle, 10)
+    run(oracle, 10)
     oracle.save()
     committed = _policy(oracle)
     trial = oracle.create_trial("tuner0")
-    oracle.update_trial(trial.trial_id, {"score": _matches(trial.hyperparameters.values)})
+    oracle.update_trial(trial.trial_id, {"score": matches(trial.hyperparameters.values)})
     # Simulate a crash right after the side file is written: `oracle.json` keeps the state of
     # before the update, which still lists the trial as running.
     state_before = json.dumps(oracle.get_state())
-    oracle._update(trial.hyperparameters.values, float(_matches(trial.hyperparameters.values)))
+    oracle._update(trial.hyperparameters.values, float(matches(trial.hyperparameters.values)))
     oracle._write_policy()
     with open(os.path.join(str(tmp_path), "crash", "oracle.json"), "w") as file:
         file.write(state_before)
@@ -173,14 +137,14 @@ def test_crash_between_policy_file_and_oracle_json_neither_loses_nor_repeats(tmp
     # KerasTuner retries the trial that was running; its update is then applied once.
     retried = reloaded.create_trial("tuner0")
     assert retried.trial_id == trial.trial_id
-    _finish(reloaded, retried, _matches(retried.hyperparameters.values))
+    finish(reloaded, retried, matches(retried.hyperparameters.values))
     assert reloaded.get_state()["policy_step"] == 11
     assert _policy(reloaded) == _policy(oracle)
 
 
 def test_missing_policy_file_is_an_error(tmp_path):
     oracle = _make(tmp_path, "lost", max_trials=10, seed=1)
-    _run(oracle, 3)
+    run(oracle, 3)
     os.remove(os.path.join(str(tmp_path), "lost", POLICY_FILE))
     with pytest.raises(RuntimeError, match="policy file .* is missing"):
         _make(tmp_path, "lost", max_trials=10).reload()
@@ -200,7 +164,7 @@ def _conditional_space():
 
 def test_conditional_space_proposes_exactly_the_active_hyperparameters(tmp_path):
     oracle = _make(tmp_path, "cond", hyperparameters=_conditional_space(), max_trials=80, seed=0)
-    history = _run(oracle, 80, score_fn=lambda v: v["depth"] + v["layer_1/units"] / 64)
+    history = run(oracle, 80, score_fn=lambda v: v["depth"] + v["layer_1/units"] / 64)
     assert len(history) == 80
     for values in history:
         expected = {"depth", "learning_rate", "epochs"}
@@ -218,9 +182,9 @@ def test_conditional_space_proposes_exactly_the_active_hyperparameters(tmp_path)
 
 def test_tiny_space_stops_when_exhausted_without_repeats(tmp_path):
     oracle = _make(
-        tmp_path, "tiny", hyperparameters=_flat_space(num_hps=2, num_values=2), max_trials=10
+        tmp_path, "tiny", hyperparameters=flat_space(num_hps=2, num_values=2), max_trials=10
     )
-    history = _run(oracle, 10)
+    history = run(oracle, 10)
     assert len(history) == 4
     assert len({json.dumps(v, sort_keys=True) for v in history}) == 4
     trial = oracle.create_trial("tuner0")
@@ -230,7 +194,7 @@ def test_tiny_space_stops_when_exhausted_without_repeats(tmp_path):
 
 def test_asynchronous_trials_are_distinct_and_update_out_of_order(tmp_path):
     oracle = _make(tmp_path, "async", max_trials=60, seed=1)
-    _run(oracle, 10)
+    run(oracle, 10)
     running = [oracle.create_trial(f"tuner{i}") for i in range(8)]
     assert all(trial.status == TrialStatus.RUNNING for trial in running)
     proposed = [json.dumps(t.hyperparameters.values, sort_keys=True) for t in running]
@@ -239,14 +203,14 @@ def test_asynchronous_trials_are_distinct_and_update_out_of_order(tmp_path):
     assert len(set(tried)) == len(tried) == 18
     # Finishing them out of order updates the policy once per trial and keeps the search going.
     for trial in reversed(running):
-        _finish(oracle, trial, _matches(trial.hyperparameters.values))
+        finish(oracle, trial, matches(trial.hyperparameters.values))
     assert oracle.get_state()["policy_step"] == 18
     assert oracle.create_trial("tuner0").status == TrialStatus.RUNNING
 
 
 def test_failed_trials_do_not_update_the_policy(tmp_path):
     oracle = _make(tmp_path, "failed", max_trials=10, seed=1)
-    _run(oracle, 3)
+    run(oracle, 3)
     before = _policy(oracle)
     trial = oracle.create_trial("tuner0")
     trial.status = TrialStatus.FAILED
@@ -271,7 +235,7 @@ def test_failed_trials_do_not_update_the_policy(tmp_path):
 )
 def test_invalid_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        ReinforceOracle(hyperparameters=_flat_space(), **kwargs)
+        ReinforceOracle(hyperparameters=flat_space(), **kwargs)
 
 
 def test_probabilities_of_an_unknown_name_raise(tmp_path):
@@ -283,7 +247,7 @@ def test_probabilities_of_an_unknown_name_raise(tmp_path):
 
 def test_minimisation_objective_is_respected(tmp_path):
     def mismatches(values):
-        return len(TARGET) - _matches(values)
+        return len(TARGET) - matches(values)
 
     budget = 150
     minimising = _make(
@@ -293,7 +257,7 @@ def test_minimisation_objective_is_respected(tmp_path):
         max_trials=budget,
         seed=0,
     )
-    history = _run(minimising, budget, score_fn=mismatches)
+    history = run(minimising, budget, score_fn=mismatches)
     late = [mismatches(v) for v in history[-50:]]
     early = [mismatches(v) for v in history[:20]]
     assert min(mismatches(v) for v in history) == 0
@@ -309,12 +273,12 @@ def test_canonical_key_duplicates_are_never_both_proposed(tmp_path):
     oracle = _make(
         tmp_path,
         "key",
-        hyperparameters=_flat_space(num_hps=3, num_values=3),
+        hyperparameters=flat_space(num_hps=3, num_values=3),
         canonical_key=canonical_key,
         max_trials=40,
         seed=0,
     )
-    history = _run(oracle, 40)
+    history = run(oracle, 40)
     keys = [canonical_key(values) for values in history]
     # 2 ** 3 classes: the search proposes each once, then stops.
     assert len(keys) == len(set(keys)) == 8

@@ -1,0 +1,48 @@
+"""Toy objectives and a driver for oracle tests: no tuner, no training."""
+
+import keras_tuner
+from keras_tuner.engine.trial import TrialStatus
+
+#: The optimum of the toy space: `op_i` equal to `TARGET[i]` for every i.
+TARGET = ["a", "b", "c", "d", "a", "b"]
+
+
+def flat_space(num_hps=6, num_values=4):
+    hp = keras_tuner.HyperParameters()
+    for i in range(num_hps):
+        hp.Choice(f"op_{i}", ["a", "b", "c", "d"][:num_values])
+    return hp
+
+
+def matches(values):
+    """The toy score: how many hyperparameters equal the target."""
+    return sum(values.get(f"op_{i}") == target for i, target in enumerate(TARGET))
+
+
+def make_oracle(tmp_path, name, oracle_class, **kwargs):
+    kwargs.setdefault("objective", keras_tuner.Objective("score", "max"))
+    kwargs.setdefault("hyperparameters", flat_space())
+    oracle = oracle_class(**kwargs)
+    oracle.verbose = 0
+    # Tests only: KerasTuner's tuner sets the project directory through this private call.
+    oracle._set_project_dir(str(tmp_path), name)
+    return oracle
+
+
+def finish(oracle, trial, score):
+    oracle.update_trial(trial.trial_id, {"score": score})
+    trial.status = TrialStatus.COMPLETED
+    oracle.end_trial(trial)
+
+
+def run(oracle, num_trials, score_fn=matches):
+    """Drives `num_trials` trials (fewer if the oracle stops); returns their values."""
+    history = []
+    for _ in range(num_trials):
+        trial = oracle.create_trial("tuner0")
+        if trial.status == TrialStatus.STOPPED:
+            break
+        values = dict(trial.hyperparameters.values)
+        history.append(values)
+        finish(oracle, trial, score_fn(values))
+    return history
