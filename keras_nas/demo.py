@@ -12,7 +12,7 @@ import keras_tuner
 
 from keras_nas.datasets import load_digits
 from keras_nas.report import format_table
-from keras_nas.search_spaces import MacroSpace
+from keras_nas.search_spaces import MacroSpace, SearchSpace
 from keras_nas.tuners import EvolutionarySearch
 
 OBJECTIVE = "val_accuracy"
@@ -123,7 +123,7 @@ def export_best_model(tuner: keras_tuner.Tuner, path: str) -> None:
     model.save(path)
 
 
-def best_trials_table(tuner: keras_tuner.Tuner, space: MacroSpace, num_trials: int = 5) -> str:
+def best_trials_table(tuner: keras_tuner.Tuner, space: SearchSpace, num_trials: int = 5) -> str:
     """A table of the best completed trials: rank, id, score, parameters and architecture."""
     rows = []
     for rank, trial in enumerate(tuner.oracle.get_best_trials(num_trials), start=1):
