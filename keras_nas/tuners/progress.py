@@ -30,7 +30,13 @@ class SearchProgress:
     def trial_started(self) -> None:
         self._trial_start = time.monotonic()
 
-    def trial_ended(self, tuner: keras_tuner.Tuner, trial: keras_tuner.engine.trial.Trial) -> None:
+    def trial_ended(
+        self,
+        tuner: keras_tuner.Tuner,
+        trial: keras_tuner.engine.trial.Trial,
+        note: str | None = None,
+    ) -> None:
+        """Prints the line of a finished trial; `note` goes before the architecture."""
         oracle = tuner.oracle
         now = time.monotonic()
         done, total = len(oracle.trials), oracle.max_trials
@@ -47,6 +53,8 @@ class SearchProgress:
         ]
         if total:
             parts.append(f"left ~{_clock(elapsed / max(1, done) * max(0, total - done))}")
+        if note:
+            parts.append(note)
         describe = getattr(tuner.hypermodel, "describe", None)
         if describe is not None and trial.hyperparameters.values:
             parts.append(describe(trial.hyperparameters.values)["summary"])

@@ -1,0 +1,64 @@
+"""`InheritWeights`: the callback that makes a candidate start from, and feed, shared weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from keras_nas.weight_sharing.registry import SharedLayerRegistry
+
+
+class InheritWeights(keras.callbacks.Callback):
+    """Starts training from the registry's weights and stores the trained weights back.
+
+    At the start of `fit`, every layer of the model that the registry holds takes the
+    registry's weights (`SharedLayerRegistry.restore`); the other layers keep their fresh
+    initial weights. At the end of `fit`, the model's weights go back to the registry
+    (`SharedLayerRegistry.store`), for the candidates that follow. `NASTuner(...,
+    weight_sharing=True)` adds this callback to every trial.
+
+    After `fit`, `keys` lists the keys of the model's layers with weights, `inherited` those
+    restored and `stored` those stored. KerasTuner deep copies the callbacks of each trial; a
+    copy shares the registry and these lists with the original, so the tuner can read them
+    after the trial.
+
+    Example:
+    >>> import numpy as np
+    >>> registry = SharedLayerRegistry()
+    >>> def build():
+    ...     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, name="out")])
+    ...     model.compile("sgd", "mse")
+    ...     return model
+    >>> x, y = np.ones((8, 3)), np.ones((8, 1))
+    >>> first = InheritWeights(registry)
+    >>> _ = build().fit(x, y, epochs=1, verbose=0, callbacks=[first])
+    >>> first.inherited, first.stored
+    ([], ['out:Dense:3x1,1'])
+    >>> second = InheritWeights(registry)
+    >>> _ = build().fit(x, y, epochs=1, verbose=0, callbacks=[second])
+    >>> second.inherited
+    ['out:Dense:3x1,1']
+
+    Args:
+        registry: The registry to read from and write to.
+    """
+
+    def __init__(self, registry: SharedLayerRegistry):
+        super().__init__()
+        self.registry = registry
+        self.inherited: list[str] = []
+        self.stored: list[str] = []
+        self.keys: list[str] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.keys[:] = self.registry.keys_of(self.model)
+        self.inherited[:] = self.registry.restore(self.model)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.stored[:] = self.registry.store(self.model)
+
+    def __deepcopy__(self, memo: dict) -> InheritWeights:
+        copy = InheritWeights(self.registry)
+        copy.keys, copy.inherited, copy.stored = self.keys, self.inherited, self.stored
+        return copy
