@@ -23,6 +23,12 @@ class SearchSpace(keras_tuner.HyperModel):
     Every architecture is the flat dict `trial.hyperparameters.values`, with hierarchical names
     such as `"stage_2/kernel"`; there is no second encoding.
 
+    Layer names are stable and say where a layer is; a layer whose weights depend on a searched
+    operation also names that operation (`blocks.op_token`), as in
+    `stage_2_block_1_mbconv_k5_e6_expand_conv`. Two operations at one position thus never give
+    a layer the same name, class and weight shapes, while one operation at one position always
+    does, so that triple identifies weights that candidates can share (as in ENAS).
+
     Args:
         input_shape: Shape of one example, without the batch dimension.
         num_classes: Number of classes for softmax classification (at least 2), or `None` for

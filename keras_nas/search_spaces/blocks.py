@@ -3,7 +3,8 @@
 Each function takes a Keras tensor and returns one; `rank` is taken from the tensor (3 for
 `(batch, steps, channels)`, 4 for `(batch, height, width, channels)`), so one function serves
 Conv1D and Conv2D networks. Layer names come from `name`, which callers derive from the
-hyperparameter names (`stage_2/block_1` -> `stage_2_block_1`).
+hyperparameter names (`stage_2/block_1` -> `stage_2_block_1`) followed, for the layers of a
+searched operation, by that operation's `op_token` (`stage_2_block_1_mbconv_k5_e6`).
 """
 
 from __future__ import annotations
@@ -149,6 +150,32 @@ def make_divisible(value: float, divisor: int = 8) -> int:
 def layer_name(hp_name: str) -> str:
     """Turns a hyperparameter name into a layer name: `stage_2/block_1` -> `stage_2_block_1`."""
     return hp_name.replace("/", "_")
+
+
+def op_token(op: str, **options: int | bool) -> str:
+    """A short name of a searched operation and its options, for the names of its layers.
+
+    The layers of a searched operation are named by their position followed by this token
+    (`stage_2_block_1_mbconv_k5_e6_expand_conv`), so that two different operations at one
+    position never give a layer the same name, class and weight shapes, while the same
+    operation at the same position always gets the same name. Shared-weight registries key
+    layers this way (ENAS-style weight sharing). An integer option is written as its key and
+    value, a true flag as its key; a false flag is left out. Options that only change weight
+    shapes (widths) need not be part of the token.
+
+    Example:
+    >>> op_token("mbconv", k=5, e=6, se=True)
+    'mbconv_k5_e6_se'
+    >>> op_token("nor_conv_3x3")
+    'nor_conv_3x3'
+    """
+    parts = [op]
+    for key, value in options.items():
+        if value is True:
+            parts.append(key)
+        elif value is not False:
+            parts.append(f"{key}{value}")
+    return "_".join(parts)
 
 
 def _spatial_rank(x) -> int:

@@ -55,6 +55,10 @@ class MacroSpace(SearchSpace):
     Hyperparameters, for each stage i: `stage_i/block`, `stage_i/kernel`, `stage_i/width`,
     `stage_i/depth`, and, while `stage_i/block` is `"mbconv"`, `stage_i/expansion` and
     `stage_i/squeeze_excite`.
+
+    Layer names: a block's layers name its type and kernel, and for MBConv the expansion and
+    squeeze-excite, e.g. `stage_1_block_1_conv_k3_conv` or
+    `stage_2_block_1_mbconv_k5_e6_se_expand_conv` (the width only changes weight shapes).
     """
 
     supported_ranks = (2, 3)
@@ -151,18 +155,22 @@ class MacroSpace(SearchSpace):
     def _block(self, x, arch: dict[str, Any], stage: int, *, strides: int, name: str):
         block_type = arch[f"stage_{stage}/block"]
         width, kernel = arch[f"stage_{stage}/width"], arch[f"stage_{stage}/kernel"]
+        if block_type == "mbconv":
+            expansion = arch[f"stage_{stage}/expansion"]
+            squeeze_excite = arch[f"stage_{stage}/squeeze_excite"]
+            token = blocks.op_token(block_type, k=kernel, e=expansion, se=squeeze_excite)
+            return blocks.mbconv_block(
+                x,
+                width,
+                kernel,
+                strides=strides,
+                expansion=expansion,
+                squeeze_excite_ratio=0.25 if squeeze_excite else 0.0,
+                name=f"{name}_{token}",
+            )
+        name = f"{name}_{blocks.op_token(block_type, k=kernel)}"
         if block_type == "conv":
             return blocks.conv_bn_act(x, width, kernel, strides=strides, name=name)
         if block_type == "separable":
             return blocks.separable_block(x, width, kernel, strides=strides, name=name)
-        if block_type == "resnet":
-            return blocks.resnet_block(x, width, kernel, strides=strides, name=name)
-        return blocks.mbconv_block(
-            x,
-            width,
-            kernel,
-            strides=strides,
-            expansion=arch[f"stage_{stage}/expansion"],
-            squeeze_excite_ratio=0.25 if arch[f"stage_{stage}/squeeze_excite"] else 0.0,
-            name=name,
-        )
+        return blocks.resnet_block(x, width, kernel, strides=strides, name=name)

@@ -15,6 +15,7 @@ from keras_nas.search_spaces.base import (
     check_positive_int,
     default_choice,
 )
+from keras_nas.search_spaces.blocks import op_token
 
 NORMALIZATIONS = ("none", "batch", "layer")
 
@@ -44,6 +45,10 @@ class MLPSpace(SearchSpace):
     Hyperparameters: `num_layers`, and for each block i: `layer_i/units`,
     `layer_i/activation`, `layer_i/normalization`, `layer_i/dropout` (active while
     `num_layers >= i`).
+
+    Layer names: a block's layers name its activation and normalisation, e.g.
+    `layer_1_relu_bn_dense`, `layer_1_relu_bn_bn` or `layer_2_gelu_dense` (no normalisation);
+    the width only changes weight shapes, and dropout has no weights.
     """
 
     supported_ranks = (1,)
@@ -106,18 +111,20 @@ class MLPSpace(SearchSpace):
     def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
         x = inputs
         for i in range(1, arch["num_layers"] + 1):
-            name = f"layer_{i}"
-            normalization = arch[f"{name}/normalization"]
+            normalization = arch[f"layer_{i}/normalization"]
+            activation = arch[f"layer_{i}/activation"]
+            token = op_token(activation, bn=normalization == "batch", ln=normalization == "layer")
+            name = f"layer_{i}_{token}"
             x = layers.Dense(
-                arch[f"{name}/units"], use_bias=normalization == "none", name=f"{name}_dense"
+                arch[f"layer_{i}/units"], use_bias=normalization == "none", name=f"{name}_dense"
             )(x)
             if normalization == "batch":
                 x = layers.BatchNormalization(name=f"{name}_bn")(x)
             elif normalization == "layer":
                 x = layers.LayerNormalization(name=f"{name}_ln")(x)
-            x = layers.Activation(arch[f"{name}/activation"], name=f"{name}_act")(x)
-            if arch[f"{name}/dropout"] > 0:
-                x = layers.Dropout(arch[f"{name}/dropout"], name=f"{name}_dropout")(x)
+            x = layers.Activation(activation, name=f"{name}_act")(x)
+            if arch[f"layer_{i}/dropout"] > 0:
+                x = layers.Dropout(arch[f"layer_{i}/dropout"], name=f"{name}_dropout")(x)
         return x
 
     def summarize(self, arch: dict[str, Any]) -> str:

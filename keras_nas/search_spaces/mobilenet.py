@@ -58,6 +58,10 @@ class MobileNetSpace(SearchSpace):
     Hyperparameters: `width_multiplier`; per stage i `stage_i/depth` and
     `stage_i/squeeze_excite`; per block j of stage i `stage_i/block_j/kernel` and
     `stage_i/block_j/expansion` (active while `stage_i/depth >= j`).
+
+    Layer names: a block's layers name its kernel, expansion and squeeze-excite, e.g.
+    `stage_2_block_1_mbconv_k5_e4_se_expand_conv`; the stem, the fixed first block and the head
+    keep theirs (`stem_block_depthwise`, `head_conv`).
     """
 
     def __init__(
@@ -128,17 +132,20 @@ class MobileNetSpace(SearchSpace):
             name="stem_block",
         )
         for stage, (width, _, _, activation) in enumerate(OFA_STAGES, start=1):
+            squeeze_excite = arch[f"stage_{stage}/squeeze_excite"]
             for block in range(1, arch[f"stage_{stage}/depth"] + 1):
                 name = f"stage_{stage}/block_{block}"
+                kernel, expansion = arch[f"{name}/kernel"], arch[f"{name}/expansion"]
+                token = blocks.op_token("mbconv", k=kernel, e=expansion, se=squeeze_excite)
                 x = blocks.mbconv_block(
                     x,
                     blocks.make_divisible(width * multiplier),
-                    arch[f"{name}/kernel"],
-                    expansion=arch[f"{name}/expansion"],
+                    kernel,
+                    expansion=expansion,
                     strides=strides[stage] if block == 1 else 1,
-                    squeeze_excite_ratio=0.25 if arch[f"stage_{stage}/squeeze_excite"] else 0.0,
+                    squeeze_excite_ratio=0.25 if squeeze_excite else 0.0,
                     activation=activation,
-                    name=blocks.layer_name(name),
+                    name=f"{blocks.layer_name(name)}_{token}",
                 )
         head_width = blocks.make_divisible(6 * OFA_STAGES[-1][0] * multiplier)
         return blocks.conv_bn_act(x, head_width, 1, activation="hard_silu", name="head")

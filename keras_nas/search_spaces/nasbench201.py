@@ -83,6 +83,10 @@ class NASBench201Space(SearchSpace):
 
     Hyperparameters: `cell/edge_1/op` ... `cell/edge_6/op`, the edges 0->1, 0->2, 1->2, 0->3,
     1->3 and 2->3 (the order of the arch string).
+
+    Layer names: an edge's layers name its operation, e.g. `stage_1_cell_1_edge_1_nor_conv_3x3_bn`
+    and `stage_1_cell_1_edge_5_avg_pool_3x3`; the stem, reduction blocks and final layers do
+    not depend on a choice (`stem_conv`, `reduction_1_a_conv`).
     """
 
     supported_ranks = (3,)
@@ -276,7 +280,7 @@ def _cell(x, ops: Sequence[str], *, name: str):
     nodes = [x]
     for target in range(1, _NUM_NODES):
         terms = [
-            _edge(nodes[source], op, like=x, name=f"{name}_edge_{edge}")
+            _edge(nodes[source], op, like=x, name=f"{name}_edge_{edge}_{blocks.op_token(op)}")
             for edge, ((source, to), op) in enumerate(zip(EDGES, ops, strict=True), start=1)
             if to == target
         ]
@@ -287,7 +291,11 @@ def _cell(x, ops: Sequence[str], *, name: str):
 
 
 def _edge(source, op: str, *, like, name: str):
-    """Returns `op(source)`, or `None` where that is zero (`source` is `None` when zero)."""
+    """Returns `op(source)`, or `None` where that is zero (`source` is `None` when zero).
+
+    `name` holds the edge and the operation (`stage_1_cell_1_edge_1_nor_conv_3x3`), so that
+    the BatchNorm of a 1x1 and of a 3x3 convolution on one edge have different names.
+    """
     if op in _CONV_KERNELS:
         if source is None:
             source = Zeros(name=f"{name}_zeros")(like)
@@ -295,7 +303,7 @@ def _edge(source, op: str, *, like, name: str):
     if source is None or op == "none":
         return None
     if op == "avg_pool_3x3":
-        return blocks.pool_layer(source, "avg", 3, name=f"{name}_pool")
+        return blocks.pool_layer(source, "avg", 3, name=name)
     return source
 
 

@@ -16,7 +16,13 @@ from keras_nas.search_spaces.base import (
     default_choice,
     spatial_size,
 )
-from keras_nas.search_spaces.blocks import batch_norm, conv_layer, depthwise_layer, pool_layer
+from keras_nas.search_spaces.blocks import (
+    batch_norm,
+    conv_layer,
+    depthwise_layer,
+    op_token,
+    pool_layer,
+)
 
 OPERATIONS = (
     "identity",
@@ -107,6 +113,11 @@ class NASNetCellSpace(SearchSpace):
     Hyperparameters, for each cell type `normal_cell` and (when `num_reductions > 0`)
     `reduction_cell`, and each block b: `{cell}/block_b/input_1` and `{cell}/block_b/input_2`
     (a node in 0..b), `{cell}/block_b/op_1` and `{cell}/block_b/op_2`.
+
+    Layer names: an operation's layers name the block, the slot and the operation, e.g.
+    `stage_1_cell_1_block_1_op_1_sep_conv_3x3_depthwise` or, for an identity of stride 2,
+    `reduction_1_block_1_op_2_identity_conv_1`. The chosen input node is not part of the name:
+    as in ENAS, an operation's weights are the same whichever earlier node it reads.
     """
 
     supported_ranks = (3,)
@@ -237,7 +248,7 @@ def _cell(blocks: tuple[Block, ...], prev, curr, filters: int, *, reduction: boo
                 op,
                 filters,
                 strides=2 if reduction and node < 2 else 1,
-                name=f"{name}_block_{index}_op_{slot}",
+                name=f"{name}_block_{index}_op_{slot}_{op_token(op)}",
             )
             for slot, (node, op) in enumerate(block, start=1)
         ]
@@ -249,11 +260,14 @@ def _cell(blocks: tuple[Block, ...], prev, curr, filters: int, *, reduction: boo
 
 
 def _operation(x, op: str, filters: int, *, strides: int, name: str):
+    """Applies `op`; `name` holds the block, the input slot and the operation
+    (`stage_1_cell_1_block_1_op_1_sep_conv_3x3`), so that different operations in one slot
+    never give a layer the same name, class and weight shapes."""
     if op in _SEPARABLE:
         kernel, dilation = _SEPARABLE[op]
         return _separable(x, filters, kernel, dilation=dilation, strides=strides, name=name)
     if op in _POOLS:
-        return pool_layer(x, _POOLS[op], 3, strides=strides, name=f"{name}_pool")
+        return pool_layer(x, _POOLS[op], 3, strides=strides, name=name)
     return x if strides == 1 else _factorized_reduce(x, filters, name=name)
 
 

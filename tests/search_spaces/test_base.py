@@ -59,8 +59,8 @@ def test_build_uses_hyperparameter_values_and_registers_the_space():
     hp.values["num_layers"] = 1
     hp.values["layer_1/units"] = 32
     model = space.build(hp)
-    assert model.get_layer("layer_1_dense").units == 32
-    assert "layer_2_dense" not in [layer.name for layer in model.layers]
+    assert model.get_layer("layer_1_relu_bn_dense").units == 32
+    assert not any(layer.name.startswith("layer_2_") for layer in model.layers)
     assert [h.name for h in hp.space][:2] == ["num_layers", "layer_1/units"]
 
 

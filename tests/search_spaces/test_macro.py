@@ -4,6 +4,10 @@ import numpy as np
 import pytest
 
 from keras_nas.search_spaces import MacroSpace
+from tests.search_spaces.weight_keys import (
+    assert_names_are_stable,
+    assert_operations_do_not_collide,
+)
 
 EVERY_BLOCK = {
     "stage_1/block": "conv",
@@ -42,7 +46,9 @@ def test_images_use_two_dimensional_layers():
 def test_downsampling_never_shrinks_an_8x8_input_below_1x1():
     space = MacroSpace(input_shape=(8, 8, 1), num_classes=3, num_stages=6, widths=(8,))
     model = space.build_model()
-    last_block_of_each_stage = [model.get_layer(f"stage_{s}_block_1_act") for s in range(1, 7)]
+    last_block_of_each_stage = [
+        model.get_layer(f"stage_{s}_block_1_conv_k3_act") for s in range(1, 7)
+    ]
     sizes = [layer.output.shape[1] for layer in last_block_of_each_stage]
     assert sizes == [8, 8, 8, 4, 2, 1]
     assert space.describe()["summary"].count("/2") == 3
@@ -52,7 +58,7 @@ def test_default_architecture_is_three_conv_stages_of_doubling_width():
     space = MacroSpace(input_shape=(32, 32, 3), num_classes=10)
     assert space.describe()["summary"] == "stem32 | conv3-32 | conv3-64 /2 | conv3-128 /2"
     model = space.build_model()
-    assert model.get_layer("stage_3_block_1_act").output.shape[1:] == (8, 8, 128)
+    assert model.get_layer("stage_3_block_1_conv_k3_act").output.shape[1:] == (8, 8, 128)
     assert model.get_layer("head_dropout").rate == pytest.approx(0.2)
 
 
@@ -61,9 +67,10 @@ def test_depth_repeats_blocks_and_only_the_first_block_strides():
         {"stage_2/depth": 3, "stage_2/block": "resnet"}
     )
     names = [layer.name for layer in model.layers]
-    assert "stage_2_block_3_out" in names and "stage_2_block_4_out" not in names
-    assert model.get_layer("stage_2_block_1_1_conv").strides == (2, 2)
-    assert model.get_layer("stage_2_block_2_1_conv").strides == (1, 1)
+    assert "stage_2_block_3_resnet_k3_out" in names
+    assert "stage_2_block_4_resnet_k3_out" not in names
+    assert model.get_layer("stage_2_block_1_resnet_k3_1_conv").strides == (2, 2)
+    assert model.get_layer("stage_2_block_2_resnet_k3_1_conv").strides == (1, 1)
 
 
 def test_mbconv_choices_exist_only_for_mbconv_blocks():
@@ -82,10 +89,32 @@ def test_squeeze_excite_and_expansion_change_the_model():
     with_se = space.build_model(
         {"stage_1/block": "mbconv", "stage_1/expansion": 3, "stage_1/squeeze_excite": True}
     )
-    assert plain.get_layer("stage_1_block_1_expand_conv").filters == 96
-    assert wider.get_layer("stage_1_block_1_expand_conv").filters == 192
-    assert "stage_1_block_1_se_excite" in [layer.name for layer in with_se.layers]
+    assert plain.get_layer("stage_1_block_1_mbconv_k3_e3_expand_conv").filters == 96
+    assert wider.get_layer("stage_1_block_1_mbconv_k3_e6_expand_conv").filters == 192
+    assert "stage_1_block_1_mbconv_k3_e3_se_se_excite" in [layer.name for layer in with_se.layers]
     assert with_se.count_params() > plain.count_params()
+
+
+def test_block_choices_have_distinct_layer_keys():
+    space = MacroSpace(input_shape=(8, 8, 1), num_classes=3, widths=(16,))
+    mbconv = {"stage_2/block": "mbconv", "stage_2/expansion": 3}
+    variants = [
+        {"stage_2/block": "conv"},
+        {"stage_2/block": "conv", "stage_2/kernel": 5},
+        {"stage_2/block": "separable"},
+        {"stage_2/block": "resnet"},
+        mbconv,
+        {**mbconv, "stage_2/expansion": 6},
+        {**mbconv, "stage_2/squeeze_excite": True},
+        {**mbconv, "stage_2/kernel": 5},
+    ]
+    variants = [{**values, "stage_2/depth": 2} for values in variants]
+    assert_operations_do_not_collide(space, variants, "stage_2_block_")
+
+
+def test_layer_names_are_stable():
+    space = MacroSpace(input_shape=(8, 8, 1), num_classes=3, num_stages=4, widths=(8,))
+    assert_names_are_stable(space, EVERY_BLOCK)
 
 
 def test_restricted_choices_give_a_valid_default():

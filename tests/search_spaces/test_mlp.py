@@ -4,6 +4,10 @@ import numpy as np
 import pytest
 
 from keras_nas.search_spaces import MLPSpace
+from tests.search_spaces.weight_keys import (
+    assert_names_are_stable,
+    assert_operations_do_not_collide,
+)
 
 
 def test_trains_one_batch_on_vectors():
@@ -30,13 +34,36 @@ def test_each_block_follows_its_choices():
         }
     )
     names = [layer.name for layer in model.layers]
-    assert model.get_layer("layer_1_dense").units == 64
-    assert model.get_layer("layer_1_dense").use_bias is True
-    assert "layer_1_bn" not in names and "layer_1_dropout" not in names
-    assert model.get_layer("layer_2_dense").use_bias is False
-    assert "layer_2_ln" in names
-    assert model.get_layer("layer_2_dropout").rate == 0.5
-    assert model.get_layer("layer_2_act").get_config()["activation"] == "gelu"
+    assert [name for name in names if name.startswith("layer_1_")] == [
+        "layer_1_tanh_dense",
+        "layer_1_tanh_act",
+    ]
+    assert model.get_layer("layer_1_tanh_dense").units == 64
+    assert model.get_layer("layer_1_tanh_dense").use_bias is True
+    assert model.get_layer("layer_2_gelu_ln_dense").use_bias is False
+    assert "layer_2_gelu_ln_ln" in names
+    assert model.get_layer("layer_2_gelu_ln_dropout").rate == 0.5
+    assert model.get_layer("layer_2_gelu_ln_act").get_config()["activation"] == "gelu"
+
+
+def test_activation_and_normalization_have_distinct_layer_keys():
+    variants = [
+        {"layer_1/normalization": normalization, "layer_1/activation": activation}
+        for normalization, activation in [
+            ("batch", "relu"),
+            ("batch", "gelu"),
+            ("layer", "relu"),
+            ("none", "relu"),
+            ("none", "tanh"),
+        ]
+    ]
+    assert_operations_do_not_collide(
+        MLPSpace(input_shape=(12,), num_classes=3), variants, "layer_1_"
+    )
+
+
+def test_layer_names_are_stable():
+    assert_names_are_stable(MLPSpace(input_shape=(12,), num_classes=3), {"num_layers": 3})
 
 
 def test_depth_controls_active_blocks():

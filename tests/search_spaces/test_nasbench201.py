@@ -9,6 +9,10 @@ import pytest
 from keras_nas.layers import Zeros
 from keras_nas.search_spaces import NASBench201Space
 from keras_nas.search_spaces.nasbench201 import BEST_CELL, OPERATIONS
+from tests.search_spaces.weight_keys import (
+    assert_names_are_stable,
+    assert_operations_do_not_collide,
+)
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 BEST = (
@@ -141,9 +145,9 @@ def test_none_edges_add_no_layers():
     names = layer_names(model)
     for edge in (2, 4):
         assert not any(name.startswith(f"stage_1_cell_1_edge_{edge}_") for name in names)
-    assert model.get_layer("stage_1_cell_1_edge_1_conv").kernel_size == (3, 3)
-    assert model.get_layer("stage_1_cell_1_edge_3_conv").kernel_size == (1, 1)
-    assert "stage_1_cell_1_edge_5_pool" in names
+    assert model.get_layer("stage_1_cell_1_edge_1_nor_conv_3x3_conv").kernel_size == (3, 3)
+    assert model.get_layer("stage_1_cell_1_edge_3_nor_conv_1x1_conv").kernel_size == (1, 1)
+    assert "stage_1_cell_1_edge_5_avg_pool_3x3" in names
     assert "stage_1_cell_1_node_3_add" in names
     assert not any(isinstance(layer, Zeros) for layer in model.layers)
 
@@ -156,17 +160,31 @@ def test_nodes_that_do_not_reach_the_output_are_left_out():
         )
     )
     cell_layers = [name for name in layer_names(model) if name.startswith("stage_1_cell_1_")]
-    assert cell_layers == [f"stage_1_cell_1_edge_4_{part}" for part in ("relu", "conv", "bn")]
+    assert cell_layers == [
+        f"stage_1_cell_1_edge_4_nor_conv_1x1_{part}" for part in ("relu", "conv", "bn")
+    ]
 
 
 def test_convolution_of_a_zero_node_reads_zeros():
     space = tiny_space()
     model = space.build_model(space.from_arch_string(ZERO_NODE))
-    zeros = model.get_layer("stage_1_cell_1_edge_3_zeros")
+    zeros = model.get_layer("stage_1_cell_1_edge_3_nor_conv_1x1_zeros")
     assert isinstance(zeros, Zeros)
-    assert model.get_layer("stage_1_cell_1_edge_3_relu").input is zeros.output
-    assert model.get_layer("stage_1_cell_1_edge_3_conv").kernel_size == (1, 1)
-    assert "stage_1_cell_1_edge_5_conv" in layer_names(model)
+    assert model.get_layer("stage_1_cell_1_edge_3_nor_conv_1x1_relu").input is zeros.output
+    assert model.get_layer("stage_1_cell_1_edge_3_nor_conv_1x1_conv").kernel_size == (1, 1)
+    assert "stage_1_cell_1_edge_5_nor_conv_3x3_conv" in layer_names(model)
+
+
+def test_operations_on_one_edge_have_distinct_layer_keys():
+    space = tiny_space()
+    best = space.from_arch_string(BEST)
+    variants = [{**best, "cell/edge_5/op": op} for op in OPS]
+    assert_operations_do_not_collide(space, variants, r"stage_\d_cell_1_edge_5_")
+
+
+def test_layer_names_are_stable():
+    space = tiny_space()
+    assert_names_are_stable(space, space.from_arch_string(ZERO_NODE))
 
 
 # The compiled, untrained model saves an unbuilt optimizer; Keras warns when loading it.
@@ -178,7 +196,7 @@ def test_saved_model_with_zeros_loads_in_safe_mode(tmp_path):
     path = tmp_path / "cell.keras"
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
-    assert isinstance(loaded.get_layer("stage_1_cell_1_edge_3_zeros"), Zeros)
+    assert isinstance(loaded.get_layer("stage_1_cell_1_edge_3_nor_conv_1x1_zeros"), Zeros)
     x = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype("float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 

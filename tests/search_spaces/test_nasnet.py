@@ -9,6 +9,10 @@ import pytest
 
 from keras_nas.search_spaces import NASNetCellSpace
 from keras_nas.search_spaces.nasnet import OPERATIONS
+from tests.search_spaces.weight_keys import (
+    assert_names_are_stable,
+    assert_operations_do_not_collide,
+)
 
 SMALL = {"num_blocks": 2, "cells_per_stage": 1, "channels": 8}
 
@@ -73,6 +77,23 @@ def test_every_operation_builds_in_both_cell_types(operation):
     outputs = keras.ops.convert_to_numpy(model(_batch((8, 8, 1))[0]))
     assert outputs.shape == (4, 10)
     assert np.all(np.isfinite(outputs))
+
+
+@pytest.mark.parametrize(
+    "slot, position",
+    [
+        # Stride 2 on a cell input: identity is a factorized reduction, with weights.
+        ("reduction_cell/block_1/op_2", "reduction_1_block_1_op_2_"),
+        ("normal_cell/block_1/op_1", r"stage_\d_cell_1_block_1_op_1_"),
+    ],
+)
+def test_operations_in_one_slot_have_distinct_layer_keys(slot, position):
+    variants = [{slot: op} for op in OPERATIONS]
+    assert_operations_do_not_collide(_space(num_reductions=1), variants, position)
+
+
+def test_layer_names_are_stable():
+    assert_names_are_stable(_space(num_reductions=1), {"reduction_cell/block_2/op_1": "identity"})
 
 
 def test_cell_output_concatenates_only_blocks_that_no_block_reads():
