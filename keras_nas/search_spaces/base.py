@@ -97,6 +97,43 @@ class SearchSpace(keras_tuner.HyperModel):
         )
         return model
 
+    def build_supernet(self) -> keras.Model:
+        """Builds and compiles the one-shot supernet: every operation of the space at once.
+
+        Each choice of the space is a `keras_nas.weight_sharing.PathChoice` layer that runs
+        one of its operations at a time (`set_path(supernet, values)`); the layers of each
+        operation carry the names the plain sub-network gives them, so a
+        `SharedLayerRegistry` moves weights between the supernet and any sub-network built
+        by `build_model`. Used by `keras_nas.OneShotSearch`.
+
+        Raises:
+            NotImplementedError: If the space has no supernet (`supports_one_shot()` is
+                `False`).
+        """
+        inputs = keras.Input(shape=self.input_shape, name="inputs")
+        features = self.build_supernet_features(inputs)
+        name = f"{genotype.snake_case(self.name)}_supernet"
+        model = keras.Model(inputs, self._head(features), name=name)
+        model.compile(
+            optimizer=_make_optimizer(self.optimizer, self.learning_rate),
+            loss=self._loss(),
+            metrics=self._metrics(),
+        )
+        return model
+
+    def build_supernet_features(self, inputs: keras.KerasTensor) -> keras.KerasTensor:
+        """The supernet's body (see `build_supernet`); spaces that support one-shot override it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no one-shot supernet. Search it with a multi-trial "
+            "tuner and `weight_sharing=True` instead, or use a space whose "
+            "`supports_one_shot()` is True (NASBench201Space)."
+        )
+
+    @classmethod
+    def supports_one_shot(cls) -> bool:
+        """Whether the space builds a one-shot supernet (`build_supernet`)."""
+        return cls.build_supernet_features is not SearchSpace.build_supernet_features
+
     def build_model(self, values: dict[str, Any] | None = None) -> keras.Model:
         """Builds the compiled model of one architecture, without a tuner.
 

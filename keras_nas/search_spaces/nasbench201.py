@@ -18,6 +18,7 @@ from keras_nas.search_spaces.base import (
     check_positive_int,
     default_choice,
 )
+from keras_nas.weight_sharing.supernet import PathChoice
 
 OPERATIONS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 
@@ -115,14 +116,28 @@ class NASBench201Space(SearchSpace):
 
     def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
         ops = _ops_of(arch)
+        return self._network(inputs, lambda x, name: _cell(x, ops, name=name))
+
+    def build_supernet_features(self, inputs: keras.KerasTensor) -> keras.KerasTensor:
+        """The one-shot supernet: every edge a `PathChoice` over the space's operations.
+
+        The stem, reductions and final layers are those of every cell; an edge's branch for
+        an operation is built by the same code, with the same layer names, as that edge in
+        `build_features`, so a sub-network inherits the branch weights of its operations.
+        """
+        operations = self.operations
+        return self._network(inputs, lambda x, name: _supernet_cell(x, operations, name=name))
+
+    def _network(self, inputs: keras.KerasTensor, cell) -> keras.KerasTensor:
+        """The stem, three stages of `cell(x, name)` with reductions between, and the end."""
         x = blocks.conv_layer(inputs, self.channels, 3, name="stem_conv")
         x = blocks.batch_norm(x, "stem_bn")
         for stage in range(1, 4):
             filters = self.channels * 2 ** (stage - 1)
             if stage > 1:
                 x = _reduction_block(x, filters, name=f"reduction_{stage - 1}")
-            for cell in range(1, self.cells_per_stage + 1):
-                x = _cell(x, ops, name=f"stage_{stage}_cell_{cell}")
+            for index in range(1, self.cells_per_stage + 1):
+                x = cell(x, f"stage_{stage}_cell_{index}")
         x = blocks.batch_norm(x, "final_bn")
         return layers.Activation("relu", name="final_relu")(x)
 
@@ -287,6 +302,29 @@ def _cell(x, ops: Sequence[str], *, name: str):
         nodes.append(_sum([term for term in terms if term is not None], f"{name}_node_{target}"))
     if nodes[-1] is None:
         return Zeros(name=f"{name}_zeros")(x)
+    return nodes[-1]
+
+
+def _supernet_cell(x, operations: Sequence[str], *, name: str):
+    """A cell whose every edge chooses among `operations`; zero edges add zeros."""
+    nodes = [x]
+    for target in range(1, _NUM_NODES):
+        terms = []
+        for edge, (source, to) in enumerate(EDGES, start=1):
+            if to != target:
+                continue
+            branches = {
+                op: PathChoice.branch(
+                    nodes[source].shape,
+                    lambda t, op=op, edge=edge: _edge(
+                        t, op, like=t, name=f"{name}_edge_{edge}_{blocks.op_token(op)}"
+                    ),
+                )
+                for op in operations
+            }
+            choice = PathChoice(_edge_hp(edge), branches, name=f"{name}_edge_{edge}_choice")
+            terms.append(choice(nodes[source]))
+        nodes.append(_sum(terms, f"{name}_node_{target}"))
     return nodes[-1]
 
 

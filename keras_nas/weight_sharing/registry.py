@@ -189,7 +189,7 @@ def layer_key(layer: keras.layers.Layer) -> str:
 def _keyed_layers(model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
     """The layers of `model` that hold weights (nested models opened), with their keys."""
     keyed, seen = [], {}
-    for layer in _leaf_layers(model):
+    for layer in leaf_layers(model):
         if not layer.weights:
             continue
         key = layer_key(layer)
@@ -204,10 +204,11 @@ def _keyed_layers(model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
     return keyed
 
 
-def _leaf_layers(model: keras.Model) -> Iterator[keras.layers.Layer]:
+def leaf_layers(model: keras.Model) -> Iterator[keras.layers.Layer]:
+    """The layers of `model`, with nested models and the branches of `PathChoice` opened."""
     for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from _leaf_layers(layer)
+        if isinstance(layer, keras.Model) or isinstance(getattr(layer, "layers", None), list):
+            yield from leaf_layers(layer)
         else:
             yield layer
 

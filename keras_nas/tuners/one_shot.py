@@ -1,0 +1,373 @@
+"""`OneShotSearch`: train one supernet, then search its sub-networks without training them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from typing import Any
+
+import keras
+import keras_tuner
+import numpy as np
+
+from keras_nas import oracles
+from keras_nas.files import write_json_atomically
+from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.tuners.nas_tuner import NASTuner
+from keras_nas.weight_sharing.supernet import SamplePaths, recalibrate_batch_norm
+
+#: The supernet's progress (epochs trained), under the project directory.
+SUPERNET_STATE_FILE = "supernet.json"
+#: The results of `retrain`, under the project directory.
+RETRAIN_FILE = "retrain.json"
+#: Each trial's sub-network weights (inherited, BatchNorm recalibrated), in its trial folder.
+SUB_NETWORK_WEIGHTS = "sub_network.weights.h5"
+
+
+class OneShotSearch(NASTuner):
+    """One-shot architecture search: a supernet trained once, sub-networks scored in seconds.
+
+    Single-path one-shot NAS (Guo et al. 2020, https://arxiv.org/abs/1904.00420) in three
+    steps:
+
+    1. `search` first trains the space's supernet (`SearchSpace.build_supernet`), which holds
+       every operation; each training step runs one architecture drawn uniformly at random.
+       Its weights go to the `SharedLayerRegistry` in `<project dir>/shared_weights/` after
+       every epoch, and `supernet.json` records the epochs done: a resumed search continues
+       the supernet's training where it stopped, and never trains it again once done.
+    2. The oracle (regularized evolution unless another is given; any KerasTuner oracle
+       works) then proposes sub-networks. A trial builds the plain sub-network
+       (`build_model`), gives it the supernet's weights of its operations, re-estimates the
+       BatchNormalization statistics on `calibration_batches` training batches and evaluates
+       it on `validation_data`, with no training. Its objective is `val_<metric>`.
+    3. `retrain(top_k, epochs)` trains the best sub-networks from scratch and reports both
+       scores, the one-shot estimate and the stand-alone one.
+
+    `get_best_models` returns plain Keras models with the inherited weights: they save and
+    load as ordinary `.keras` files, without any supernet code.
+
+    Example:
+    >>> import tempfile
+    >>> from keras_nas.datasets import load_digits
+    >>> from keras_nas.search_spaces import NASBench201Space
+    >>> (x, y), validation = load_digits()
+    >>> space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1,
+    ...                          channels=4)
+    >>> tuner = OneShotSearch(space, max_trials=3, supernet_epochs=1, seed=0,
+    ...                       directory=tempfile.mkdtemp())
+    >>> tuner.search(x, y, validation_data=validation, batch_size=64, verbose=0)
+    >>> len(tuner.oracle.trials)
+    3
+    >>> tuner.get_best_models(1)[0].output_shape
+    (None, 10)
+
+    Args:
+        hypermodel: A keras-nas search space whose `supports_one_shot()` is True.
+        oracle: The search strategy; `None` builds a `RegularizedEvolutionOracle` from
+            `objective`, `max_trials` and `seed`.
+        objective: What to maximise or minimise, a validation metric (`"val_accuracy"`).
+            Used only when `oracle` is `None`.
+        max_trials: How many sub-networks to evaluate; only when `oracle` is `None`.
+        supernet_epochs: Epochs of supernet training.
+        calibration_batches: Training batches on which each sub-network's BatchNorm
+            statistics are re-estimated.
+        seed: Seeds the paths sampled while training the supernet, the calibration batches
+            and (when `oracle` is `None`) the oracle.
+        **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner` (`directory`,
+            `project_name`, `overwrite`, `distribution_strategy`, ...).
+
+    Raises:
+        ValueError: If the space has no supernet, or an argument is out of range.
+    """
+
+    def __init__(
+        self,
+        hypermodel: SearchSpace,
+        oracle: keras_tuner.Oracle | None = None,
+        *,
+        objective: Any = "val_accuracy",
+        max_trials: int = 100,
+        supernet_epochs: int = 10,
+        calibration_batches: int = 10,
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
+        if not isinstance(hypermodel, SearchSpace) or not hypermodel.supports_one_shot():
+            raise ValueError(
+                "`hypermodel` must be a keras-nas search space with a one-shot supernet "
+                "(`space.supports_one_shot()`), such as NASBench201Space. Received: "
+                f"hypermodel={hypermodel!r}. Search other spaces with EvolutionarySearch or "
+                "ReinforceSearch and `weight_sharing=True`."
+            )
+        for name, value in (
+            ("supernet_epochs", supernet_epochs),
+            ("calibration_batches", calibration_batches),
+        ):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(
+                    f"`{name}` must be a positive integer. Received: {name}={value!r}."
+                )
+        if "weight_sharing" in kwargs:
+            raise ValueError(
+                "OneShotSearch always shares weights through its supernet; do not pass "
+                f"`weight_sharing`. Received: weight_sharing={kwargs['weight_sharing']!r}."
+            )
+        if oracle is None:
+            oracle = oracles.RegularizedEvolutionOracle(
+                objective=objective, max_trials=max_trials, seed=seed
+            )
+        self.supernet_epochs = supernet_epochs
+        self.calibration_batches = calibration_batches
+        self.seed = seed
+        self._calibration: list[np.ndarray] = []
+        self._fit_data: tuple[tuple, dict] | None = None
+        super().__init__(hypermodel, oracle, weight_sharing=True, **kwargs)
+
+    def search(
+        self,
+        x: Any = None,
+        y: Any = None,
+        *,
+        validation_data: Any = None,
+        batch_size: int = 32,
+        epochs: int | None = None,
+        callbacks: list | None = None,
+        verbose: int = 1,
+        **fit_kwargs: Any,
+    ) -> None:
+        """Trains the supernet (unless done), then runs the trials; takes what `fit` takes.
+
+        `x`, `y`, `batch_size`, `callbacks` and `**fit_kwargs` go to the supernet's `fit`;
+        `epochs`, if given, replaces `supernet_epochs`. `validation_data` scores the
+        sub-networks and is required.
+        """
+        if validation_data is None:
+            raise ValueError(
+                "OneShotSearch scores each sub-network on `validation_data`, which is "
+                "required. Pass validation_data=(x_val, y_val)."
+            )
+        self.train_supernet(
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=epochs or self.supernet_epochs,
+            callbacks=callbacks,
+            verbose=verbose,
+            **fit_kwargs,
+        )
+        self._calibration = _calibration_batches(
+            x, batch_size, self.calibration_batches, np.random.default_rng(self.seed)
+        )
+        self._fit_data = ((x, y), {"validation_data": validation_data, "batch_size": batch_size})
+        super().search(
+            x, y, validation_data=validation_data, batch_size=batch_size, verbose=verbose
+        )
+
+    def train_supernet(
+        self,
+        x: Any = None,
+        y: Any = None,
+        *,
+        epochs: int | None = None,
+        callbacks: list | None = None,
+        verbose: int = 1,
+        **fit_kwargs: Any,
+    ) -> keras.callbacks.History | None:
+        """Trains the supernet up to `epochs` in all (default `supernet_epochs`).
+
+        Continues from the epochs recorded in `supernet.json`; returns `None` without
+        training when they are already done.
+        """
+        epochs = epochs or self.supernet_epochs
+        done = self.supernet_epochs_trained()
+        if done >= epochs:
+            if verbose:
+                print(f"Supernet already trained for {done} epochs; not training it again.")
+            return None
+        with self._scope():
+            supernet = self.hypermodel.build_supernet()
+            self.registry.restore(supernet)
+        sampler = _PathSampler(self.hypermodel, np.random.default_rng(self.seed))
+        history = supernet.fit(
+            x,
+            y,
+            epochs=epochs,
+            initial_epoch=done,
+            callbacks=[
+                SamplePaths(sampler),
+                _SaveSupernet(self.registry, self._supernet_state_path()),
+                *(callbacks or []),
+            ],
+            verbose=2 if verbose else 0,
+            **fit_kwargs,
+        )
+        del supernet
+        keras.backend.clear_session()
+        return history
+
+    def supernet_epochs_trained(self) -> int:
+        """How many epochs the supernet has been trained for (0 before any)."""
+        path = self._supernet_state_path()
+        if not os.path.exists(path):
+            return 0
+        with open(path) as file:
+            return int(json.load(file)["epochs_trained"])
+
+    def sub_network(
+        self, values: dict[str, Any], calibration: list[np.ndarray] | None = None
+    ) -> keras.Model:
+        """The plain, compiled model of `values` with the supernet's weights.
+
+        Its BatchNorm statistics are re-estimated on `calibration` (a list of input batches;
+        by default those drawn from the training data of the last `search`).
+
+        Raises:
+            RuntimeError: If the supernet has not been trained yet.
+        """
+        with self._scope():
+            model = self.hypermodel.build_model(values)
+        keys = self.registry.keys_of(model)
+        restored = self.registry.restore(model)
+        if len(restored) != len(keys):
+            missing = sorted(set(keys) - set(restored))[:3]
+            raise RuntimeError(
+                f"The supernet holds no weights for {len(keys) - len(restored)} layers of "
+                f"this sub-network (e.g. {missing}). Train the supernet first: call "
+                "`search(...)` or `train_supernet(...)`."
+            )
+        recalibrate_batch_norm(model, self._calibration if calibration is None else calibration)
+        return model
+
+    def run_trial(self, trial, x=None, y=None, *, validation_data=None, batch_size=32, **kwargs):
+        """Scores one sub-network with inherited weights on the validation data."""
+        model = self.sub_network(trial.hyperparameters.values)
+        x_val, y_val = validation_data[0], validation_data[1]
+        results = model.evaluate(x_val, y_val, batch_size=batch_size, verbose=0, return_dict=True)
+        model.save_weights(self._weights_path(trial.trial_id))
+        return {f"val_{name}": float(value) for name, value in results.items()}
+
+    def load_model(self, trial) -> keras.Model:
+        """The trial's sub-network with the weights it was scored with (plain Keras)."""
+        with self._scope():
+            model = self.hypermodel.build_model(trial.hyperparameters.values)
+            model.load_weights(self._weights_path(trial.trial_id))
+        return model
+
+    def retrain(
+        self,
+        top_k: int = 3,
+        epochs: int = 10,
+        x: Any = None,
+        y: Any = None,
+        *,
+        validation_data: Any = None,
+        batch_size: int | None = None,
+        verbose: int = 1,
+        **fit_kwargs: Any,
+    ) -> list[dict[str, Any]]:
+        """Trains the `top_k` best sub-networks from scratch, for `epochs` epochs each.
+
+        The data default to those of the last `search`. The results are also written to
+        `retrain.json` in the project directory.
+
+        Returns:
+            One dict per sub-network, best one-shot score first: `trial_id`, `architecture`
+            (the space's summary), `one_shot` (its score in the search) and `stand_alone`
+            (the best validation objective of its own training).
+        """
+        if x is None:
+            if self._fit_data is None:
+                raise ValueError(
+                    "`retrain` needs training data: pass x, y and validation_data, or call "
+                    "`search(...)` first."
+                )
+            (x, y), defaults = self._fit_data
+            validation_data = validation_data or defaults["validation_data"]
+            batch_size = batch_size or defaults["batch_size"]
+        objective = self.oracle.objective
+        results = []
+        for trial in self.oracle.get_best_trials(top_k):
+            keras.backend.clear_session()
+            with self._scope():
+                model = self.hypermodel.build_model(trial.hyperparameters.values)
+            history = model.fit(
+                x,
+                y,
+                validation_data=validation_data,
+                epochs=epochs,
+                batch_size=batch_size or 32,
+                verbose=0,
+                **fit_kwargs,
+            ).history
+            scores = history[objective.name]
+            best = max(scores) if objective.direction == "max" else min(scores)
+            results.append(
+                {
+                    "trial_id": trial.trial_id,
+                    "architecture": self.hypermodel.describe(trial.hyperparameters.values)[
+                        "summary"
+                    ],
+                    "one_shot": trial.score,
+                    "stand_alone": float(best),
+                }
+            )
+            if verbose:
+                print(
+                    f"retrained trial {trial.trial_id}: one-shot {trial.score:.4f}, "
+                    f"stand-alone {best:.4f}  {results[-1]['architecture']}",
+                    flush=True,
+                )
+        write_json_atomically(os.path.join(self.project_dir, RETRAIN_FILE), results)
+        return results
+
+    def _scope(self):
+        strategy = self.distribution_strategy
+        return strategy.scope() if strategy is not None else contextlib.nullcontext()
+
+    def _supernet_state_path(self) -> str:
+        return os.path.join(self.project_dir, SUPERNET_STATE_FILE)
+
+    def _weights_path(self, trial_id: str) -> str:
+        directory = self.get_trial_dir(trial_id)
+        os.makedirs(directory, exist_ok=True)
+        return os.path.join(directory, SUB_NETWORK_WEIGHTS)
+
+
+class _PathSampler:
+    """Draws architectures of a space uniformly at random (active values only)."""
+
+    def __init__(self, space: SearchSpace, rng: np.random.Generator):
+        self.space, self.rng = space, rng
+        self.hyperparameters = space.declared_hyperparameters()
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for hp in self.hyperparameters.space:
+            if hp.name in values or not all(c.is_active(values) for c in hp.conditions):
+                continue
+            values[hp.name] = hp.random_sample(int(self.rng.integers(2**31)))
+        return self.space.complete_values(values)
+
+
+class _SaveSupernet(keras.callbacks.Callback):
+    """After each epoch, stores the supernet's weights, then records the epoch as done."""
+
+    def __init__(self, registry, state_path: str):
+        super().__init__()
+        self.registry, self.state_path = registry, state_path
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.registry.store(self.model)
+        write_json_atomically(self.state_path, {"epochs_trained": epoch + 1})
+
+
+def _calibration_batches(x: Any, batch_size: int, count: int, rng) -> list:
+    """Up to `count` input batches of the training data, for BatchNorm recalibration."""
+    if isinstance(x, np.ndarray):
+        order = rng.permutation(len(x))[: count * batch_size]
+        return [x[order[start : start + batch_size]] for start in range(0, len(order), batch_size)]
+    batches = []
+    for batch in x.take(count):  # A tf.data.Dataset of (x, y) or (x, y, weights) batches.
+        batches.append(batch[0] if isinstance(batch, tuple) else batch)
+    return batches

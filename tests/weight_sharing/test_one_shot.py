@@ -1,0 +1,133 @@
+"""`OneShotSearch` end to end on digits: supernet, trials without training, retrain, resume."""
+
+import io
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from keras_nas import OneShotSearch
+from keras_nas.datasets import load_digits
+from keras_nas.search_spaces import MacroSpace, NASBench201Space
+from keras_nas.tuners.nas_tuner import SHARED_WEIGHTS_DIR
+from keras_nas.tuners.one_shot import RETRAIN_FILE, SUPERNET_STATE_FILE
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+def _space():
+    return NASBench201Space(input_shape=(8, 8, 1), num_classes=10, channels=4, cells_per_stage=1)
+
+
+def _tuner(directory, max_trials, overwrite=True):
+    return OneShotSearch(
+        _space(),
+        max_trials=max_trials,
+        supernet_epochs=2,
+        calibration_batches=3,
+        seed=0,
+        directory=str(directory),
+        project_name="one_shot",
+        overwrite=overwrite,
+        progress_out=io.StringIO(),
+    )
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory, digits):
+    (x, y), validation = digits
+    directory = tmp_path_factory.mktemp("one_shot")
+    tuner = _tuner(directory, max_trials=4)
+    tuner.search(x, y, validation_data=validation, batch_size=64, verbose=0)
+    return tuner, directory
+
+
+def test_trials_are_scored_without_training(searched):
+    tuner, _ = searched
+    trials = list(tuner.oracle.trials.values())
+    assert len(trials) == 4
+    assert all(0.0 <= trial.score <= 1.0 for trial in trials)
+    assert tuner.supernet_epochs_trained() == 2
+    with open(os.path.join(tuner.project_dir, SUPERNET_STATE_FILE)) as file:
+        assert json.load(file) == {"epochs_trained": 2}
+
+
+def test_the_best_model_is_a_plain_keras_model_with_the_scored_weights(searched, digits, tmp_path):
+    tuner, _ = searched
+    (_, _), (x_val, y_val) = digits
+    best_trial = tuner.oracle.get_best_trials(1)[0]
+    model = tuner.get_best_models(1)[0]
+    accuracy = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["accuracy"]
+    assert accuracy == pytest.approx(best_trial.score, abs=1e-6)
+    path = str(tmp_path / "best.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert "PathChoice" not in {type(layer).__name__ for layer in loaded.layers}
+    np.testing.assert_allclose(loaded.predict(x_val, verbose=0), model.predict(x_val, verbose=0))
+
+
+def test_retrain_trains_the_top_candidates_from_scratch(searched):
+    tuner, _ = searched
+    results = tuner.retrain(top_k=2, epochs=1, verbose=0)
+    best = tuner.oracle.get_best_trials(2)
+    assert [result["trial_id"] for result in results] == [trial.trial_id for trial in best]
+    assert [result["one_shot"] for result in results] == [trial.score for trial in best]
+    assert all(0.0 <= result["stand_alone"] <= 1.0 for result in results)
+    with open(os.path.join(tuner.project_dir, RETRAIN_FILE)) as file:
+        assert json.load(file) == results
+
+
+def test_a_resumed_search_does_not_retrain_the_supernet(searched, digits, capsys):
+    tuner, directory = searched
+    (x, y), validation = digits
+    weights_dir = os.path.join(tuner.project_dir, SHARED_WEIGHTS_DIR)
+    stamps = {
+        name: os.stat(os.path.join(weights_dir, name)).st_mtime_ns
+        for name in os.listdir(weights_dir)
+    }
+    resumed = _tuner(directory, max_trials=6, overwrite=False)
+    resumed.search(x, y, validation_data=validation, batch_size=64, verbose=1)
+    assert "Supernet already trained for 2 epochs" in capsys.readouterr().out
+    assert len(resumed.oracle.trials) == 6
+    assert {
+        name: os.stat(os.path.join(weights_dir, name)).st_mtime_ns
+        for name in os.listdir(weights_dir)
+    } == stamps
+
+
+def test_a_space_without_a_supernet_is_refused(tmp_path):
+    space = MacroSpace(input_shape=(8, 8, 1), num_classes=10)
+    with pytest.raises(ValueError, match="one-shot supernet.*Received: hypermodel=.*MacroSpace"):
+        OneShotSearch(space, directory=str(tmp_path))
+
+
+def test_validation_data_is_required_before_any_training(tmp_path, digits):
+    (x, y), _ = digits
+    tuner = _tuner(tmp_path, max_trials=1)
+    with pytest.raises(ValueError, match="validation_data=\\(x_val, y_val\\)"):
+        tuner.search(x, y)
+    assert tuner.supernet_epochs_trained() == 0
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"supernet_epochs": 0}, "`supernet_epochs` must be a positive integer"),
+        ({"calibration_batches": 1.5}, "`calibration_batches` must be a positive integer"),
+        ({"weight_sharing": True}, "always shares weights"),
+    ],
+)
+def test_bad_arguments_are_named(tmp_path, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        OneShotSearch(_space(), directory=str(tmp_path), **arguments)
+
+
+def test_a_sub_network_before_the_supernet_is_trained_is_an_error(tmp_path):
+    tuner = _tuner(tmp_path, max_trials=1)
+    with pytest.raises(RuntimeError, match="Train the supernet first"):
+        tuner.sub_network({})
