@@ -33,3 +33,12 @@ def test_cifar10_code_path_on_digits(tmp_path, capsys):
 def test_cifar10_rejects_unknown_dataset():
     with pytest.raises(ValueError, match="`dataset` must be 'cifar10' or 'digits'"):
         _load("cifar10").load_data("mnist")
+
+
+def test_one_shot_digits(tmp_path, capsys):
+    tuner = _load("one_shot_digits").main(
+        supernet_epochs=1, max_trials=3, retrain_epochs=1, directory=str(tmp_path)
+    )
+    assert len(tuner.oracle.trials) == 3
+    assert "'stand_alone':" in capsys.readouterr().out
+    assert (tmp_path / "one_shot_digits" / "best_one_shot.keras").is_file()

@@ -27,3 +27,21 @@ def test_quickstart_has_exactly_the_two_commands():
     quickstart = README.read_text().split("## Quickstart")[1].split("\n## ")[0]
     commands = re.findall(r"```bash\n(.*?)\n```", quickstart, re.DOTALL)
     assert commands == ["pip install . && keras-nas demo", 'pip install ".[test]" && pytest']
+
+
+def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):
+    code = _python_block("### Weight sharing and one-shot search")
+    for written, smaller in [
+        ("max_trials=20", "max_trials=2"),
+        ("epochs=2)", "epochs=1)"),
+        ("max_trials=100", "max_trials=2"),
+        ("supernet_epochs=10", "supernet_epochs=1"),
+        ("top_k=3, epochs=10", "top_k=1, epochs=1"),
+    ]:
+        assert written in code
+        code = code.replace(written, smaller)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, str(README), "exec"), {})
+    assert "'stand_alone':" in capsys.readouterr().out
+    assert (tmp_path / "one_shot.keras").is_file()
+    assert any((tmp_path / "runs" / "inherit" / "shared_weights").iterdir())

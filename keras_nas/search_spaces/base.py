@@ -97,7 +97,7 @@ class SearchSpace(keras_tuner.HyperModel):
         )
         return model
 
-    def build_supernet(self) -> keras.Model:
+    def build_supernet(self, learning_rate: float | None = None) -> keras.Model:
         """Builds and compiles the one-shot supernet: every operation of the space at once.
 
         Each choice of the space is a `keras_nas.weight_sharing.PathChoice` layer that runs
@@ -105,6 +105,9 @@ class SearchSpace(keras_tuner.HyperModel):
         operation carry the names the plain sub-network gives them, so a
         `SharedLayerRegistry` moves weights between the supernet and any sub-network built
         by `build_model`. Used by `keras_nas.OneShotSearch`.
+
+        Args:
+            learning_rate: The supernet optimizer's learning rate; `None` takes the space's.
 
         Raises:
             NotImplementedError: If the space has no supernet (`supports_one_shot()` is
@@ -114,8 +117,9 @@ class SearchSpace(keras_tuner.HyperModel):
         features = self.build_supernet_features(inputs)
         name = f"{genotype.snake_case(self.name)}_supernet"
         model = keras.Model(inputs, self._head(features), name=name)
+        rate = self.learning_rate if learning_rate is None else _check_learning_rate(learning_rate)
         model.compile(
-            optimizer=_make_optimizer(self.optimizer, self.learning_rate),
+            optimizer=_make_optimizer(self.optimizer, rate),
             loss=self._loss(),
             metrics=self._metrics(),
         )

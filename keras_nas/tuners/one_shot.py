@@ -21,6 +21,8 @@ from keras_nas.weight_sharing.supernet import SamplePaths, recalibrate_batch_nor
 SUPERNET_STATE_FILE = "supernet.json"
 #: The results of `retrain`, under the project directory.
 RETRAIN_FILE = "retrain.json"
+# Sub-networks are evaluated eagerly, in batches of at least this many examples.
+_EVALUATION_BATCH = 256
 #: Each trial's sub-network weights (inherited, BatchNorm recalibrated), in its trial folder.
 SUB_NETWORK_WEIGHTS = "sub_network.weights.h5"
 
@@ -69,9 +71,12 @@ class OneShotSearch(NASTuner):
         objective: What to maximise or minimise, a validation metric (`"val_accuracy"`).
             Used only when `oracle` is `None`.
         max_trials: How many sub-networks to evaluate; only when `oracle` is `None`.
-        supernet_epochs: Epochs of supernet training.
-        calibration_batches: Training batches on which each sub-network's BatchNorm
-            statistics are re-estimated.
+        supernet_epochs: Epochs of supernet training. A supernet needs several times the
+            epochs of one network, since each step trains one path of many.
+        supernet_learning_rate: Learning rate of the supernet's optimizer (the space's
+            optimizer); `None` takes the space's learning rate.
+        calibration_batches: How many training batches of the search's `batch_size` go into
+            re-estimating each sub-network's BatchNorm statistics (in one forward pass).
         seed: Seeds the paths sampled while training the supernet, the calibration batches
             and (when `oracle` is `None`) the oracle.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner` (`directory`,
@@ -88,7 +93,8 @@ class OneShotSearch(NASTuner):
         *,
         objective: Any = "val_accuracy",
         max_trials: int = 100,
-        supernet_epochs: int = 10,
+        supernet_epochs: int = 30,
+        supernet_learning_rate: float | None = None,
         calibration_batches: int = 10,
         seed: int | None = None,
         **kwargs: Any,
@@ -118,6 +124,7 @@ class OneShotSearch(NASTuner):
                 objective=objective, max_trials=max_trials, seed=seed
             )
         self.supernet_epochs = supernet_epochs
+        self.supernet_learning_rate = supernet_learning_rate
         self.calibration_batches = calibration_batches
         self.seed = seed
         self._calibration: list[np.ndarray] = []
@@ -186,7 +193,7 @@ class OneShotSearch(NASTuner):
                 print(f"Supernet already trained for {done} epochs; not training it again.")
             return None
         with self._scope():
-            supernet = self.hypermodel.build_supernet()
+            supernet = self.hypermodel.build_supernet(self.supernet_learning_rate)
             self.registry.restore(supernet)
         sampler = _PathSampler(self.hypermodel, np.random.default_rng(self.seed))
         history = supernet.fit(
@@ -242,10 +249,9 @@ class OneShotSearch(NASTuner):
     def run_trial(self, trial, x=None, y=None, *, validation_data=None, batch_size=32, **kwargs):
         """Scores one sub-network with inherited weights on the validation data."""
         model = self.sub_network(trial.hyperparameters.values)
-        x_val, y_val = validation_data[0], validation_data[1]
-        results = model.evaluate(x_val, y_val, batch_size=batch_size, verbose=0, return_dict=True)
+        results = _evaluate(model, validation_data, max(batch_size, _EVALUATION_BATCH))
         model.save_weights(self._weights_path(trial.trial_id))
-        return {f"val_{name}": float(value) for name, value in results.items()}
+        return {f"val_{name}": value for name, value in results.items()}
 
     def load_model(self, trial) -> keras.Model:
         """The trial's sub-network with the weights it was scored with (plain Keras)."""
@@ -362,11 +368,23 @@ class _SaveSupernet(keras.callbacks.Callback):
         write_json_atomically(self.state_path, {"epochs_trained": epoch + 1})
 
 
+def _evaluate(model: keras.Model, validation_data: Any, batch_size: int) -> dict[str, float]:
+    """`model.evaluate`, run eagerly: a new sub-network per trial is not worth tracing."""
+    model.reset_metrics()
+    if isinstance(validation_data, (tuple, list)):
+        arrays = validation_data
+        for start in range(0, len(arrays[0]), batch_size):
+            model.test_step(tuple(array[start : start + batch_size] for array in arrays))
+    else:  # A tf.data.Dataset of (x, y) or (x, y, sample_weight) batches.
+        for batch in validation_data:
+            model.test_step(batch)
+    return {name: float(value) for name, value in model.get_metrics_result().items()}
+
+
 def _calibration_batches(x: Any, batch_size: int, count: int, rng) -> list:
-    """Up to `count` input batches of the training data, for BatchNorm recalibration."""
+    """`count * batch_size` random training inputs as one batch, for BatchNorm statistics."""
     if isinstance(x, np.ndarray):
-        order = rng.permutation(len(x))[: count * batch_size]
-        return [x[order[start : start + batch_size]] for start in range(0, len(order), batch_size)]
+        return [x[np.sort(rng.permutation(len(x))[: count * batch_size])]]
     batches = []
     for batch in x.take(count):  # A tf.data.Dataset of (x, y) or (x, y, weights) batches.
         batches.append(batch[0] if isinstance(batch, tuple) else batch)
