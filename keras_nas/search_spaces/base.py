@@ -130,13 +130,18 @@ class SearchSpace(keras_tuner.HyperModel):
         raise NotImplementedError(
             f"{type(self).__name__} has no one-shot supernet. Search it with a multi-trial "
             "tuner and `weight_sharing=True` instead, or use a space whose "
-            "`supports_one_shot()` is True (NASBench201Space)."
+            "`supports_one_shot()` is True (NASBench201Space, MobileNetSpace)."
         )
 
-    @classmethod
-    def supports_one_shot(cls) -> bool:
-        """Whether the space builds a one-shot supernet (`build_supernet`)."""
-        return cls.build_supernet_features is not SearchSpace.build_supernet_features
+    def supports_one_shot(self) -> bool:
+        """Whether this space, as configured, builds a one-shot supernet (`build_supernet`)."""
+        return self.one_shot_problem() is None
+
+    def one_shot_problem(self) -> str | None:
+        """Why this space cannot build a one-shot supernet, with how to fix it; or `None`."""
+        if type(self).build_supernet_features is SearchSpace.build_supernet_features:
+            return f"{type(self).__name__} has no one-shot supernet"
+        return None
 
     def build_model(self, values: dict[str, Any] | None = None) -> keras.Model:
         """Builds the compiled model of one architecture, without a tuner.

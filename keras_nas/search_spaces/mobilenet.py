@@ -15,6 +15,7 @@ from keras_nas.search_spaces.base import (
     default_choice,
     plan_strides,
 )
+from keras_nas.weight_sharing.supernet import PathChoice
 
 # Once-for-All's MobileNetV3 stages: (width, stride, squeeze-excite by default, activation).
 OFA_STAGES = (
@@ -114,41 +115,79 @@ class MobileNetSpace(SearchSpace):
 
     def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
         multiplier = arch["width_multiplier"]
-        strides = plan_strides(self.input_shape, (2,) + tuple(s for _, s, _, _ in OFA_STAGES))
-        x = blocks.conv_bn_act(
-            inputs,
-            blocks.make_divisible(16 * multiplier),
-            3,
-            strides=strides[0],
-            activation="hard_silu",
-            name="stem",
-        )
-        x = blocks.mbconv_block(
-            x,
-            blocks.make_divisible(16 * multiplier),
-            3,
-            expansion=1,
-            activation="relu",
-            name="stem_block",
-        )
+        strides = self._strides()
+        x = _stem(inputs, multiplier, strides[0])
         for stage, (width, _, _, activation) in enumerate(OFA_STAGES, start=1):
             squeeze_excite = arch[f"stage_{stage}/squeeze_excite"]
             for block in range(1, arch[f"stage_{stage}/depth"] + 1):
                 name = f"stage_{stage}/block_{block}"
-                kernel, expansion = arch[f"{name}/kernel"], arch[f"{name}/expansion"]
-                token = blocks.op_token("mbconv", k=kernel, e=expansion, se=squeeze_excite)
-                x = blocks.mbconv_block(
+                x = _block(
                     x,
+                    name,
                     blocks.make_divisible(width * multiplier),
-                    kernel,
-                    expansion=expansion,
+                    arch[f"{name}/kernel"],
+                    arch[f"{name}/expansion"],
+                    squeeze_excite,
                     strides=strides[stage] if block == 1 else 1,
-                    squeeze_excite_ratio=0.25 if squeeze_excite else 0.0,
                     activation=activation,
-                    name=f"{blocks.layer_name(name)}_{token}",
                 )
-        head_width = blocks.make_divisible(6 * OFA_STAGES[-1][0] * multiplier)
-        return blocks.conv_bn_act(x, head_width, 1, activation="hard_silu", name="head")
+        return _head(x, multiplier)
+
+    def one_shot_problem(self) -> str | None:
+        if len(self.width_multipliers) > 1:
+            return (
+                "the MobileNetSpace supernet holds one width; pass one width multiplier, e.g. "
+                f"width_multipliers=(1.0,). Received: width_multipliers={self.width_multipliers}"
+            )
+        return None
+
+    def build_supernet_features(self, inputs: keras.KerasTensor) -> keras.KerasTensor:
+        """The one-shot supernet (Once-for-All without elastic width).
+
+        Every block position up to the largest depth is a `PathChoice` over kernel,
+        expansion and the stage's squeeze-excite; a block deeper than the smallest depth
+        sits in a second `PathChoice` on the stage's depth that skips it for smaller depths.
+        The space must have a single width multiplier (`one_shot_problem`).
+        """
+        problem = self.one_shot_problem()
+        if problem is not None:
+            raise ValueError(f"Cannot build the supernet: {problem}.")
+        multiplier = self.width_multipliers[0]
+        strides = self._strides()
+        x = _stem(inputs, multiplier, strides[0])
+        for stage, (width, _, _, activation) in enumerate(OFA_STAGES, start=1):
+            filters = blocks.make_divisible(width * multiplier)
+            for block in range(1, self.depths[-1] + 1):
+                stride = strides[stage] if block == 1 else 1
+                x = self._supernet_block(x, stage, block, filters, stride, activation)
+        return _head(x, multiplier)
+
+    def _supernet_block(self, x, stage: int, block: int, filters: int, stride: int, activation):
+        name = f"stage_{stage}/block_{block}"
+        branches = {
+            (kernel, expansion, se): PathChoice.branch(
+                x.shape,
+                lambda t, k=kernel, e=expansion, se=se: _block(
+                    t, name, filters, k, e, se, strides=stride, activation=activation
+                ),
+            )
+            for kernel in self.kernels
+            for expansion in self.expansions
+            for se in (False, True)
+        }
+        hp_names = (f"{name}/kernel", f"{name}/expansion", f"stage_{stage}/squeeze_excite")
+        operations = PathChoice(hp_names, branches, name=f"{blocks.layer_name(name)}_choice")
+        if block <= self.depths[0]:
+            return operations(x)
+        run = PathChoice.branch(x.shape, operations)
+        skip = PathChoice.branch(x.shape, lambda t: t)
+        depth_gate = {depth: run if depth >= block else skip for depth in self.depths}
+        return PathChoice(
+            f"stage_{stage}/depth", depth_gate, name=f"{blocks.layer_name(name)}_gate"
+        )(x)
+
+    def _strides(self) -> tuple[int, ...]:
+        return plan_strides(self.input_shape, (2,) + tuple(s for _, s, _, _ in OFA_STAGES))
 
     def summarize(self, arch: dict[str, Any]) -> str:
         parts = [f"w{arch['width_multiplier']:g}"]
@@ -170,3 +209,30 @@ class MobileNetSpace(SearchSpace):
             "expansions": list(self.expansions),
             "width_multipliers": list(self.width_multipliers),
         }
+
+
+def _stem(inputs, multiplier: float, strides: int):
+    """The stride-2 stem convolution and the fixed first MBConv block (expansion 1)."""
+    width = blocks.make_divisible(16 * multiplier)
+    x = blocks.conv_bn_act(inputs, width, 3, strides=strides, activation="hard_silu", name="stem")
+    return blocks.mbconv_block(x, width, 3, expansion=1, activation="relu", name="stem_block")
+
+
+def _block(x, name: str, filters: int, kernel: int, expansion: int, se: bool, **kwargs):
+    """One searched MBConv block; its layers name the position and the operation."""
+    token = blocks.op_token("mbconv", k=kernel, e=expansion, se=se)
+    return blocks.mbconv_block(
+        x,
+        filters,
+        kernel,
+        expansion=expansion,
+        squeeze_excite_ratio=0.25 if se else 0.0,
+        name=f"{blocks.layer_name(name)}_{token}",
+        **kwargs,
+    )
+
+
+def _head(x, multiplier: float):
+    """The 1x1 convolution to 6x the last stage's width."""
+    width = blocks.make_divisible(6 * OFA_STAGES[-1][0] * multiplier)
+    return blocks.conv_bn_act(x, width, 1, activation="hard_silu", name="head")

@@ -99,12 +99,17 @@ class OneShotSearch(NASTuner):
         seed: int | None = None,
         **kwargs: Any,
     ):
-        if not isinstance(hypermodel, SearchSpace) or not hypermodel.supports_one_shot():
+        problem = (
+            hypermodel.one_shot_problem()
+            if isinstance(hypermodel, SearchSpace)
+            else f"{hypermodel!r} is not a keras-nas search space"
+        )
+        if problem is not None:
             raise ValueError(
                 "`hypermodel` must be a keras-nas search space with a one-shot supernet "
-                "(`space.supports_one_shot()`), such as NASBench201Space. Received: "
-                f"hypermodel={hypermodel!r}. Search other spaces with EvolutionarySearch or "
-                "ReinforceSearch and `weight_sharing=True`."
+                f"(`space.supports_one_shot()`), such as NASBench201Space: {problem}. Search "
+                "other spaces with EvolutionarySearch or ReinforceSearch and "
+                "`weight_sharing=True`."
             )
         for name, value in (
             ("supernet_epochs", supernet_epochs),

@@ -20,11 +20,12 @@ from keras_nas.weight_sharing.registry import leaf_layers
 
 
 class PathChoice(keras.layers.Layer):
-    """Runs one of its branches, the one of the current value of a hyperparameter.
+    """Runs one of its branches: the one for the current values of some hyperparameters.
 
-    `set_value(value)` picks the branch; it sets a variable, so a compiled (traced) training
+    `set_value(key)` picks the branch; it sets a variable, so a compiled (traced) training
     step follows the change without being traced again. Only the chosen branch runs, so only
-    its weights receive gradients.
+    its weights receive gradients. Several keys may share one branch (a block that runs for
+    every depth from 3 up, say); a branch may itself hold `PathChoice` layers.
 
     Example:
     >>> inputs = keras.Input((3,))
@@ -42,16 +43,26 @@ class PathChoice(keras.layers.Layer):
     [[0.0, 0.0, 0.0]]
 
     Args:
-        hp_name: The name of the hyperparameter this layer follows.
-        branches: `{value: model}`, one Keras model per value, all with the same output shape.
+        hp_names: The name of the hyperparameter this layer follows, or several names; then
+            the keys of `branches` are tuples of their values, in this order.
+        branches: `{key: model}`, one Keras model per key, all with the same output shape.
         **kwargs: Passed to `keras.layers.Layer` (e.g. `name`).
     """
 
-    def __init__(self, hp_name: str, branches: dict[Any, keras.Model], **kwargs: Any):
+    def __init__(
+        self, hp_names: str | Sequence[str], branches: dict[Any, keras.Model], **kwargs: Any
+    ):
         super().__init__(**kwargs)
-        self.hp_name = hp_name
-        self.values = list(branches)
-        self.branches = list(branches.values())
+        self.hp_names = (hp_names,) if isinstance(hp_names, str) else tuple(hp_names)
+        self.keys = list(branches)
+        self.branches: list[keras.Model] = []
+        self._branch_of_key: dict[Any, int] = {}
+        for key, branch in branches.items():
+            if not any(branch is known for known in self.branches):
+                self.branches.append(branch)
+            self._branch_of_key[key] = next(
+                i for i, known in enumerate(self.branches) if known is branch
+            )
         self.index = self.add_weight(
             shape=(), dtype="int32", initializer="zeros", trainable=False, name="index"
         )
@@ -74,18 +85,26 @@ class PathChoice(keras.layers.Layer):
         """The branch models (the registry finds the shared layers through this)."""
         return list(self.branches)
 
-    def set_value(self, value: Any) -> None:
-        """Makes the branch of `value` the one that runs.
+    def set_value(self, key: Any) -> None:
+        """Makes the branch of `key` the one that runs.
 
         Raises:
-            ValueError: If `value` is not one of the branches' values.
+            ValueError: If `key` is not one of the branches' keys.
         """
-        if value not in self.values:
+        if key not in self._branch_of_key:
             raise ValueError(
-                f"The choice {self.hp_name!r} has no branch for the value {value!r}; its values "
-                f"are {self.values}."
+                f"The choice {self.hp_names} has no branch for {key!r}; its keys are {self.keys}."
             )
-        self.index.assign(self.values.index(value))
+        self.index.assign(self._branch_of_key[key])
+
+    def set_from(self, values: dict[str, Any]) -> None:
+        """Picks the branch of the architecture `values`. A choice with a hyperparameter
+        absent from `values` is inactive in this architecture (a block beyond the depth, say)
+        and keeps its branch."""
+        if any(name not in values for name in self.hp_names):
+            return
+        key = tuple(values[name] for name in self.hp_names)
+        self.set_value(key[0] if len(key) == 1 else key)
 
     def call(self, inputs):
         functions = [lambda x, branch=branch: branch(x) for branch in self.branches]
@@ -96,11 +115,13 @@ class PathChoice(keras.layers.Layer):
 
 
 def path_choices(model: keras.Model) -> list[PathChoice]:
-    """The `PathChoice` layers of a supernet, nested models included."""
+    """The `PathChoice` layers of a supernet, in nested models and branches too."""
     found = []
     for layer in model.layers:
         if isinstance(layer, PathChoice):
             found.append(layer)
+            for branch in layer.branches:
+                found.extend(path_choices(branch))
         elif isinstance(layer, keras.Model):
             found.extend(path_choices(layer))
     return found
@@ -109,16 +130,10 @@ def path_choices(model: keras.Model) -> list[PathChoice]:
 def set_path(model: keras.Model, values: dict[str, Any]) -> None:
     """Sets every `PathChoice` of the supernet to the values of an architecture.
 
-    Raises:
-        ValueError: If `values` lacks a hyperparameter that a `PathChoice` follows.
+    Choices whose hyperparameters are absent from `values` (inactive) keep their branch.
     """
     for choice in path_choices(model):
-        if choice.hp_name not in values:
-            raise ValueError(
-                f"The architecture has no value for {choice.hp_name!r}, which the supernet "
-                f"chooses on. Received the values {sorted(values)}."
-            )
-        choice.set_value(values[choice.hp_name])
+        choice.set_from(values)
 
 
 class SamplePaths(keras.callbacks.Callback):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_nas.search_spaces import NASBench201Space
+from keras_nas.search_spaces import MobileNetSpace, NASBench201Space
 from keras_nas.weight_sharing import SharedLayerRegistry
 from keras_nas.weight_sharing.supernet import (
     PathChoice,
@@ -64,8 +64,8 @@ def test_the_nasbench201_supernet_has_a_choice_per_edge_and_cell():
     space = NASBench201Space(input_shape=(8, 8, 1), num_classes=3, channels=4, cells_per_stage=2)
     choices = path_choices(space.build_supernet())
     assert len(choices) == 3 * 2 * 6
-    assert {choice.hp_name for choice in choices} == {f"cell/edge_{i}/op" for i in range(1, 7)}
-    assert all(choice.values == list(space.operations) for choice in choices)
+    assert {choice.hp_names for choice in choices} == {(f"cell/edge_{i}/op",) for i in range(1, 7)}
+    assert all(choice.keys == list(space.operations) for choice in choices)
     assert space.supports_one_shot()
 
 
@@ -87,19 +87,29 @@ def test_training_a_path_changes_only_its_branch():
     assert not np.array_equal(branches["b"].get_weights()[0], before["b"])
 
 
-def test_set_value_rejects_a_value_without_a_branch():
+def test_set_value_rejects_a_key_without_a_branch():
     inputs = keras.Input((2,))
     choice = PathChoice("cell/op", {"none": PathChoice.branch(inputs.shape, None)})
-    with pytest.raises(
-        ValueError, match="'cell/op' has no branch for the value 'conv'.*\\['none'\\]"
-    ):
+    with pytest.raises(ValueError, match="\\('cell/op',\\) has no branch for 'conv'.*\\['none'\\]"):
         choice.set_value("conv")
 
 
-def test_set_path_needs_a_value_for_every_choice():
-    supernet = _space().build_supernet()
-    with pytest.raises(ValueError, match="no value for 'cell/edge_1/op'"):
-        set_path(supernet, {})
+def test_a_choice_on_several_hyperparameters_with_shared_branches():
+    inputs = keras.Input((2,))
+    zeros, same = (
+        PathChoice.branch(inputs.shape, None),
+        PathChoice.branch(inputs.shape, lambda x: x),
+    )
+    choice = PathChoice(("a", "b"), {(1, 1): zeros, (1, 2): same, (2, 2): same})
+    model = keras.Model(inputs, choice(inputs))
+    assert len(choice.layers) == 2
+    x = np.ones((1, 2), "float32")
+    choice.set_from({"a": 2, "b": 2})
+    assert model(x).numpy().tolist() == [[1.0, 1.0]]
+    choice.set_from({"a": 1})  # A name absent: inactive, the branch stays.
+    assert model(x).numpy().tolist() == [[1.0, 1.0]]
+    choice.set_from({"a": 1, "b": 1})
+    assert model(x).numpy().tolist() == [[0.0, 0.0]]
 
 
 def test_recalibration_sets_the_exact_mean_and_variance_of_the_batches():
@@ -116,3 +126,50 @@ def test_recalibration_sets_the_exact_mean_and_variance_of_the_batches():
         norm.moving_variance.numpy(), np.mean([b.var(0) for b in batches], 0), rtol=1e-4
     )
     assert norm.momentum == 0.99
+
+
+def _mobilenet():
+    return MobileNetSpace(
+        input_shape=(8, 8, 1),
+        num_classes=3,
+        depths=(1, 2),
+        kernels=(3, 5),
+        expansions=(3, 6),
+        width_multipliers=(0.25,),
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_mobilenet_sub_network_computes_what_its_supernet_path_computes(seed):
+    space = _mobilenet()
+    supernet = _trained_supernet(space)
+    registry = SharedLayerRegistry()
+    registry.store(supernet)
+    rng = np.random.default_rng(seed)
+    hyperparameters = space.declared_hyperparameters()
+    values = space.complete_values(
+        {hp.name: hp.random_sample(int(rng.integers(2**31))) for hp in hyperparameters.space}
+    )
+    set_path(supernet, values)
+    sub_network = space.build_model(values)
+    assert registry.restore(sub_network) == registry.keys_of(sub_network)
+    x = rng.normal(size=(4, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(
+        sub_network(x, training=False), supernet(x, training=False), rtol=1e-4, atol=1e-5
+    )
+
+
+def test_the_mobilenet_supernet_gates_blocks_deeper_than_the_smallest_depth():
+    choices = path_choices(_mobilenet().build_supernet())
+    gates = [choice for choice in choices if choice.hp_names[0].endswith("/depth")]
+    assert [gate.hp_names for gate in gates] == [(f"stage_{s}/depth",) for s in range(1, 6)]
+    assert len(choices) == 5 * 2 + 5
+    assert all(len(choice.branches) == 8 for choice in choices if choice not in gates)
+
+
+def test_mobilenet_needs_one_width_multiplier_for_one_shot():
+    space = MobileNetSpace(input_shape=(8, 8, 1), num_classes=3)
+    assert not space.supports_one_shot()
+    assert "width_multipliers=(1.0,)" in space.one_shot_problem()
+    with pytest.raises(ValueError, match="Cannot build the supernet: the MobileNetSpace"):
+        space.build_supernet()
