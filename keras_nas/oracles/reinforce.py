@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.files import write_npz_atomically
 from keras_nas.oracles.base import NASOracle
 
 #: The side file, under the project directory, that holds the policy and its optimizer state.
@@ -50,9 +50,11 @@ class ReinforceOracle(NASOracle):
 
     Deviations from the papers: the controller is a factorised policy (independent
     categorical distributions) instead of an autoregressive LSTM, so it learns no
-    interactions between decisions; it is updated once per trial instead of once per batch
-    of sampled architectures; and the advantage is normalised by the running standard
-    deviation of the rewards. `Int` and `Float` hyperparameters are not learned: they are
+    interactions between decisions (`keras_nas.benchmarks.lstm_controller` holds the LSTM
+    controller that it is measured against, `--strategy reinforce-lstm` of the NAS-Bench-201
+    benchmark); it is updated once per trial instead of once per batch of sampled
+    architectures; and the advantage is normalised by the running standard deviation of the
+    rewards. `Int` and `Float` hyperparameters are not learned: they are
     sampled at random (`hp.random_sample`) with the oracle's generator, and `Fixed` ones keep
     their value. A draw equal to an already tried architecture (same values or same
     `canonical_key`) is redrawn from a softened policy (the temperature rises by 0.1 with each
@@ -263,8 +265,11 @@ class ReinforceOracle(NASOracle):
                 values[hp.name] = choices[int(self._rng.choice(len(choices), p=probabilities))]
         return values
 
-    def _decisions(self, values: dict[str, Any]) -> list[tuple[_Logits, int]]:
-        """The policy vectors of the active decisions in `values`, with the index chosen."""
+    def _decisions(self, values: dict[str, Any]) -> list[tuple[hp_module.HyperParameter, int]]:
+        """The active `Choice` and `Boolean` hyperparameters in `values`, with the index chosen.
+
+        In the order of the space, which is the order in which `_sample` draws them.
+        """
         decisions, seen = [], set()
         for hp in self.hyperparameters.space:
             choices = _choices(hp)
@@ -273,19 +278,24 @@ class ReinforceOracle(NASOracle):
             if not _is_active(hp, values) or values[hp.name] not in choices:
                 continue
             seen.add(hp.name)
-            decisions.append((self._logits(hp), choices.index(values[hp.name])))
+            decisions.append((hp, choices.index(values[hp.name])))
         return decisions
 
-    def _update(self, values: dict[str, Any], reward: float) -> None:
-        self._previous = (self._step, self._pack())
+    def _advantage(self, reward: float) -> float:
+        """Moves the baseline and the reward variance; returns the normalised advantage."""
         if self._baseline is None:
             self._baseline = reward
         advantage = reward - self._baseline
         decay = self.baseline_decay
         self._reward_var = decay * self._reward_var + (1 - decay) * advantage**2
         self._baseline = decay * self._baseline + (1 - decay) * reward
-        advantage /= max(np.sqrt(self._reward_var), _MIN_REWARD_STD)
-        for vector, index in self._decisions(values):
+        return advantage / max(np.sqrt(self._reward_var), _MIN_REWARD_STD)
+
+    def _update(self, values: dict[str, Any], reward: float) -> None:
+        self._previous = (self._step, self._pack())
+        advantage = self._advantage(reward)
+        decisions = [(self._logits(hp), index) for hp, index in self._decisions(values)]
+        for vector, index in decisions:
             probabilities = _softmax(vector.logits)
             log_probabilities = np.log(np.maximum(probabilities, 1e-300))
             entropy = -float(np.sum(probabilities * log_probabilities))
@@ -326,18 +336,7 @@ class ReinforceOracle(NASOracle):
             previous_step, previous = self._previous
             arrays["previous_step"] = np.array(previous_step)
             arrays.update({f"previous_{key}": value for key, value in previous.items()})
-        directory = self._project_dir
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".reinforce_policy.")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(file, **arrays)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, os.path.join(directory, POLICY_FILE))
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        write_npz_atomically(os.path.join(self._project_dir, POLICY_FILE), arrays)
         self._written_step = self._step
 
     def _read_policy(self, file_name: str, step: int) -> dict[str, _Logits]:
