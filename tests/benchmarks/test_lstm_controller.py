@@ -15,7 +15,12 @@ from keras_nas.benchmarks import nasbench201 as benchmark
 from keras_nas.benchmarks.lstm_controller import LSTMReinforceOracle
 from keras_nas.oracles.reinforce import POLICY_FILE
 from keras_nas.search_spaces.nasbench201 import OPERATIONS, _format_ops
-from tests.oracles.toy import TARGET, flat_space, make_oracle, matches, run
+from tests.oracles.toy import (
+    assert_beats_random_search,
+    flat_space,
+    make_oracle,
+    run,
+)
 
 
 def _make(tmp_path, name, oracle_class=LSTMReinforceOracle, **kwargs):
@@ -35,24 +40,12 @@ def _conditional_space():
 
 
 def test_lstm_controller_beats_random_search_at_equal_budget(tmp_path):
-    budget, seeds = 50, range(4)
-    lstm_best, random_best = [], []
-    for seed in seeds:
-        lstm = _make(tmp_path, f"lstm_{seed}", max_trials=budget, seed=seed)
-        lstm_best.append(max(matches(v) for v in run(lstm, budget)))
-        random = _make(
-            tmp_path,
-            f"rand_{seed}",
-            oracle_class=keras_tuner.oracles.RandomSearchOracle,
-            max_trials=budget,
-            # KerasTuner seeds hp i of a trial with seed + i, so nearby seeds share samples.
-            seed=1000 * (seed + 1),
-        )
-        random_best.append(max(matches(v) for v in run(random, budget)))
-    lstm_hits = sum(best == len(TARGET) for best in lstm_best)
-    random_hits = sum(best == len(TARGET) for best in random_best)
-    assert lstm_hits >= random_hits + 3, (lstm_best, random_best)
-    assert np.mean(lstm_best) > np.mean(random_best) + 0.5, (lstm_best, random_best)
+    assert_beats_random_search(
+        tmp_path,
+        lambda name, seed: _make(tmp_path, name, max_trials=50, seed=seed),
+        budget=50,
+        seeds=range(4),
+    )
 
 
 def test_same_seed_same_sequence_and_different_seeds_differ(tmp_path):

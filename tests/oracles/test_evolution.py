@@ -8,7 +8,15 @@ import pytest
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.oracles import RegularizedEvolutionOracle
-from tests.oracles.toy import TARGET, finish, flat_space, make_oracle, matches, run
+from tests.oracles.toy import (
+    TARGET,
+    assert_beats_random_search,
+    finish,
+    flat_space,
+    make_oracle,
+    matches,
+    run,
+)
 
 
 def _make(tmp_path, name, oracle_class=RegularizedEvolutionOracle, **kwargs):
@@ -16,26 +24,14 @@ def _make(tmp_path, name, oracle_class=RegularizedEvolutionOracle, **kwargs):
 
 
 def test_evolution_beats_random_search_at_equal_budget(tmp_path):
-    budget, seeds = 150, range(6)
-    evolution_best, random_best = [], []
-    for seed in seeds:
-        evolution = _make(
-            tmp_path, f"evo_{seed}", max_trials=budget, population_size=20, sample_size=5, seed=seed
-        )
-        evolution_best.append(max(matches(v) for v in run(evolution, budget)))
-        random = _make(
-            tmp_path,
-            f"rand_{seed}",
-            oracle_class=keras_tuner.oracles.RandomSearchOracle,
-            max_trials=budget,
-            # KerasTuner seeds hp i of a trial with seed + i, so nearby seeds share samples.
-            seed=1000 * (seed + 1),
-        )
-        random_best.append(max(matches(v) for v in run(random, budget)))
-    evolution_hits = sum(best == len(TARGET) for best in evolution_best)
-    random_hits = sum(best == len(TARGET) for best in random_best)
-    assert evolution_hits >= random_hits + 3, (evolution_best, random_best)
-    assert np.mean(evolution_best) > np.mean(random_best) + 0.5, (evolution_best, random_best)
+    assert_beats_random_search(
+        tmp_path,
+        lambda name, seed: _make(
+            tmp_path, name, max_trials=150, population_size=20, sample_size=5, seed=seed
+        ),
+        budget=150,
+        seeds=range(6),
+    )
 
 
 def test_same_seed_same_sequence_and_different_seeds_differ(tmp_path):

@@ -11,7 +11,15 @@ from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.oracles import ReinforceOracle
 from keras_nas.oracles.reinforce import POLICY_FILE
-from tests.oracles.toy import TARGET, finish, flat_space, make_oracle, matches, run
+from tests.oracles.toy import (
+    TARGET,
+    assert_beats_random_search,
+    finish,
+    flat_space,
+    make_oracle,
+    matches,
+    run,
+)
 
 
 def _make(tmp_path, name, oracle_class=ReinforceOracle, **kwargs):
@@ -23,24 +31,12 @@ def _policy(oracle, num_hps=6):
 
 
 def test_reinforce_beats_random_search_at_equal_budget(tmp_path):
-    budget, seeds = 100, range(5)
-    reinforce_best, random_best = [], []
-    for seed in seeds:
-        reinforce = _make(tmp_path, f"rl_{seed}", max_trials=budget, seed=seed)
-        reinforce_best.append(max(matches(v) for v in run(reinforce, budget)))
-        random = _make(
-            tmp_path,
-            f"rand_{seed}",
-            oracle_class=keras_tuner.oracles.RandomSearchOracle,
-            max_trials=budget,
-            # KerasTuner seeds hp i of a trial with seed + i, so nearby seeds share samples.
-            seed=1000 * (seed + 1),
-        )
-        random_best.append(max(matches(v) for v in run(random, budget)))
-    reinforce_hits = sum(best == len(TARGET) for best in reinforce_best)
-    random_hits = sum(best == len(TARGET) for best in random_best)
-    assert reinforce_hits >= random_hits + 3, (reinforce_best, random_best)
-    assert np.mean(reinforce_best) > np.mean(random_best) + 0.5, (reinforce_best, random_best)
+    assert_beats_random_search(
+        tmp_path,
+        lambda name, seed: _make(tmp_path, name, max_trials=100, seed=seed),
+        budget=100,
+        seeds=range(5),
+    )
 
 
 def test_policy_learns_the_rewarded_values(tmp_path):

@@ -46,3 +46,32 @@ def run(oracle, num_trials, score_fn=matches):
         history.append(values)
         finish(oracle, trial, score_fn(values))
     return history
+
+
+def assert_beats_random_search(tmp_path, make_strategy, budget, seeds):
+    """Asserts that an oracle finds the toy optimum far more often than random search.
+
+    `make_strategy(name, seed)` returns the oracle to test, with `max_trials=budget`. Over
+    `seeds`, it must hit the optimum at least 3 times more than KerasTuner's random search at
+    the same budget, and its best score must be higher by half a point on average.
+    """
+    strategy_best, random_best = [], []
+    for seed in seeds:
+        strategy = make_strategy(f"strategy_{seed}", seed)
+        strategy_best.append(max(matches(values) for values in run(strategy, budget)))
+        random = make_oracle(
+            tmp_path,
+            f"random_{seed}",
+            keras_tuner.oracles.RandomSearchOracle,
+            max_trials=budget,
+            # KerasTuner seeds hp i of a trial with seed + i, so nearby seeds share samples.
+            seed=1000 * (seed + 1),
+        )
+        random_best.append(max(matches(values) for values in run(random, budget)))
+    strategy_hits = sum(best == len(TARGET) for best in strategy_best)
+    random_hits = sum(best == len(TARGET) for best in random_best)
+    assert strategy_hits >= random_hits + 3, (strategy_best, random_best)
+    assert sum(strategy_best) / len(seeds) > sum(random_best) / len(seeds) + 0.5, (
+        strategy_best,
+        random_best,
+    )
