@@ -37,6 +37,7 @@ def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):
         ("max_trials=100", "max_trials=2"),
         ("supernet_epochs=10", "supernet_epochs=1"),
         ("top_k=3, epochs=10", "top_k=1, epochs=1"),
+        ("cells_per_stage=1)", 'cells_per_stage=1, operations=("skip_connect", "nor_conv_3x3"))'),
     ]:
         assert written in code
         code = code.replace(written, smaller)

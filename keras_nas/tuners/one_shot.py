@@ -55,7 +55,7 @@ class OneShotSearch(NASTuner):
     >>> from keras_nas.search_spaces import NASBench201Space
     >>> (x, y), validation = load_digits()
     >>> space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1,
-    ...                          channels=4)
+    ...                          channels=4, operations=("skip_connect", "nor_conv_3x3"))
     >>> tuner = OneShotSearch(space, max_trials=3, supernet_epochs=1, seed=0,
     ...                       directory=tempfile.mkdtemp())
     >>> tuner.search(x, y, validation_data=validation, batch_size=64, verbose=0)
