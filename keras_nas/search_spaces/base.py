@@ -9,6 +9,7 @@ import keras
 import keras_tuner
 
 from keras_nas.search_spaces import genotype
+from keras_nas.weight_sharing.supernet import single_path_optimizer
 
 
 class SearchSpace(keras_tuner.HyperModel):
@@ -119,7 +120,7 @@ class SearchSpace(keras_tuner.HyperModel):
         model = keras.Model(inputs, self._head(features), name=name)
         rate = self.learning_rate if learning_rate is None else _check_learning_rate(learning_rate)
         model.compile(
-            optimizer=_make_optimizer(self.optimizer, rate),
+            optimizer=single_path_optimizer(_make_optimizer(self.optimizer, rate)),
             loss=self._loss(),
             metrics=self._metrics(),
         )
@@ -130,7 +131,7 @@ class SearchSpace(keras_tuner.HyperModel):
         raise NotImplementedError(
             f"{type(self).__name__} has no one-shot supernet. Search it with a multi-trial "
             "tuner and `weight_sharing=True` instead, or use a space whose "
-            "`supports_one_shot()` is True (NASBench201Space, MobileNetSpace)."
+            "`supports_one_shot()` is True (NASBench201Space, MobileNetSpace, MacroSpace)."
         )
 
     def supports_one_shot(self) -> bool:

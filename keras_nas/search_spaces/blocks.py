@@ -9,7 +9,40 @@ searched operation, by that operation's `op_token` (`stage_2_block_1_mbconv_k5_e
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from keras import layers
+
+
+class ElasticWidths(Protocol):
+    """How a supernet block runs every width of its sub-networks (Once-for-All's elastic
+    width).
+
+    A supernet builds each block once, at its widest; the blocks below then zero, after each
+    normalisation and activation, the channels beyond the active sub-network's width, so the
+    supernet computes what the narrow sub-network computes with the leading slice of each
+    weight. `mask(x, kind, name)` returns `x` masked for `kind`:
+
+    - `"expanded"`: the block's inner width, its input width times its expansion;
+    - `"reduced"`: the squeeze-excite bottleneck (`se_filters` of the input width);
+    - `"output"`: the block's filters;
+    - `"identity"`: the block's input as a residual, with as many channels as the block's
+      output, zero where the sub-network has no identity residual (input and output widths
+      differ);
+    - `"projection"`: a 1x1 projection shortcut, zero where the sub-network has none.
+
+    `has(kind)` says whether any sub-network has the `"identity"` or `"projection"`
+    connection; a block builds only the connections that some sub-network has.
+    """
+
+    def mask(self, x, kind: str, name: str): ...
+
+    def has(self, kind: str) -> bool: ...
+
+
+def masked(x, elastic: ElasticWidths | None, kind: str, name: str):
+    """`elastic.mask(x, kind, name)`, or `x` itself in a plain network (`elastic=None`)."""
+    return x if elastic is None else elastic.mask(x, kind, name)
 
 
 def conv_layer(
@@ -71,17 +104,32 @@ def conv_bn_act(
 
 
 def separable_block(
-    x, filters: int, kernel: int, *, strides: int = 1, activation: str = "relu", name: str
+    x,
+    filters: int,
+    kernel: int,
+    *,
+    strides: int = 1,
+    activation: str = "relu",
+    name: str,
+    elastic: ElasticWidths | None = None,
 ):
     """Depthwise-separable convolution: depthwise kxk -> BN -> act -> pointwise 1x1 -> BN -> act
-    (the MobileNetV1 block)."""
+    (the MobileNetV1 block). `elastic` builds it for a supernet (`ElasticWidths`; its
+    `"expanded"` width is the input width)."""
     x = depthwise_layer(x, kernel, strides=strides, name=f"{name}_depthwise")
     x = batch_norm(x, f"{name}_depthwise_bn")
     x = layers.Activation(activation, name=f"{name}_depthwise_act")(x)
-    return conv_bn_act(x, filters, 1, activation=activation, name=f"{name}_pointwise")
+    x = masked(x, elastic, "expanded", f"{name}_depthwise_mask")
+    x = conv_bn_act(x, filters, 1, activation=activation, name=f"{name}_pointwise")
+    return masked(x, elastic, "output", f"{name}_mask")
 
 
-def squeeze_excite(x, reduced_filters: int, *, name: str):
+def se_filters(in_filters: int, ratio: float) -> int:
+    """The squeeze-excite bottleneck of a block with `in_filters` inputs (at least 1)."""
+    return max(1, int(in_filters * ratio))
+
+
+def squeeze_excite(x, reduced_filters: int, *, name: str, elastic: ElasticWidths | None = None):
     """Squeeze-and-excitation: channel weights from globally pooled features (Hu et al. 2018)."""
     filters = x.shape[-1]
     pool = layers.GlobalAveragePooling1D if _spatial_rank(x) == 1 else layers.GlobalAveragePooling2D
@@ -89,6 +137,7 @@ def squeeze_excite(x, reduced_filters: int, *, name: str):
     s = conv_layer(
         s, max(1, reduced_filters), 1, use_bias=True, activation="relu", name=f"{name}_reduce"
     )
+    s = masked(s, elastic, "reduced", f"{name}_reduce_mask")
     s = conv_layer(s, filters, 1, use_bias=True, activation="sigmoid", name=f"{name}_expand")
     return layers.Multiply(name=f"{name}_excite")([x, s])
 
@@ -103,39 +152,78 @@ def mbconv_block(
     squeeze_excite_ratio: float = 0.0,
     activation: str = "swish",
     name: str,
+    elastic: ElasticWidths | None = None,
 ):
     """Inverted residual block of MobileNetV2/MnasNet/EfficientNet.
 
     1x1 expansion (skipped when `expansion == 1`) -> depthwise kxk -> optional squeeze-excite
-    -> linear 1x1 projection, with a residual connection when the shape is kept.
+    -> linear 1x1 projection, with a residual connection when the shape is kept. `elastic`
+    builds it for a supernet (`ElasticWidths`).
     """
     inputs = x
     in_filters = x.shape[-1]
-    expanded = in_filters * expansion
     if expansion != 1:
-        x = conv_bn_act(x, expanded, 1, activation=activation, name=f"{name}_expand")
+        x = conv_bn_act(x, in_filters * expansion, 1, activation=activation, name=f"{name}_expand")
+        x = masked(x, elastic, "expanded", f"{name}_expand_mask")
     x = depthwise_layer(x, kernel, strides=strides, name=f"{name}_depthwise")
     x = batch_norm(x, f"{name}_depthwise_bn")
     x = layers.Activation(activation, name=f"{name}_depthwise_act")(x)
+    x = masked(x, elastic, "expanded", f"{name}_depthwise_mask")
     if squeeze_excite_ratio > 0:
-        x = squeeze_excite(x, int(in_filters * squeeze_excite_ratio), name=f"{name}_se")
+        reduced = se_filters(in_filters, squeeze_excite_ratio)
+        x = squeeze_excite(x, reduced, name=f"{name}_se", elastic=elastic)
     x = conv_bn_act(x, filters, 1, activation=None, name=f"{name}_project")
-    if strides == 1 and in_filters == filters:
-        x = layers.Add(name=f"{name}_add")([x, inputs])
+    x = masked(x, elastic, "output", f"{name}_project_mask")
+    residual = _identity(inputs, filters, strides, elastic, name=f"{name}_identity")
+    if residual is not None:
+        x = layers.Add(name=f"{name}_add")([x, residual])
     return x
 
 
-def resnet_block(x, filters: int, kernel: int, *, strides: int = 1, name: str):
-    """ResNet basic block: two kxk convolutions and a shortcut (He et al. 2016)."""
-    shortcut = x
-    if strides != 1 or x.shape[-1] != filters:
-        shortcut = conv_bn_act(
-            x, filters, 1, strides=strides, activation=None, name=f"{name}_shortcut"
-        )
+def resnet_block(
+    x,
+    filters: int,
+    kernel: int,
+    *,
+    strides: int = 1,
+    name: str,
+    elastic: ElasticWidths | None = None,
+):
+    """ResNet basic block: two kxk convolutions and a shortcut (He et al. 2016). `elastic`
+    builds it for a supernet (`ElasticWidths`)."""
+    shortcut = _resnet_shortcut(x, filters, strides, elastic, name=name)
     x = conv_bn_act(x, filters, kernel, strides=strides, name=f"{name}_1")
+    x = masked(x, elastic, "output", f"{name}_1_mask")
     x = conv_bn_act(x, filters, kernel, activation=None, name=f"{name}_2")
     x = layers.Add(name=f"{name}_add")([x, shortcut])
-    return layers.Activation("relu", name=f"{name}_out")(x)
+    x = layers.Activation("relu", name=f"{name}_out")(x)
+    return masked(x, elastic, "output", f"{name}_mask")
+
+
+def _identity(x, filters: int, strides: int, elastic: ElasticWidths | None, *, name: str):
+    """The block input as a residual, or `None` where no network has one."""
+    if strides != 1:
+        return None
+    if elastic is None:
+        return x if x.shape[-1] == filters else None
+    return elastic.mask(x, "identity", name) if elastic.has("identity") else None
+
+
+def _resnet_shortcut(x, filters: int, strides: int, elastic: ElasticWidths | None, *, name: str):
+    """The identity, or a 1x1 projection where the shape changes (in a supernet: both, each
+    zeroed where the active sub-network does not have it)."""
+    identity = _identity(x, filters, strides, elastic, name=f"{name}_identity")
+    if elastic is None and identity is not None:
+        return identity
+    if identity is not None and not elastic.has("projection"):
+        return identity
+    projection = conv_bn_act(
+        x, filters, 1, strides=strides, activation=None, name=f"{name}_shortcut"
+    )
+    if identity is None:
+        return projection
+    projection = elastic.mask(projection, "projection", f"{name}_shortcut_mask")
+    return layers.Add(name=f"{name}_shortcut_add")([identity, projection])
 
 
 def make_divisible(value: float, divisor: int = 8) -> int:

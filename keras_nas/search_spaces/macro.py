@@ -16,8 +16,10 @@ from keras_nas.search_spaces.base import (
     default_choice,
     plan_strides,
 )
+from keras_nas.weight_sharing.supernet import ChannelMask, PathChoice
 
 BLOCK_TYPES = ("conv", "separable", "mbconv", "resnet")
+SQUEEZE_EXCITE_RATIO = 0.25
 
 
 class MacroSpace(SearchSpace):
@@ -152,12 +154,103 @@ class MacroSpace(SearchSpace):
     def _stage_strides(self) -> tuple[int, ...]:
         return plan_strides(self.input_shape, (1,) + (2,) * (self.num_stages - 1))
 
+    def build_supernet_features(self, inputs: keras.KerasTensor) -> keras.KerasTensor:
+        """The one-shot supernet, with Once-for-All's elastic width.
+
+        Every block position up to the largest depth holds each operation once, at the
+        widest width: a `PathChoice` on the stage's block type whose branches are
+        `PathChoice`s on the kernel (and, for MBConv, expansion and squeeze-excite); blocks
+        beyond the smallest depth sit in a `PathChoice` on the stage's depth that skips them.
+        `ChannelMask` layers zero the channels beyond the active widths, so a sub-network
+        inherits the leading slice of each weight (`SharedLayerRegistry.restore(model,
+        sliced=True)`) and computes exactly what the supernet's path computes.
+        """
+        x = blocks.conv_bn_act(inputs, self.stem_width, 3, name="stem")
+        in_width = None  # The stem's width is fixed.
+        for stage, stride in enumerate(self._stage_strides(), start=1):
+            for block in range(1, self.depths[-1] + 1):
+                elastic = _BlockWidths(
+                    in_width, f"stage_{stage}/width", self.widths, stem_width=self.stem_width
+                )
+                x = self._supernet_block(
+                    x, stage, block, elastic, strides=stride if block == 1 else 1
+                )
+                in_width = f"stage_{stage}/width"
+        return x
+
+    def _supernet_block(self, x, stage: int, block: int, elastic: _BlockWidths, *, strides: int):
+        name = f"stage_{stage}_block_{block}"
+        stage_name = f"stage_{stage}"
+        width = max(self.widths)
+        by_type = {}
+        for block_type in self.block_types:
+            options = {
+                (kernel, expansion, squeeze_excite): PathChoice.branch(
+                    x.shape,
+                    lambda t, b=block_type, k=kernel, e=expansion, se=squeeze_excite: (
+                        self._operation(
+                            t,
+                            b,
+                            width,
+                            k,
+                            e,
+                            se,
+                            strides=strides,
+                            name=name,
+                            elastic=elastic.with_expansion(e if b == "mbconv" else 1, se),
+                        )
+                    ),
+                )
+                for kernel in self.kernels
+                for expansion in (self.expansions if block_type == "mbconv" else (None,))
+                for squeeze_excite in ((False, True) if block_type == "mbconv" else (False,))
+            }
+            if block_type == "mbconv":
+                hp_names = (f"{stage_name}/kernel", f"{stage_name}/expansion")
+                hp_names += (f"{stage_name}/squeeze_excite",)
+            else:
+                hp_names = (f"{stage_name}/kernel",)
+                options = {key[0]: branch for key, branch in options.items()}
+            choice = PathChoice(hp_names, options, name=f"{name}_{block_type}_choice")
+            by_type[block_type] = PathChoice.branch(x.shape, choice)
+        operations = PathChoice(f"{stage_name}/block", by_type, name=f"{name}_choice")
+        if block <= self.depths[0]:
+            return operations(x)
+        run = PathChoice.branch(x.shape, operations)
+        skip = PathChoice.branch(x.shape, lambda t: t)
+        depth_gate = {depth: run if depth >= block else skip for depth in self.depths}
+        return PathChoice(f"{stage_name}/depth", depth_gate, name=f"{name}_gate")(x)
+
     def _block(self, x, arch: dict[str, Any], stage: int, *, strides: int, name: str):
         block_type = arch[f"stage_{stage}/block"]
-        width, kernel = arch[f"stage_{stage}/width"], arch[f"stage_{stage}/kernel"]
+        mbconv = block_type == "mbconv"
+        return self._operation(
+            x,
+            block_type,
+            arch[f"stage_{stage}/width"],
+            arch[f"stage_{stage}/kernel"],
+            arch[f"stage_{stage}/expansion"] if mbconv else None,
+            arch[f"stage_{stage}/squeeze_excite"] if mbconv else False,
+            strides=strides,
+            name=name,
+        )
+
+    @staticmethod
+    def _operation(
+        x,
+        block_type: str,
+        width: int,
+        kernel: int,
+        expansion: int | None,
+        squeeze_excite: bool,
+        *,
+        strides: int,
+        name: str,
+        elastic: blocks.ElasticWidths | None = None,
+    ):
+        """One block; its layers are named by position, type and kernel (and expansion and
+        squeeze-excite for MBConv)."""
         if block_type == "mbconv":
-            expansion = arch[f"stage_{stage}/expansion"]
-            squeeze_excite = arch[f"stage_{stage}/squeeze_excite"]
             token = blocks.op_token(block_type, k=kernel, e=expansion, se=squeeze_excite)
             return blocks.mbconv_block(
                 x,
@@ -165,12 +258,75 @@ class MacroSpace(SearchSpace):
                 kernel,
                 strides=strides,
                 expansion=expansion,
-                squeeze_excite_ratio=0.25 if squeeze_excite else 0.0,
+                squeeze_excite_ratio=SQUEEZE_EXCITE_RATIO if squeeze_excite else 0.0,
                 name=f"{name}_{token}",
+                elastic=elastic,
             )
         name = f"{name}_{blocks.op_token(block_type, k=kernel)}"
         if block_type == "conv":
-            return blocks.conv_bn_act(x, width, kernel, strides=strides, name=name)
+            x = blocks.conv_bn_act(x, width, kernel, strides=strides, name=name)
+            return blocks.masked(x, elastic, "output", f"{name}_mask")
         if block_type == "separable":
-            return blocks.separable_block(x, width, kernel, strides=strides, name=name)
-        return blocks.resnet_block(x, width, kernel, strides=strides, name=name)
+            return blocks.separable_block(
+                x, width, kernel, strides=strides, name=name, elastic=elastic
+            )
+        return blocks.resnet_block(x, width, kernel, strides=strides, name=name, elastic=elastic)
+
+
+class _BlockWidths:
+    """The `ElasticWidths` of one block of the MacroSpace supernet, as `ChannelMask`s.
+
+    A block's input width is the previous stage's width hyperparameter (the stem's fixed
+    width before the first stage; the block's own stage width after its first block) and its
+    output width its stage's. Each mask is keyed by the values of both.
+    """
+
+    def __init__(
+        self,
+        in_width: str | None,
+        out_width: str,
+        widths: tuple[int, ...],
+        *,
+        stem_width: int,
+        expansion: int = 1,
+        squeeze_excite: bool = False,
+    ):
+        self.in_width, self.out_width, self.widths = in_width, out_width, widths
+        self.stem_width = stem_width
+        self.expansion, self.squeeze_excite = expansion, squeeze_excite
+        if in_width is None:
+            self.hp_names = (out_width,)
+            self.pairs = {w: (stem_width, w) for w in widths}
+        elif in_width == out_width:
+            self.hp_names = (out_width,)
+            self.pairs = {w: (w, w) for w in widths}
+        else:
+            self.hp_names = (in_width, out_width)
+            self.pairs = {(a, b): (a, b) for a in widths for b in widths}
+
+    def with_expansion(self, expansion: int, squeeze_excite: bool) -> _BlockWidths:
+        """The same block's widths for an operation with this expansion and squeeze-excite."""
+        return _BlockWidths(
+            self.in_width,
+            self.out_width,
+            self.widths,
+            stem_width=self.stem_width,
+            expansion=expansion,
+            squeeze_excite=squeeze_excite,
+        )
+
+    def has(self, kind: str) -> bool:
+        same = [a == b for a, b in self.pairs.values()]
+        return any(same) if kind == "identity" else not all(same)
+
+    def mask(self, x, kind: str, name: str):
+        width_of = {
+            "expanded": lambda a, b: a * self.expansion,
+            "reduced": lambda a, b: blocks.se_filters(a, SQUEEZE_EXCITE_RATIO),
+            "output": lambda a, b: b,
+            "identity": lambda a, b: b if a == b else 0,
+            "projection": lambda a, b: b if a != b else 0,
+        }[kind]
+        widths = {key: width_of(a, b) for key, (a, b) in self.pairs.items()}
+        channels = max(self.widths) if kind == "identity" else None
+        return ChannelMask(self.hp_names, widths, channels, name=name)(x)

@@ -240,7 +240,7 @@ class OneShotSearch(NASTuner):
         with self._scope():
             model = self.hypermodel.build_model(values)
         keys = self.registry.keys_of(model)
-        restored = self.registry.restore(model)
+        restored = self.registry.restore(model, sliced=True)
         if len(restored) != len(keys):
             missing = sorted(set(keys) - set(restored))[:3]
             raise RuntimeError(

@@ -98,8 +98,15 @@ class SharedLayerRegistry:
         """
         return [key for key, _ in _keyed_layers(model)]
 
-    def restore(self, model: keras.Model) -> list[str]:
+    def restore(self, model: keras.Model, *, sliced: bool = False) -> list[str]:
         """Sets the weights of the model's layers that the registry holds.
+
+        Args:
+            model: The model whose layers inherit weights.
+            sliced: Also restore a layer that the registry holds only with larger weights
+                (same name and class, every dimension at least as large), from the leading
+                slice of each weight: a narrow sub-network of a Once-for-All supernet whose
+                layers hold the widest choice (see `ChannelMask`).
 
         Returns:
             The keys of the layers that inherited weights, in the model's layer order.
@@ -107,10 +114,32 @@ class SharedLayerRegistry:
         restored = []
         for key, layer in _keyed_layers(model):
             self._refresh(key)
-            if key in self._weights:
-                layer.set_weights(self._weights[key])
+            weights = self._weights.get(key)
+            if weights is None and sliced:
+                weights = self._leading_slices(key, [tuple(w.shape) for w in layer.weights])
+            if weights is not None:
+                layer.set_weights(weights)
                 restored.append(key)
         return restored
+
+    def _leading_slices(self, key: str, shapes: list[tuple[int, ...]]) -> list | None:
+        """The leading slices of `shapes` of a larger layer with the same name and class."""
+        prefix = key[: key.rindex(":") + 1]
+        for candidate in sorted(self._weights):
+            if not candidate.startswith(prefix):
+                continue
+            self._refresh(candidate)
+            larger = self._weights[candidate]
+            if len(larger) == len(shapes) and all(
+                len(array.shape) == len(shape)
+                and all(have >= need for have, need in zip(array.shape, shape, strict=True))
+                for array, shape in zip(larger, shapes, strict=True)
+            ):
+                return [
+                    array[tuple(slice(0, size) for size in shape)]
+                    for array, shape in zip(larger, shapes, strict=True)
+                ]
+        return None
 
     def store(self, model: keras.Model) -> list[str]:
         """Copies the weights of the model's layers into the registry (and its directory).
@@ -190,7 +219,8 @@ def _keyed_layers(model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
     """The layers of `model` that hold weights (nested models opened), with their keys."""
     keyed, seen = [], {}
     for layer in leaf_layers(model):
-        if not layer.weights:
+        # Integer variables are a layer's state (a supernet's active path), not weights.
+        if not any(_is_floating(weight.dtype) for weight in layer.weights):
             continue
         key = layer_key(layer)
         if key in seen:
@@ -211,6 +241,10 @@ def leaf_layers(model: keras.Model) -> Iterator[keras.layers.Layer]:
             yield from leaf_layers(layer)
         else:
             yield layer
+
+
+def _is_floating(dtype) -> bool:
+    return "float" in keras.backend.standardize_dtype(dtype)
 
 
 def _version(path: str) -> tuple[int, int] | None:

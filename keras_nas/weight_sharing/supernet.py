@@ -101,10 +101,9 @@ class PathChoice(keras.layers.Layer):
         """Picks the branch of the architecture `values`. A choice with a hyperparameter
         absent from `values` is inactive in this architecture (a block beyond the depth, say)
         and keeps its branch."""
-        if any(name not in values for name in self.hp_names):
-            return
-        key = tuple(values[name] for name in self.hp_names)
-        self.set_value(key[0] if len(key) == 1 else key)
+        key = _key_of(self.hp_names, values)
+        if key is not None:
+            self.set_value(key)
 
     def call(self, inputs):
         functions = [lambda x, branch=branch: branch(x) for branch in self.branches]
@@ -114,12 +113,94 @@ class PathChoice(keras.layers.Layer):
         return self.branches[0].compute_output_shape(input_shape)
 
 
-def path_choices(model: keras.Model) -> list[PathChoice]:
-    """The `PathChoice` layers of a supernet, in nested models and branches too."""
+class ChannelMask(keras.layers.Layer):
+    """Keeps the first channels of its input, as many as the current values of some
+    hyperparameters give, and zeroes the others: Once-for-All's elastic width.
+
+    A supernet layer holds the weights of the widest choice; a narrower sub-network uses the
+    leading slice of them (`SharedLayerRegistry.restore(model, sliced=True)`). Zeroing the
+    channels beyond the active width after every normalisation and activation makes the
+    supernet compute exactly what that sub-network computes: the next layer's weights for the
+    zeroed channels never contribute. Like `PathChoice`, the width lives in a variable, so a
+    traced training step follows `set_value` without being traced again. With `channels`,
+    the input is first padded with zero channels or cut to that number (a residual
+    connection from a tensor of another width; only zeroed channels are cut). A width of 0
+    zeroes everything: a connection that the active sub-network does not have.
+
+    Example:
+    >>> mask = ChannelMask("stage_1/width", {2: 2, 3: 3}, channels=4)
+    >>> x = np.ones((1, 3), "float32")
+    >>> mask.set_value(2)
+    >>> mask(x).numpy().tolist()
+    [[1.0, 1.0, 0.0, 0.0]]
+
+    Args:
+        hp_names: The name of the hyperparameter the width follows, or several names; then
+            the keys of `widths` are tuples of their values, in this order.
+        widths: `{key: number of channels kept}`.
+        channels: Pad or cut the input to this many channels first; `None` keeps them.
+        **kwargs: Passed to `keras.layers.Layer` (e.g. `name`).
+    """
+
+    def __init__(
+        self,
+        hp_names: str | Sequence[str],
+        widths: dict[Any, int],
+        channels: int | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.hp_names = (hp_names,) if isinstance(hp_names, str) else tuple(hp_names)
+        self.widths = dict(widths)
+        self.channels = channels
+        self.width = self.add_weight(
+            shape=(),
+            dtype="int32",
+            initializer=keras.initializers.Constant(max(self.widths.values())),
+            trainable=False,
+            name="width",
+        )
+
+    def set_value(self, key: Any) -> None:
+        """Makes the width of `key` the active one.
+
+        Raises:
+            ValueError: If `key` is not one of the keys of `widths`.
+        """
+        if key not in self.widths:
+            raise ValueError(
+                f"The width of {self.hp_names} is not known for {key!r}; its keys are "
+                f"{list(self.widths)}."
+            )
+        self.width.assign(self.widths[key])
+
+    def set_from(self, values: dict[str, Any]) -> None:
+        """Sets the width of the architecture `values` (kept while a name is absent)."""
+        key = _key_of(self.hp_names, values)
+        if key is not None:
+            self.set_value(key)
+
+    def call(self, inputs):
+        padding = (self.channels or inputs.shape[-1]) - inputs.shape[-1]
+        if padding > 0:
+            inputs = keras.ops.pad(inputs, [[0, 0]] * (len(inputs.shape) - 1) + [[0, padding]])
+        elif padding < 0:
+            inputs = inputs[..., : self.channels]
+        kept = keras.ops.arange(inputs.shape[-1]) < self.width
+        return inputs * keras.ops.cast(kept, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.channels or input_shape[-1])
+
+
+def path_choices(model: keras.Model) -> list[PathChoice | ChannelMask]:
+    """The `PathChoice` and `ChannelMask` layers of a supernet, in nested models and
+    branches too."""
     found = []
     for layer in model.layers:
-        if isinstance(layer, PathChoice):
+        if isinstance(layer, (PathChoice, ChannelMask)):
             found.append(layer)
+        if isinstance(layer, PathChoice):
             for branch in layer.branches:
                 found.extend(path_choices(branch))
         elif isinstance(layer, keras.Model):
@@ -128,12 +209,21 @@ def path_choices(model: keras.Model) -> list[PathChoice]:
 
 
 def set_path(model: keras.Model, values: dict[str, Any]) -> None:
-    """Sets every `PathChoice` of the supernet to the values of an architecture.
+    """Sets every `PathChoice` and `ChannelMask` of the supernet to an architecture.
 
     Choices whose hyperparameters are absent from `values` (inactive) keep their branch.
     """
     for choice in path_choices(model):
         choice.set_from(values)
+
+
+def _key_of(hp_names: tuple[str, ...], values: dict[str, Any]) -> Any:
+    """The key of a choice in `values`: one value, a tuple of several, or `None` where a
+    name is absent (the choice is inactive in that architecture)."""
+    if any(name not in values for name in hp_names):
+        return None
+    key = tuple(values[name] for name in hp_names)
+    return key[0] if len(key) == 1 else key
 
 
 class SamplePaths(keras.callbacks.Callback):
@@ -149,6 +239,47 @@ class SamplePaths(keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         set_path(self.model, self.sample())
+
+
+class _SkipsUntakenPaths:
+    """Optimizer mixin: a variable whose gradient is all zeros is left alone, optimizer
+    state included (see `single_path_optimizer`)."""
+
+    def update_step(self, gradient, variable, learning_rate):
+        keras.ops.cond(
+            keras.ops.any(keras.ops.not_equal(gradient, 0)),
+            lambda: super(_SkipsUntakenPaths, self).update_step(gradient, variable, learning_rate),
+            lambda: None,
+        )
+
+
+def single_path_optimizer(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
+    """The same optimizer, made to leave the branches a training step did not run alone.
+
+    In a single-path supernet, the branches that a step does not run get zero gradients,
+    and Keras optimizers still apply their momentum to them: with Adam, a branch keeps
+    moving for about ten steps after its last use, along a direction that no longer comes
+    from its loss. (PyTorch optimizers skip parameters without a gradient, which is what
+    single-path one-shot NAS assumes.) The returned optimizer, of a subclass of the same
+    class with the same configuration, skips every variable whose gradient is all zeros in
+    that step, its moments included.
+
+    Example:
+    >>> optimizer = single_path_optimizer(keras.optimizers.Adam(0.01))
+    >>> isinstance(optimizer, keras.optimizers.Adam), type(optimizer).__name__
+    (True, 'SinglePathAdam')
+
+    Args:
+        optimizer: A Keras optimizer, not yet used.
+
+    Returns:
+        A new optimizer of the same class and configuration.
+    """
+    cls = type(optimizer)
+    if issubclass(cls, _SkipsUntakenPaths):
+        return optimizer
+    skipping = type(f"SinglePath{cls.__name__}", (_SkipsUntakenPaths, cls), {})
+    return skipping.from_config(optimizer.get_config())
 
 
 def recalibrate_batch_norm(model: keras.Model, batches: Sequence[np.ndarray]) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from keras_nas import OneShotSearch
 from keras_nas.datasets import load_digits
-from keras_nas.search_spaces import MacroSpace, MobileNetSpace, NASBench201Space
+from keras_nas.search_spaces import MobileNetSpace, NASBench201Space, NASNetCellSpace
 from keras_nas.tuners.nas_tuner import SHARED_WEIGHTS_DIR
 from keras_nas.tuners.one_shot import RETRAIN_FILE, SUPERNET_STATE_FILE
 
@@ -108,8 +108,8 @@ def test_a_resumed_search_does_not_retrain_the_supernet(searched, digits, capsys
 
 
 def test_a_space_without_a_supernet_is_refused(tmp_path):
-    space = MacroSpace(input_shape=(8, 8, 1), num_classes=10)
-    with pytest.raises(ValueError, match="one-shot supernet.*MacroSpace has no one-shot supernet"):
+    space = NASNetCellSpace(input_shape=(8, 8, 1), num_classes=10)
+    with pytest.raises(ValueError, match="one-shot supernet.*NASNetCellSpace has no one-shot"):
         OneShotSearch(space, directory=str(tmp_path))
 
 

@@ -1,4 +1,5 @@
-"""Supernet pieces: `PathChoice`, `set_path` and BatchNorm recalibration; NB201's supernet."""
+"""Supernet pieces: `PathChoice`, `set_path`, the single-path optimizer, BatchNorm recalibration;
+the NB201 and MobileNet supernets."""
 
 import keras
 import numpy as np
@@ -11,6 +12,7 @@ from keras_nas.weight_sharing.supernet import (
     path_choices,
     recalibrate_batch_norm,
     set_path,
+    single_path_optimizer,
 )
 
 CELLS = [
@@ -69,7 +71,7 @@ def test_the_nasbench201_supernet_has_a_choice_per_edge_and_cell():
     assert space.supports_one_shot()
 
 
-def test_training_a_path_changes_only_its_branch():
+def _two_branch_model():
     inputs = keras.Input((4,))
     branches = {
         name: PathChoice.branch(
@@ -79,6 +81,35 @@ def test_training_a_path_changes_only_its_branch():
     }
     choice = PathChoice("op", branches)
     model = keras.Model(inputs, keras.layers.Dense(1, name="out")(choice(inputs)))
+    return model, choice, branches
+
+
+@pytest.mark.parametrize("single_path", [False, True])
+def test_adam_moves_branches_that_did_not_run_unless_made_single_path(single_path):
+    model, choice, branches = _two_branch_model()
+    optimizer = keras.optimizers.Adam(0.1)
+    model.compile(single_path_optimizer(optimizer) if single_path else optimizer, "mse")
+    x, y = np.ones((8, 4), "float32"), np.ones((8, 1), "float32")
+    choice.set_value("a")
+    model.fit(x, y, epochs=2, verbose=0)
+    after_a = branches["a"].get_weights()[0].copy()
+    choice.set_value("b")
+    model.fit(x, y, epochs=2, verbose=0)
+    assert not np.array_equal(branches["b"].get_weights()[0], after_a)
+    moved = not np.array_equal(branches["a"].get_weights()[0], after_a)
+    assert moved is not single_path
+
+
+def test_single_path_optimizer_keeps_the_class_and_configuration():
+    optimizer = single_path_optimizer(keras.optimizers.SGD(0.05, momentum=0.9))
+    assert isinstance(optimizer, keras.optimizers.SGD)
+    assert type(optimizer).__name__ == "SinglePathSGD"
+    assert optimizer.momentum == 0.9 and float(optimizer.learning_rate) == pytest.approx(0.05)
+    assert single_path_optimizer(optimizer) is optimizer
+
+
+def test_training_a_path_changes_only_its_branch():
+    model, choice, branches = _two_branch_model()
     model.compile(keras.optimizers.SGD(0.1), "mse")
     before = {name: branch.get_weights()[0].copy() for name, branch in branches.items()}
     choice.set_value("b")
