@@ -3,8 +3,9 @@
     TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/weight_sharing.py [--parts inheritance ranking cost]
         [--trials 15] [--epochs 1] [--seeds 0 1] [--tasks digits image]
         [--spaces nasbench201 macro] [--architectures 30] [--supernet-epochs 30]
-        [--supernet-learning-rate 0.003]
-        [--cost-trials 30] [--cost-epochs 5]
+        [--supernet-learning-rate 0.003] [--calibration-batches 10]
+        [--cost-trials 30] [--cost-epochs 5] [--alone-epochs 15] [--alone-seeds 2]
+        [--jobs 1] [--threads-per-job 1]
 
 Inheritance (`NASTuner(..., weight_sharing=True)`): on each task and space, the same
 `EvolutionarySearch` (population 5, tournament 5, same seed) runs `--trials` trials of
@@ -13,18 +14,31 @@ Printed per run: the best validation accuracy so far after each trial (so after 
 `2 * epochs`, ... total epochs), and how many total epochs each run needed to reach 95%, 99%
 and 100% of the best accuracy the from-scratch run reached ("-": never).
 
-Ranking (`OneShotSearch`, NASBench201Space): the supernet is trained for `--supernet-epochs`
-at learning rate `--supernet-learning-rate` (Adam);
-then `--architectures` distinct random cells are each scored twice, by the one-shot estimate
-(inherited weights, BatchNorm recalibrated on 10 training batches, no training) and stand-alone
-(trained from scratch for `--cost-epochs` epochs, best validation accuracy). Printed: Kendall's
-tau between the two, and both scores of every cell.
+Stand-alone accuracy, the ground truth of the two one-shot parts: the architecture trained
+from scratch `--alone-seeds` times (a different seed each time) for `--alone-epochs` epochs;
+the mean over the seeds of the best validation accuracy of each training.
 
-Cost: a from-scratch `EvolutionarySearch` of `--cost-trials` trials of `--cost-epochs` epochs
-against `OneShotSearch` with the same number of trials (supernet training + trials + `retrain`
-of the top 3 for `--cost-epochs` epochs). Printed: wall seconds of each and their ratio, the
-best validation accuracy of the evolutionary search and the best stand-alone accuracy of the
-retrained top 3.
+Ranking (`OneShotSearch`, on each space of `--spaces` that has a supernet; the others are
+skipped with the reason): the supernet is trained for `--supernet-epochs` at learning rate
+`--supernet-learning-rate` (Adam); then `--architectures` distinct random architectures are
+each scored by the one-shot estimate (inherited weights, BatchNorm recalibrated on
+`--calibration-batches` training batches, no training) and by their stand-alone accuracy.
+Printed: Kendall's tau between the two (also ranking by the one-shot loss), Spearman's rho,
+tau over the working architectures only (stand-alone accuracy above 1.5 / number of classes),
+and every architecture's scores with the accuracy of each stand-alone training.
+
+Cost (same spaces): a from-scratch `EvolutionarySearch` of `--cost-trials` trials of
+`--cost-epochs` epochs against `OneShotSearch` with the same number of trials (supernet
+training + trials + `retrain` of the top 3 for `--cost-epochs` epochs). Each method then names
+one architecture: evolution its best trial, one-shot the retrained architecture with the best
+stand-alone score. Both are evaluated alike, outside the timing, by their stand-alone accuracy.
+Printed: wall seconds of each search and their ratio, both chosen architectures with their
+stand-alone accuracies and the difference in points, and evolution's best search score (the
+maximum of many noisy trainings, an optimistic figure) for reference.
+
+`--jobs N` runs the stand-alone trainings in N spawned worker processes, each limited to
+`--threads-per-job` TensorFlow threads; `--jobs 1` runs them in this process. The searches
+themselves always run in this process.
 
 Tasks: scikit-learn's 8x8 digits (10 classes) and `image` from `benchmarks/spaces.py`
 (16x16 noise images holding one of 4 small shapes at a random position; harder than digits).
@@ -33,18 +47,25 @@ Tasks: scikit-learn's 8x8 digits (10 classes) and `image` from `benchmarks/space
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import multiprocessing
 import os
 import platform
 import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from scipy.stats import kendalltau  # noqa: E402
+from scipy.stats import kendalltau, spearmanr  # noqa: E402
 from spaces import make_image_task  # noqa: E402  (benchmarks/spaces.py)
 
 from keras_nas import EvolutionarySearch, OneShotSearch  # noqa: E402
@@ -54,6 +75,13 @@ from keras_nas.search_spaces import MacroSpace, NASBench201Space, SearchSpace  #
 BATCH_SIZE = 32
 POPULATION = 5
 TARGET_FRACTIONS = (0.95, 0.99, 1.0)
+RETRAIN_TOP_K = 3
+# Run `seed` trains its stand-alone networks with seeds `SEED_STRIDE * seed + 0, 1, ...`, so
+# no two runs share a training seed.
+SEED_STRIDE = 1000
+# Architectures whose stand-alone accuracy is at most this multiple of chance are degenerate.
+WORKING_FACTOR = 1.5
+BENCHMARKS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def load_task(name: str, seed: int):
@@ -78,10 +106,19 @@ def make_space(name: str, input_shape: tuple[int, ...], num_classes: int) -> Sea
     )
 
 
-def search_curve(
+@dataclass
+class EvolutionRun:
+    """One evolutionary search: each trial's score in order, the best trial's values, seconds."""
+
+    scores: list[float]
+    best_values: dict[str, Any]
+    seconds: float
+
+
+def run_evolution(
     space: SearchSpace, data, *, weight_sharing: bool, trials: int, epochs: int, seed: int
-) -> tuple[list[float], float]:
-    """Runs one search; returns each trial's score in order and the wall seconds."""
+) -> EvolutionRun:
+    """Runs one `EvolutionarySearch`; the search alone is timed."""
     (x, y), validation = data
     keras.utils.set_random_seed(seed)  # The same initial weights for both runs' first trial.
     with tempfile.TemporaryDirectory() as directory:
@@ -102,7 +139,22 @@ def search_curve(
         )
         seconds = time.monotonic() - start
         ordered = sorted(tuner.oracle.trials.values(), key=lambda trial: int(trial.trial_id))
-        return [trial.score if trial.score is not None else 0.0 for trial in ordered], seconds
+        best_values = tuner.oracle.get_best_trials(1)[0].hyperparameters.values
+        return EvolutionRun(
+            scores=[trial.score if trial.score is not None else 0.0 for trial in ordered],
+            best_values=space.complete_values(best_values),
+            seconds=seconds,
+        )
+
+
+def search_curve(
+    space: SearchSpace, data, *, weight_sharing: bool, trials: int, epochs: int, seed: int
+) -> tuple[list[float], float]:
+    """Runs one search; returns each trial's score in order and the wall seconds."""
+    run = run_evolution(
+        space, data, weight_sharing=weight_sharing, trials=trials, epochs=epochs, seed=seed
+    )
+    return run.scores, run.seconds
 
 
 def epochs_to_reach(scores: list[float], target: float, epochs: int) -> int | None:
@@ -118,17 +170,18 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
-    print("command: python benchmarks/weight_sharing.py " + shlex.join(sys.argv[1:]))
+    command = sys.argv[1:] if argv is None else argv
+    print("command: python benchmarks/weight_sharing.py " + shlex.join(command))
     if "inheritance" in args.parts:
         inheritance(args)
-    if "ranking" in args.parts:
-        for task in args.tasks:
-            for seed in args.seeds:
-                ranking(task, seed, args)
-    if "cost" in args.parts:
-        for task in args.tasks:
-            for seed in args.seeds:
-                cost(task, seed, args)
+    one_shot_parts = [part for part in ("ranking", "cost") if part in args.parts]
+    if not one_shot_parts:
+        return 0
+    with stand_alone_trainer(args.jobs, args.threads_per_job) as train_alone:
+        for part in one_shot_parts:
+            measure = ranking if part == "ranking" else cost
+            for task, space_name, seed in one_shot_runs(args, part):
+                measure(task, space_name, seed, args, train_alone)
     return 0
 
 
@@ -183,6 +236,133 @@ def _epochs(values: list[int | None]) -> str:
     return " / ".join("-" if value is None else str(value) for value in values)
 
 
+# ------------------------------------------------------------------- stand-alone training
+@dataclass(frozen=True)
+class AloneJob:
+    """One stand-alone training, as plain data that a worker process can receive."""
+
+    space_name: str
+    task: str
+    data_seed: int
+    values: dict[str, Any]
+    seed: int
+    epochs: int
+
+
+#: Trains a batch of jobs; returns each job's best validation accuracy, in the jobs' order.
+TrainAlone = Callable[[Sequence[AloneJob]], list[float]]
+
+
+@dataclass
+class StandAlone:
+    """The stand-alone accuracies of one architecture, one per training seed."""
+
+    accuracies: list[float]
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.accuracies))
+
+    def per_seed(self) -> str:
+        return " ".join(f"{accuracy:.3f}" for accuracy in self.accuracies)
+
+
+def alone_jobs(
+    space_name: str, task: str, seed: int, architectures: Sequence[dict], args: argparse.Namespace
+) -> list[AloneJob]:
+    """The `--alone-seeds` trainings of every architecture, architecture by architecture."""
+    return [
+        AloneJob(space_name, task, seed, values, SEED_STRIDE * seed + index, args.alone_epochs)
+        for values in architectures
+        for index in range(args.alone_seeds)
+    ]
+
+
+def stand_alone(
+    train_alone: TrainAlone,
+    space_name: str,
+    task: str,
+    seed: int,
+    architectures: Sequence[dict],
+    args: argparse.Namespace,
+) -> list[StandAlone]:
+    """The stand-alone accuracies of each architecture, in the architectures' order."""
+    accuracies = train_alone(alone_jobs(space_name, task, seed, architectures, args))
+    per_architecture = args.alone_seeds
+    return [
+        StandAlone(accuracies[start : start + per_architecture])
+        for start in range(0, len(accuracies), per_architecture)
+    ]
+
+
+def train_alone_job(job: AloneJob) -> float:
+    """The best validation accuracy of the job's architecture trained from scratch."""
+    data, space = _task_and_space(job.space_name, job.task, job.data_seed)
+    (x, y), validation = data
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(job.seed)
+    history = space.build_model(job.values).fit(
+        x, y, validation_data=validation, epochs=job.epochs, batch_size=BATCH_SIZE, verbose=0
+    )
+    return float(max(history.history["val_accuracy"]))
+
+
+@functools.cache
+def _task_and_space(space_name: str, task: str, data_seed: int) -> tuple[Any, SearchSpace]:
+    """The task's data and the space, built once per process."""
+    data, num_classes = load_task(task, data_seed)
+    return data, make_space(space_name, data[0][0].shape[1:], num_classes)
+
+
+@contextlib.contextmanager
+def stand_alone_trainer(jobs: int, threads_per_job: int) -> Iterator[TrainAlone]:
+    """Trains in this process when `jobs` is 1, else in `jobs` spawned worker processes."""
+    if jobs == 1:
+        yield lambda batch: [train_alone_job(job) for job in batch]
+        return
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=start_worker,
+        initargs=(BENCHMARKS_DIR, threads_per_job),
+    ) as pool:
+        yield lambda batch: list(pool.map(train_alone_job, batch))
+
+
+def start_worker(benchmarks_dir: str, threads: int) -> None:
+    """Prepares a worker process: quiet TensorFlow, `threads` threads, `spaces` importable.
+
+    A spawned worker starts with the parent's `sys.path`, and imports this module (so
+    `benchmarks/spaces.py` too) to find this function; adding the benchmarks directory keeps
+    the worker's later imports of sibling modules working even where that path lacked it.
+    """
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    if benchmarks_dir not in sys.path:
+        sys.path.insert(0, benchmarks_dir)
+    import tensorflow as tf
+
+    # Must run before TensorFlow's first operation in the process.
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    for gpu in tf.config.list_physical_devices("GPU"):
+        # Workers share the GPUs: none may reserve all of a GPU's memory at start.
+        tf.config.experimental.set_memory_growth(gpu, True)
+
+
+# -------------------------------------------------------------------------------- one-shot
+def one_shot_runs(args: argparse.Namespace, part: str) -> Iterator[tuple[str, str, int]]:
+    """`(task, space, seed)` of each run of a one-shot part; says which spaces are skipped."""
+    for task in args.tasks:
+        for space_name in args.spaces:
+            data, num_classes = load_task(task, args.seeds[0])
+            problem = make_space(space_name, data[0][0].shape[1:], num_classes).one_shot_problem()
+            if problem is not None:
+                print(f"\n## {part.capitalize()}: {task}, {space_name}: skipped: {problem}.")
+                continue
+            for seed in args.seeds:
+                yield task, space_name, seed
+
+
 def random_cells(space: SearchSpace, count: int, rng: np.random.Generator) -> list[dict]:
     """`count` random architectures of the space, no two with the same canonical form."""
     hyperparameters = space.declared_hyperparameters()
@@ -197,21 +377,13 @@ def random_cells(space: SearchSpace, count: int, rng: np.random.Generator) -> li
     return cells
 
 
-def train_alone(space: SearchSpace, values: dict, data, epochs: int) -> float:
-    """The best validation accuracy of the architecture trained from scratch."""
-    (x, y), validation = data
-    keras.backend.clear_session()
-    history = space.build_model(values).fit(
-        x, y, validation_data=validation, epochs=epochs, batch_size=BATCH_SIZE, verbose=0
-    )
-    return max(history.history["val_accuracy"])
-
-
-def ranking(task: str, seed: int, args: argparse.Namespace) -> None:
-    """Kendall's tau between one-shot estimates and stand-alone accuracies of random cells."""
+def ranking(
+    task: str, space_name: str, seed: int, args: argparse.Namespace, train_alone: TrainAlone
+) -> None:
+    """Rank correlations between one-shot estimates and stand-alone accuracies."""
     data, num_classes = load_task(task, seed)
     (x, y), (x_val, y_val) = data
-    space = make_space("nasbench201", x.shape[1:], num_classes)
+    space = make_space(space_name, x.shape[1:], num_classes)
     keras.utils.set_random_seed(seed)
     with tempfile.TemporaryDirectory() as directory:
         tuner = OneShotSearch(
@@ -225,7 +397,10 @@ def ranking(task: str, seed: int, args: argparse.Namespace) -> None:
         tuner.train_supernet(x, y, batch_size=BATCH_SIZE, verbose=0)
         supernet_seconds = time.monotonic() - start
         rng = np.random.default_rng(seed)
-        calibration = [x[i : i + BATCH_SIZE] for i in range(0, 10 * BATCH_SIZE, BATCH_SIZE)]
+        calibration = [
+            x[i : i + BATCH_SIZE]
+            for i in range(0, args.calibration_batches * BATCH_SIZE, BATCH_SIZE)
+        ]
         cells = random_cells(space, args.architectures, rng)
         estimates, losses = [], []
         for values in cells:
@@ -233,31 +408,54 @@ def ranking(task: str, seed: int, args: argparse.Namespace) -> None:
             result = model.evaluate(x_val, y_val, verbose=0, return_dict=True)
             estimates.append(result["accuracy"])
             losses.append(result["loss"])
-    alone = [train_alone(space, values, data, args.cost_epochs) for values in cells]
-    tau = kendalltau(estimates, alone).statistic
-    tau_loss = kendalltau([-loss for loss in losses], alone).statistic
+    alone = stand_alone(train_alone, space_name, task, seed, cells, args)
+    means = [result.mean for result in alone]
+    working = [index for index, mean in enumerate(means) if mean > WORKING_FACTOR / num_classes]
     print(
-        f"\n## Ranking: {task}, seed {seed}: Kendall tau {tau:.3f} over {len(cells)} cells "
-        f"({tau_loss:.3f} ranking by the one-shot validation loss instead of accuracy; "
-        f"supernet {args.supernet_epochs} epochs, {supernet_seconds:.0f}s; stand-alone "
-        f"{args.cost_epochs} epochs)"
+        f"\n## Ranking: {task}, {space_name}, seed {seed}, {len(cells)} architectures "
+        f"(supernet {args.supernet_epochs} epochs, {supernet_seconds:.0f}s; stand-alone "
+        f"{args.alone_seeds} x {args.alone_epochs} epochs)\n"
+        f"Kendall tau {_tau(estimates, means):.3f} (by the one-shot loss instead of accuracy "
+        f"{_tau([-loss for loss in losses], means):.3f}), Spearman rho "
+        f"{spearmanr(estimates, means).statistic:.3f}; over the {len(working)} working "
+        f"architectures (stand-alone > {WORKING_FACTOR / num_classes:.3f}) Kendall tau "
+        f"{_tau([estimates[i] for i in working], [means[i] for i in working]):.3f}; "
+        f"stand-alone spread between seeds (max - min) {_mean_spread(alone):.3f} on average"
     )
-    print("| cell | one-shot accuracy | one-shot loss | stand-alone |\n|---|---|---|---|")
-    for values, estimate, loss, accuracy in sorted(
-        zip(cells, estimates, losses, alone, strict=True), key=lambda row: -row[3]
+    print(
+        "| architecture | one-shot accuracy | one-shot loss | stand-alone mean | per seed |\n"
+        "|---|---|---|---|---|"
+    )
+    for values, estimate, loss, result in sorted(
+        zip(cells, estimates, losses, alone, strict=True), key=lambda row: -row[3].mean
     ):
         print(
-            f"| {space.summarize(values)} | {estimate:.3f} | {loss:.3f} | {accuracy:.3f} |",
+            f"| {_cell(space.summarize(values))} | {estimate:.3f} | {loss:.3f} | "
+            f"{result.mean:.3f} | {result.per_seed()} |",
             flush=True,
         )
 
 
-def cost(task: str, seed: int, args: argparse.Namespace) -> None:
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # A bare "|" would end the markdown cell.
+
+
+def _tau(first: Sequence[float], second: Sequence[float]) -> float:
+    """Kendall's tau, NaN for fewer than two pairs."""
+    return kendalltau(first, second).statistic if len(first) > 1 else float("nan")
+
+
+def _mean_spread(results: Sequence[StandAlone]) -> float:
+    return float(np.mean([max(r.accuracies) - min(r.accuracies) for r in results]))
+
+
+def cost(
+    task: str, space_name: str, seed: int, args: argparse.Namespace, train_alone: TrainAlone
+) -> None:
     """One-shot search + retraining the top 3 against a from-scratch evolutionary search."""
     data, num_classes = load_task(task, seed)
-    (x, y), validation = data
-    space = make_space("nasbench201", x.shape[1:], num_classes)
-    scores, scratch_seconds = search_curve(
+    space = make_space(space_name, data[0][0].shape[1:], num_classes)
+    evolution = run_evolution(
         space,
         data,
         weight_sharing=False,
@@ -265,6 +463,57 @@ def cost(task: str, seed: int, args: argparse.Namespace) -> None:
         epochs=args.cost_epochs,
         seed=seed,
     )
+    one_shot = run_one_shot(space, data, args, seed)
+    chosen = {"evolution": evolution.best_values, "one-shot": one_shot.chosen_values}
+    results = stand_alone(train_alone, space_name, task, seed, list(chosen.values()), args)
+    evaluated = dict(zip(chosen, results, strict=True))
+    difference = evaluated["one-shot"].mean - evaluated["evolution"].mean
+    print(
+        f"\n## Cost: {task}, {space_name}, seed {seed}, {args.cost_trials} trials\n"
+        f"evolution from scratch ({args.cost_epochs} epochs a trial): {evolution.seconds:.0f}s; "
+        f"best search score {max(evolution.scores):.4f} (reference only: the best of "
+        f"{len(evolution.scores)} single trainings)\n"
+        f"one-shot ({args.supernet_epochs} supernet epochs, then retrain top {RETRAIN_TOP_K} "
+        f"for {args.cost_epochs} epochs): {one_shot.seconds:.0f}s (supernet + search "
+        f"{one_shot.search_seconds:.0f}s)\n"
+        f"chosen architectures, stand-alone accuracy ({args.alone_seeds} x "
+        f"{args.alone_epochs} epochs, mean of the best validation accuracy):"
+    )
+    for method, values in chosen.items():
+        result = evaluated[method]
+        print(
+            f"  {method:9s} {result.mean:.4f} (per seed {result.per_seed()})  "
+            f"{space.summarize(values)}"
+        )
+    print(
+        f"accuracy difference (one-shot - evolution) {100 * difference:+.2f} points, time ratio "
+        f"(one-shot / evolution) {one_shot.seconds / evolution.seconds:.3f}\n"
+        f"one-shot's retrained top {RETRAIN_TOP_K}:",
+        flush=True,
+    )
+    for result in one_shot.retrained:
+        print(
+            f"  trial {result['trial_id']}: one-shot {result['one_shot']:.4f}, stand-alone "
+            f"{result['stand_alone']:.4f}  {result['architecture']}"
+        )
+
+
+@dataclass
+class OneShotRun:
+    """One timed `OneShotSearch` with `retrain`, and the architecture it chose."""
+
+    chosen_values: dict[str, Any]
+    retrained: list[dict[str, Any]]
+    search_seconds: float
+    seconds: float
+
+
+def run_one_shot(space: SearchSpace, data, args: argparse.Namespace, seed: int) -> OneShotRun:
+    """Supernet, `--cost-trials` trials and retraining of the top 3, all timed.
+
+    The chosen architecture is the retrained one with the best stand-alone score.
+    """
+    (x, y), validation = data
     keras.utils.set_random_seed(seed)
     with tempfile.TemporaryDirectory() as directory:
         tuner = OneShotSearch(
@@ -272,56 +521,113 @@ def cost(task: str, seed: int, args: argparse.Namespace) -> None:
             max_trials=args.cost_trials,
             supernet_epochs=args.supernet_epochs,
             supernet_learning_rate=args.supernet_learning_rate,
+            calibration_batches=args.calibration_batches,
             seed=seed + 1,
             directory=directory,
         )
         start = time.monotonic()
         tuner.search(x, y, validation_data=validation, batch_size=BATCH_SIZE, verbose=0)
         search_seconds = time.monotonic() - start
-        retrained = tuner.retrain(top_k=3, epochs=args.cost_epochs, verbose=0)
-        one_shot_seconds = time.monotonic() - start
-    best_retrained = max(result["stand_alone"] for result in retrained)
-    print(
-        f"\n## Cost: {task}, seed {seed}, {args.cost_trials} trials\n"
-        f"evolution from scratch ({args.cost_epochs} epochs a trial): best {max(scores):.4f} "
-        f"in {scratch_seconds:.0f}s\n"
-        f"one-shot ({args.supernet_epochs} supernet epochs, then retrain top 3 for "
-        f"{args.cost_epochs} epochs): best stand-alone {best_retrained:.4f} in "
-        f"{one_shot_seconds:.0f}s (supernet + search {search_seconds:.0f}s)\n"
-        f"accuracy difference {100 * (best_retrained - max(scores)):+.2f} points, time ratio "
-        f"{one_shot_seconds / scratch_seconds:.3f}",
-        flush=True,
-    )
-    for result in retrained:
-        print(
-            f"  trial {result['trial_id']}: one-shot {result['one_shot']:.4f}, stand-alone "
-            f"{result['stand_alone']:.4f}  {result['architecture']}"
-        )
+        retrained = tuner.retrain(top_k=RETRAIN_TOP_K, epochs=args.cost_epochs, verbose=0)
+        seconds = time.monotonic() - start
+        best = max(retrained, key=lambda result: result["stand_alone"])
+        values = tuner.oracle.trials[best["trial_id"]].hyperparameters.values
+    return OneShotRun(space.complete_values(values), retrained, search_seconds, seconds)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, received {text}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[1:]),
+    )
     parser.add_argument(
         "--parts",
         nargs="+",
         choices=["inheritance", "ranking", "cost"],
         default=["inheritance", "ranking", "cost"],
-    )
-    parser.add_argument("--architectures", type=int, default=30, help="cells ranked (30)")
-    parser.add_argument("--supernet-epochs", type=int, default=30, help="(default 30)")
-    parser.add_argument(
-        "--supernet-learning-rate", type=float, default=3e-3, help="(default 0.003)"
-    )
-    parser.add_argument("--cost-trials", type=int, default=30, help="(default 30)")
-    parser.add_argument("--cost-epochs", type=int, default=5, help="(default 5)")
-    parser.add_argument("--trials", type=int, default=15, help="trials per search (default 15)")
-    parser.add_argument("--epochs", type=int, default=1, help="epochs per trial (default 1)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument(
-        "--tasks", nargs="+", choices=["digits", "image"], default=["digits", "image"]
+        help="parts to run (all three)",
     )
     parser.add_argument(
-        "--spaces", nargs="+", choices=["nasbench201", "macro"], default=["nasbench201", "macro"]
+        "--architectures", type=_positive_int, default=30, help="random architectures ranked (30)"
+    )
+    parser.add_argument(
+        "--supernet-epochs", type=_positive_int, default=30, help="supernet training epochs (30)"
+    )
+    parser.add_argument(
+        "--supernet-learning-rate",
+        type=float,
+        default=3e-3,
+        help="Adam learning rate of the supernet (0.003)",
+    )
+    parser.add_argument(
+        "--calibration-batches",
+        type=_positive_int,
+        default=10,
+        help="training batches that re-estimate a sub-network's BatchNorm statistics (10)",
+    )
+    parser.add_argument(
+        "--cost-trials", type=_positive_int, default=30, help="trials of each search in cost (30)"
+    )
+    parser.add_argument(
+        "--cost-epochs",
+        type=_positive_int,
+        default=5,
+        help="epochs of each evolution trial and of one-shot's retraining in cost (5)",
+    )
+    parser.add_argument(
+        "--alone-epochs",
+        type=_positive_int,
+        default=15,
+        help="epochs of each stand-alone training, the ground truth of ranking and cost (15)",
+    )
+    parser.add_argument(
+        "--alone-seeds",
+        type=_positive_int,
+        default=2,
+        help="stand-alone trainings per architecture, each with its own seed (2)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        help="worker processes for the stand-alone trainings; 1 trains in this process (1)",
+    )
+    parser.add_argument(
+        "--threads-per-job",
+        type=_positive_int,
+        default=1,
+        help="TensorFlow intra- and inter-op threads of each worker when --jobs > 1 (1)",
+    )
+    parser.add_argument(
+        "--trials", type=_positive_int, default=15, help="trials per search in inheritance (15)"
+    )
+    parser.add_argument(
+        "--epochs", type=_positive_int, default=1, help="epochs per trial in inheritance (1)"
+    )
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[0, 1], help="data and search seeds (0 1)"
+    )
+    parser.add_argument(
+        "--tasks",
+        nargs="+",
+        choices=["digits", "image"],
+        default=["digits", "image"],
+        help="tasks (both)",
+    )
+    parser.add_argument(
+        "--spaces",
+        nargs="+",
+        choices=["nasbench201", "macro"],
+        default=["nasbench201", "macro"],
+        help="search spaces; ranking and cost skip those without a supernet (both)",
     )
     return parser
 
