@@ -1,11 +1,14 @@
 """One-shot architecture search on scikit-learn's 8x8 digits: train a supernet once, search it.
 
     python examples/one_shot_digits.py --supernet-epochs 10 --trials 100 --retrain-epochs 10
+    python examples/one_shot_digits.py --space macro
 
-`keras_nas.OneShotSearch` trains the NAS-Bench-201 supernet (every operation on every edge;
-one random cell per training step), then evolution scores `--trials` cells with the
-supernet's weights and no training (a second or so each), then the best 3 are trained from
-scratch. The best is saved as a plain `.keras` model with its inherited weights.
+`keras_nas.OneShotSearch` trains the supernet of the space (NAS-Bench-201: every operation on
+every edge; macro: every block type and kernel at every position, at the widest width, with
+Once-for-All's elastic width), one random architecture per training step; then evolution
+scores `--trials` architectures with the supernet's weights and no training (a second or so
+each), then the best 3 are trained from scratch. The best is saved as a plain `.keras` model
+with its inherited weights.
 """
 
 from __future__ import annotations
@@ -19,8 +22,27 @@ import keras_nas
 from keras_nas.datasets import load_digits
 
 
+def make_space(name: str) -> keras_nas.search_spaces.SearchSpace:
+    """The searched space: `"nasbench201"` (the cell) or `"macro"` (blocks and widths)."""
+    if name == "nasbench201":
+        return keras_nas.search_spaces.NASBench201Space(
+            input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1, channels=16
+        )
+    return keras_nas.search_spaces.MacroSpace(
+        input_shape=(8, 8, 1),
+        num_classes=10,
+        num_stages=2,
+        block_types=("conv", "mbconv"),
+        kernels=(3, 5),
+        widths=(16, 32),
+        depths=(1, 2),
+        expansions=(3,),
+    )
+
+
 def main(
     *,
+    space: str = "nasbench201",
     supernet_epochs: int = 10,
     max_trials: int = 100,
     retrain_epochs: int = 10,
@@ -30,16 +52,13 @@ def main(
     """Searches, retrains the top 3, saves the best one-shot model; returns the tuner."""
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_val, y_val) = load_digits(seed=seed)
-    space = keras_nas.search_spaces.NASBench201Space(
-        input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1, channels=16
-    )
     tuner = keras_nas.OneShotSearch(
-        space,
+        make_space(space),
         max_trials=max_trials,
         supernet_epochs=supernet_epochs,
         seed=seed,
         directory=directory,
-        project_name="one_shot_digits",
+        project_name=f"one_shot_digits_{space}",
     )
     tuner.search(x_train, y_train, validation_data=(x_val, y_val), batch_size=32)
     for result in tuner.retrain(top_k=3, epochs=retrain_epochs):
@@ -51,6 +70,7 @@ def main(
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--space", choices=["nasbench201", "macro"], default="nasbench201")
     parser.add_argument("--supernet-epochs", type=int, default=10)
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--retrain-epochs", type=int, default=10)
@@ -58,6 +78,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     main(
+        space=args.space,
         supernet_epochs=args.supernet_epochs,
         max_trials=args.trials,
         retrain_epochs=args.retrain_epochs,

@@ -35,10 +35,11 @@ def test_cifar10_rejects_unknown_dataset():
         _load("cifar10").load_data("mnist")
 
 
-def test_one_shot_digits(tmp_path, capsys):
+@pytest.mark.parametrize("space", ["nasbench201", "macro"])
+def test_one_shot_digits(space, tmp_path, capsys):
     tuner = _load("one_shot_digits").main(
-        supernet_epochs=1, max_trials=3, retrain_epochs=1, directory=str(tmp_path)
+        space=space, supernet_epochs=1, max_trials=3, retrain_epochs=1, directory=str(tmp_path)
     )
     assert len(tuner.oracle.trials) == 3
     assert "'stand_alone':" in capsys.readouterr().out
-    assert (tmp_path / "one_shot_digits" / "best_one_shot.keras").is_file()
+    assert (tmp_path / f"one_shot_digits_{space}" / "best_one_shot.keras").is_file()
