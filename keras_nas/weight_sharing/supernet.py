@@ -5,6 +5,10 @@ a `PathChoice` layer whose branches are small Keras models, one per value of the
 built with exactly the layer names the plain sub-network uses. Training samples one path per
 step (`SamplePaths`); a sub-network then inherits its weights through a
 `SharedLayerRegistry` by those names, so the exported sub-network is a plain Keras model.
+A choice of width is a `ChannelMask` instead: the layers hold the widest weights and a
+narrower sub-network inherits their leading slice (Once-for-All's elastic width). The
+supernet trains with `single_path_optimizer`, which leaves the branches a step did not run
+alone.
 """
 
 from __future__ import annotations
