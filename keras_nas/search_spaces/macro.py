@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -180,46 +181,50 @@ class MacroSpace(SearchSpace):
 
     def _supernet_block(self, x, stage: int, block: int, elastic: _BlockWidths, *, strides: int):
         name = f"stage_{stage}_block_{block}"
-        stage_name = f"stage_{stage}"
-        width = max(self.widths)
-        by_type = {}
-        for block_type in self.block_types:
-            options = {
-                (kernel, expansion, squeeze_excite): PathChoice.branch(
-                    x.shape,
-                    lambda t, b=block_type, k=kernel, e=expansion, se=squeeze_excite: (
-                        self._operation(
-                            t,
-                            b,
-                            width,
-                            k,
-                            e,
-                            se,
-                            strides=strides,
-                            name=name,
-                            elastic=elastic.with_expansion(e if b == "mbconv" else 1, se),
-                        )
-                    ),
-                )
-                for kernel in self.kernels
-                for expansion in (self.expansions if block_type == "mbconv" else (None,))
-                for squeeze_excite in ((False, True) if block_type == "mbconv" else (False,))
-            }
-            if block_type == "mbconv":
-                hp_names = (f"{stage_name}/kernel", f"{stage_name}/expansion")
-                hp_names += (f"{stage_name}/squeeze_excite",)
-            else:
-                hp_names = (f"{stage_name}/kernel",)
-                options = {key[0]: branch for key, branch in options.items()}
-            choice = PathChoice(hp_names, options, name=f"{name}_{block_type}_choice")
-            by_type[block_type] = PathChoice.branch(x.shape, choice)
-        operations = PathChoice(f"{stage_name}/block", by_type, name=f"{name}_choice")
+        by_type = {
+            block_type: PathChoice.branch(
+                x.shape, self._options_choice(x, block_type, stage, name, elastic, strides)
+            )
+            for block_type in self.block_types
+        }
+        operations = PathChoice(f"stage_{stage}/block", by_type, name=f"{name}_choice")
         if block <= self.depths[0]:
             return operations(x)
         run = PathChoice.branch(x.shape, operations)
         skip = PathChoice.branch(x.shape, lambda t: t)
         depth_gate = {depth: run if depth >= block else skip for depth in self.depths}
-        return PathChoice(f"{stage_name}/depth", depth_gate, name=f"{name}_gate")(x)
+        return PathChoice(f"stage_{stage}/depth", depth_gate, name=f"{name}_gate")(x)
+
+    def _options_choice(
+        self, x, block_type: str, stage: int, name: str, elastic: _BlockWidths, strides: int
+    ) -> PathChoice:
+        """A `PathChoice` over the options of one block type at one position: the kernel,
+        and for MBConv also the expansion and squeeze-excite."""
+        hp_names = (f"stage_{stage}/kernel",)
+        keys: list[Any] = list(self.kernels)
+        if block_type == "mbconv":
+            hp_names += (f"stage_{stage}/expansion", f"stage_{stage}/squeeze_excite")
+            keys = list(itertools.product(self.kernels, self.expansions, (False, True)))
+
+        def branch(key) -> keras.Model:
+            kernel, expansion, squeeze_excite = key if block_type == "mbconv" else (key, 1, False)
+            return PathChoice.branch(
+                x.shape,
+                lambda t: self._operation(
+                    t,
+                    block_type,
+                    max(self.widths),
+                    kernel,
+                    expansion,
+                    squeeze_excite,
+                    strides=strides,
+                    name=name,
+                    elastic=elastic.with_expansion(expansion, squeeze_excite),
+                ),
+            )
+
+        options = {key: branch(key) for key in keys}
+        return PathChoice(hp_names, options, name=f"{name}_{block_type}_choice")
 
     def _block(self, x, arch: dict[str, Any], stage: int, *, strides: int, name: str):
         block_type = arch[f"stage_{stage}/block"]
