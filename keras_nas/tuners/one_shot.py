@@ -15,6 +15,7 @@ from keras_nas import oracles
 from keras_nas.files import write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.tuners.nas_tuner import NASTuner
+from keras_nas.weight_sharing.sampling import RULES, PathSampler
 from keras_nas.weight_sharing.supernet import SamplePaths, recalibrate_batch_norm
 
 #: The supernet's progress (epochs trained), under the project directory.
@@ -34,7 +35,9 @@ class OneShotSearch(NASTuner):
     steps:
 
     1. `search` first trains the space's supernet (`SearchSpace.build_supernet`), which holds
-       every operation; each training step runs one architecture drawn uniformly at random.
+       every operation; each training step runs one architecture, drawn uniformly at random
+       (or, with `path_sampling="sandwich"`, the largest and the smallest in turn with
+       random ones).
        Its weights go to the `SharedLayerRegistry` in `<project dir>/shared_weights/` after
        every epoch, and `supernet.json` records the epochs done: a resumed search continues
        the supernet's training where it stopped, and never trains it again once done.
@@ -77,6 +80,9 @@ class OneShotSearch(NASTuner):
             optimizer); `None` takes the space's learning rate.
         calibration_batches: How many training batches of the search's `batch_size` go into
             re-estimating each sub-network's BatchNorm statistics (in one forward pass).
+        path_sampling: Which architecture each supernet training step runs: `"uniform"`
+            (one drawn at random) or `"sandwich"` (the largest, the smallest, then two
+            random ones, in turn); see `keras_nas.weight_sharing.PathSampler`.
         seed: Seeds the paths sampled while training the supernet, the calibration batches
             and (when `oracle` is `None`) the oracle.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner` (`directory`,
@@ -96,6 +102,7 @@ class OneShotSearch(NASTuner):
         supernet_epochs: int = 30,
         supernet_learning_rate: float | None = None,
         calibration_batches: int = 10,
+        path_sampling: str = "uniform",
         seed: int | None = None,
         **kwargs: Any,
     ):
@@ -119,6 +126,11 @@ class OneShotSearch(NASTuner):
                 raise ValueError(
                     f"`{name}` must be a positive integer. Received: {name}={value!r}."
                 )
+        if path_sampling not in RULES:
+            raise ValueError(
+                f"`path_sampling` must be one of {RULES}. Received: "
+                f"path_sampling={path_sampling!r}."
+            )
         if "weight_sharing" in kwargs:
             raise ValueError(
                 "OneShotSearch always shares weights through its supernet; do not pass "
@@ -131,6 +143,7 @@ class OneShotSearch(NASTuner):
         self.supernet_epochs = supernet_epochs
         self.supernet_learning_rate = supernet_learning_rate
         self.calibration_batches = calibration_batches
+        self.path_sampling = path_sampling
         self.seed = seed
         self._calibration: list[np.ndarray] = []
         self._fit_data: tuple[tuple, dict] | None = None
@@ -200,7 +213,7 @@ class OneShotSearch(NASTuner):
         with self._scope():
             supernet = self.hypermodel.build_supernet(self.supernet_learning_rate)
             self.registry.restore(supernet)
-        sampler = _PathSampler(self.hypermodel, np.random.default_rng(self.seed))
+        sampler = PathSampler(self.hypermodel, rule=self.path_sampling, seed=self.seed)
         history = supernet.fit(
             x,
             y,
@@ -343,22 +356,6 @@ class OneShotSearch(NASTuner):
         directory = self.get_trial_dir(trial_id)
         os.makedirs(directory, exist_ok=True)
         return os.path.join(directory, SUB_NETWORK_WEIGHTS)
-
-
-class _PathSampler:
-    """Draws architectures of a space uniformly at random (active values only)."""
-
-    def __init__(self, space: SearchSpace, rng: np.random.Generator):
-        self.space, self.rng = space, rng
-        self.hyperparameters = space.declared_hyperparameters()
-
-    def __call__(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for hp in self.hyperparameters.space:
-            if hp.name in values or not all(c.is_active(values) for c in hp.conditions):
-                continue
-            values[hp.name] = hp.random_sample(int(self.rng.integers(2**31)))
-        return self.space.complete_values(values)
 
 
 class _SaveSupernet(keras.callbacks.Callback):

@@ -2,3 +2,4 @@
 
 from keras_nas.weight_sharing.inheritance import InheritWeights
 from keras_nas.weight_sharing.registry import SharedLayerRegistry, layer_key
+from keras_nas.weight_sharing.sampling import PathSampler

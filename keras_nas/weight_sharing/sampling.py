@@ -1,0 +1,113 @@
+"""`PathSampler`: which architecture a supernet trains at each step."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from keras_tuner.engine import hyperparameters as hp_module
+
+if TYPE_CHECKING:  # The spaces import this package (their supernets' layers).
+    from keras_nas.search_spaces.base import SearchSpace
+
+#: The sampling rules of `PathSampler`.
+RULES = ("uniform", "sandwich")
+# Under the sandwich rule, each group of steps trains the largest architecture, the smallest,
+# then this many uniformly drawn ones.
+SANDWICH_RANDOM_STEPS = 2
+
+
+class PathSampler:
+    """Draws the architecture that each supernet training step runs.
+
+    - `"uniform"`: every step draws each active choice uniformly at random (single-path
+      one-shot NAS, Guo et al. 2020, https://arxiv.org/abs/1904.00420).
+    - `"sandwich"`: steps cycle through the largest architecture, the smallest, then two
+      uniform draws (the sandwich rule of BigNAS and Once-for-All, Yu et al. 2020,
+      https://arxiv.org/abs/2003.11142). Those papers add the gradients of the four in one
+      step; here each gets its own step, so the largest and the smallest are trained in
+      every group of four. "Largest" and "smallest" are by parameter count, chosen one
+      hyperparameter at a time in declaration order. The rule suits spaces with elastic
+      width and depth (`MacroSpace`, `MobileNetSpace`); in `NASBench201Space` the smallest
+      cell is all `none` (no output), which is not worth a quarter of the steps.
+
+    Example:
+    >>> from keras_nas.search_spaces import MacroSpace
+    >>> space = MacroSpace(input_shape=(8, 8, 1), num_classes=10, num_stages=1,
+    ...                    block_types=("conv",), widths=(8, 16), depths=(1, 2))
+    >>> sampler = PathSampler(space, rule="sandwich", seed=0)
+    >>> [space.summarize(sampler()) for _ in range(2)]
+    ['stem32 | conv5-16 x2', 'stem32 | conv3-8']
+
+    Args:
+        space: The search space of the supernet.
+        rule: `"uniform"` or `"sandwich"`.
+        seed: Seeds the uniform draws.
+
+    Raises:
+        ValueError: If `rule` is not one of `RULES`, or the sandwich rule meets a
+            hyperparameter that is not a `Choice` or `Boolean`.
+    """
+
+    def __init__(self, space: SearchSpace, *, rule: str = "uniform", seed: int | None = None):
+        if rule not in RULES:
+            raise ValueError(f"`rule` must be one of {RULES}. Received: rule={rule!r}.")
+        self.space, self.rule = space, rule
+        self.rng = np.random.default_rng(seed)
+        self.hyperparameters = space.declared_hyperparameters()
+        self.steps = 0
+        self.extremes: list[dict[str, Any]] = []
+        if rule == "sandwich":
+            self.extremes = [extreme_values(space, largest=True), extreme_values(space)]
+
+    def __call__(self) -> dict[str, Any]:
+        position = self.steps % (len(self.extremes) + SANDWICH_RANDOM_STEPS)
+        self.steps += 1
+        if position < len(self.extremes):
+            return dict(self.extremes[position])
+        return self.uniform()
+
+    def uniform(self) -> dict[str, Any]:
+        """An architecture with every active choice drawn uniformly at random."""
+        values: dict[str, Any] = {}
+        for hp in self.hyperparameters.space:
+            if hp.name in values or not all(c.is_active(values) for c in hp.conditions):
+                continue
+            values[hp.name] = hp.random_sample(int(self.rng.integers(2**31)))
+        return self.space.complete_values(values)
+
+
+def extreme_values(space: SearchSpace, *, largest: bool = False) -> dict[str, Any]:
+    """The architecture with the most (or fewest) parameters, found greedily: each active
+    hyperparameter in declaration order takes the option that maximises (minimises) the
+    parameter count with the others at their values so far. Ties keep the earlier option.
+
+    Raises:
+        ValueError: If an active hyperparameter is not a `Choice` or `Boolean`.
+    """
+    values = space.complete_values({})
+    sign = 1 if largest else -1
+    for hp in space.declared_hyperparameters().space:
+        if hp.name not in values:
+            continue  # Inactive under the values chosen so far.
+        counts = {}
+        for option in _options(hp):
+            candidate = space.complete_values({**values, hp.name: option})
+            counts[option] = sign * _parameters(space, candidate)
+        values = space.complete_values({**values, hp.name: max(counts, key=counts.get)})
+    return values
+
+
+def _options(hp: hp_module.HyperParameter) -> list[Any]:
+    if isinstance(hp, hp_module.Boolean):
+        return [False, True]
+    if isinstance(hp, hp_module.Choice):
+        return list(hp.values)
+    raise ValueError(
+        f"The sandwich rule needs every hyperparameter to be a Choice or a Boolean; "
+        f"{hp.name!r} is a {type(hp).__name__}. Use rule='uniform'."
+    )
+
+
+def _parameters(space: SearchSpace, values: dict[str, Any]) -> int:
+    return space.build_model(values).count_params()
