@@ -151,7 +151,7 @@ def test_the_macro_supernet_holds_each_operation_once_at_the_widest_width():
     assert widest == (8, 3)
 
 
-def test_one_shot_search_of_the_macro_space_exports_a_plain_model(tmp_path):
+def test_a_sandwich_trained_macro_one_shot_search_exports_a_plain_model(tmp_path):
     (x, y), validation = load_digits()
     space = MacroSpace(
         input_shape=(8, 8, 1),
@@ -163,7 +163,14 @@ def test_one_shot_search_of_the_macro_space_exports_a_plain_model(tmp_path):
         kernels=(3,),
         expansions=(2,),
     )
-    tuner = OneShotSearch(space, max_trials=3, supernet_epochs=1, seed=0, directory=str(tmp_path))
+    tuner = OneShotSearch(
+        space,
+        max_trials=3,
+        supernet_epochs=1,
+        path_sampling="sandwich",
+        seed=0,
+        directory=str(tmp_path),
+    )
     tuner.search(x, y, validation_data=validation, batch_size=64, verbose=0)
     trial = tuner.oracle.get_best_trials(1)[0]
     model = tuner.get_best_models(1)[0]
