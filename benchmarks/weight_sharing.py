@@ -3,7 +3,7 @@
     TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/weight_sharing.py [--parts inheritance ranking cost]
         [--trials 15] [--epochs 1] [--seeds 0 1] [--tasks digits image]
         [--spaces nasbench201 macro] [--architectures 30] [--supernet-epochs 30]
-        [--supernet-learning-rate 0.003] [--calibration-batches 10]
+        [--supernet-learning-rate 0.003] [--path-sampling uniform] [--calibration-batches 10]
         [--cost-trials 30] [--cost-epochs 5] [--alone-epochs 15] [--alone-seeds 2]
         [--jobs 1] [--threads-per-job 1]
 
@@ -20,9 +20,10 @@ the mean over the seeds of the best validation accuracy of each training.
 
 Ranking (`OneShotSearch`, on each space of `--spaces` that has a supernet; the others are
 skipped with the reason): the supernet is trained for `--supernet-epochs` at learning rate
-`--supernet-learning-rate` (Adam); then `--architectures` distinct random architectures are
-each scored by the one-shot estimate (inherited weights, BatchNorm recalibrated on
-`--calibration-batches` training batches, no training) and by their stand-alone accuracy.
+`--supernet-learning-rate` (Adam), each step on an architecture picked by `--path-sampling`;
+then `--architectures` distinct random architectures are each scored by the one-shot
+estimate (inherited weights, BatchNorm recalibrated on `--calibration-batches` training
+batches, no training) and by their stand-alone accuracy.
 Printed: Kendall's tau between the two (also ranking by the one-shot loss), Spearman's rho,
 tau over the working architectures only (stand-alone accuracy above 1.5 / number of classes),
 and every architecture's scores with the accuracy of each stand-alone training.
@@ -394,6 +395,7 @@ def ranking(
             space,
             supernet_epochs=args.supernet_epochs,
             supernet_learning_rate=args.supernet_learning_rate,
+            path_sampling=args.path_sampling,
             seed=seed,
             directory=directory,
         )
@@ -525,6 +527,7 @@ def run_one_shot(space: SearchSpace, data, args: argparse.Namespace, seed: int) 
             max_trials=args.cost_trials,
             supernet_epochs=args.supernet_epochs,
             supernet_learning_rate=args.supernet_learning_rate,
+            path_sampling=args.path_sampling,
             calibration_batches=args.calibration_batches,
             seed=seed + 1,
             directory=directory,
@@ -570,6 +573,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=3e-3,
         help="Adam learning rate of the supernet (0.003)",
+    )
+    parser.add_argument(
+        "--path-sampling",
+        choices=["uniform", "sandwich"],
+        default="uniform",
+        help="how the supernet's training steps pick their architecture (uniform)",
     )
     parser.add_argument(
         "--calibration-batches",
