@@ -1,8 +1,10 @@
 """`NASOracle`: what the keras-nas oracles share: their own RNG, bounded sampling of untried
-architectures, conditional values and duplicate detection through a canonical form."""
+architectures, conditional values, duplicate detection through a canonical form, early
+stopping of poor trials and a summary of the search state."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +13,8 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
+
+from keras_nas.estimation.pruning import STOPPED_EARLY, History, PruningRule
 
 #: How many random draws may hit tried architectures before the space counts as exhausted.
 MAX_RANDOM_ATTEMPTS = 100
@@ -28,12 +32,25 @@ class NASOracle(keras_tuner.Oracle):
       well as for KerasTuner's exact duplicates;
     - `resolve(values)`: the active values under the space's conditions, sampling the choices
       that become active and dropping the ones that do not;
-    - `random_untried_values()`: bounded random sampling of an untried architecture.
+    - `random_untried_values()`: bounded random sampling of an untried architecture;
+    - `pruning`: a rule (`keras_nas.estimation.MedianStopping`, `SuccessiveHalving`) asked at
+      every `update_trial` whether the trial should stop. When it should, `update_trial`
+      returns the trial with status `STOPPED` (a keras-nas tuner then stops training it); the
+      trial still ends `COMPLETED` with the best score it reached, and its `message` says
+      "Stopped early at epoch k by <rule>: <reason>". Needs a tuner that reports every epoch
+      (`NASTuner` does) and a single objective;
+    - `search_summary()`: numbers that describe the search state (for `SearchTensorBoard`),
+      recorded in each trial's metrics under `search/` when the trial ends.
 
     Args:
         seed: Seed of the oracle's random generator; `None` draws one (and saves it).
         canonical_key: See above; `None` recognises only identical values.
+        pruning: A `keras_nas.estimation.PruningRule`, or `None` (the default) to train
+            every trial for all its epochs.
         **kwargs: The arguments of `keras_tuner.Oracle`.
+
+    Raises:
+        ValueError: If `pruning` is not a `PruningRule` or the objective is not single.
     """
 
     def __init__(
@@ -41,18 +58,34 @@ class NASOracle(keras_tuner.Oracle):
         *,
         seed: int | None = None,
         canonical_key: Callable[[dict[str, Any]], str] | None = None,
+        pruning: PruningRule | None = None,
         **kwargs: Any,
     ):
         super().__init__(seed=seed, **kwargs)
+        if pruning is not None and not isinstance(pruning, PruningRule):
+            raise ValueError(
+                "`pruning` must be a `keras_nas.estimation.PruningRule`, such as "
+                f"`MedianStopping(min_epochs=2)`, or None. Received: pruning={pruning!r}."
+            )
+        if pruning is not None and _is_multi_objective(self.objective):
+            raise ValueError(
+                "`pruning` needs a single objective: a trial is stopped when that objective "
+                f"falls behind. Received: objective={self.objective!r}. Pass one objective or "
+                "pruning=None."
+            )
+        self.pruning = pruning
         self.canonical_key = canonical_key
         # `Oracle` replaces a missing seed with a random one in `self.seed`; seeding from it
         # makes an unseeded search reproducible from its saved state.
         self._rng = np.random.default_rng(seed if seed is not None else self.seed)
         self._keys_by_trial: dict[str, str] = {}
+        # Trial id -> the message of a trial that the pruning rule stopped, until it ends.
+        self._stopped_early: dict[str, str] = {}
 
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
         state["rng_state"] = self._rng.bit_generator.state
+        state["stopped_early"] = dict(self._stopped_early)
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -60,6 +93,58 @@ class NASOracle(keras_tuner.Oracle):
         self._rng = np.random.default_rng()
         self._rng.bit_generator.state = state["rng_state"]
         self._keys_by_trial = {}
+        self._stopped_early = dict(state.get("stopped_early", {}))
+
+    @keras_tuner.synchronized
+    def update_trial(
+        self, trial_id: str, metrics: dict[str, float], step: int = 0
+    ) -> keras_tuner.engine.trial.Trial:
+        """Records `metrics` at `step` (a 0-based epoch); asks the pruning rule, if any.
+
+        Returns:
+            The trial; a copy with status `STOPPED` when the pruning rule stops it.
+        """
+        trial = super().update_trial(trial_id, metrics, step)
+        if self.pruning is None or trial.status != TrialStatus.RUNNING:
+            return trial
+        if trial_id in self._stopped_early:
+            return _with_status(trial, TrialStatus.STOPPED)
+        others = [self._history(other) for other in self.completed_trials()]
+        reason = self.pruning.reason_to_stop(
+            self._history(trial), others, int(step), self.objective.direction
+        )
+        if reason is None:
+            return trial
+        self._stopped_early[trial_id] = (
+            f"{STOPPED_EARLY} at epoch {int(step) + 1} by {type(self.pruning).__name__}: {reason}."
+        )
+        return _with_status(trial, TrialStatus.STOPPED)
+
+    @keras_tuner.synchronized
+    def end_trial(self, trial: keras_tuner.engine.trial.Trial) -> None:
+        """Ends the trial as `keras_tuner.Oracle.end_trial` does; records the search state.
+
+        A completed trial that the pruning rule stopped gets its "Stopped early ..." message;
+        a completed trial gets the numbers of `search_summary()`, taken once it has joined the
+        results, as metrics named `search/<name>`.
+        """
+        message = self._stopped_early.pop(trial.trial_id, None)
+        if message is not None and trial.status == TrialStatus.COMPLETED:
+            trial.message = message
+        super().end_trial(trial)
+        stored = self.trials[trial.trial_id]
+        if stored.status == TrialStatus.COMPLETED:
+            for name, value in self.search_summary().items():
+                stored.metrics.update(f"search/{name}", value)
+            self._save_trial(stored)
+
+    def search_summary(self) -> dict[str, float]:
+        """Numbers that describe where the search stands; none in the base class.
+
+        Subclasses add their own (population statistics, policy probabilities). The values
+        are plain floats; the names use `/` for groups.
+        """
+        return {}
 
     def already_tried(self, values: dict[str, Any]) -> bool:
         """Whether `values`, or an architecture with the same canonical key, was proposed."""
@@ -103,6 +188,13 @@ class NASOracle(keras_tuner.Oracle):
         """A seed for KerasTuner's `random_sample`, drawn from the oracle's generator."""
         return int(self._rng.integers(2**31))
 
+    def _history(self, trial: keras_tuner.engine.trial.Trial) -> History:
+        """The trial's objective by step (0-based epoch)."""
+        name = self.objective.name
+        if not trial.metrics.exists(name):
+            return {}
+        return {int(obs.step): float(obs.mean()) for obs in trial.metrics.get_history(name)}
+
     def _key(self, values: dict[str, Any]) -> str:
         return self.canonical_key(values) if self.canonical_key else json.dumps(values)
 
@@ -112,6 +204,18 @@ class NASOracle(keras_tuner.Oracle):
             if trial_id not in self._keys_by_trial and trial.hyperparameters.values:
                 self._keys_by_trial[trial_id] = self._key(trial.hyperparameters.values)
         return set(self._keys_by_trial.values())
+
+
+def _is_multi_objective(objective: Any) -> bool:
+    # KerasTuner's `MultiObjective` is not public; it is the objective that holds several.
+    return getattr(objective, "objectives", None) is not None
+
+
+def _with_status(trial: keras_tuner.engine.trial.Trial, status: str):
+    # A copy: the stored trial stays RUNNING (and is saved so) until the tuner ends it.
+    stopped = copy.copy(trial)
+    stopped.status = status
+    return stopped
 
 
 def _is_valid(hp: hp_module.HyperParameter, value: Any) -> bool:

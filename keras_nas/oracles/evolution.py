@@ -10,6 +10,7 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.estimation.pruning import PruningRule
 from keras_nas.oracles.base import NASOracle
 
 # A tournament whose children were all tried this many times in a row gives way to random
@@ -81,6 +82,8 @@ class RegularizedEvolutionOracle(NASOracle):
         tune_new_entries: See `keras_tuner.Oracle`.
         max_retries_per_trial: See `keras_tuner.Oracle`.
         max_consecutive_failed_trials: See `keras_tuner.Oracle`.
+        pruning: A rule that stops poor trials early, e.g.
+            `keras_nas.estimation.MedianStopping(min_epochs=2)`; see `NASOracle`.
 
     Raises:
         ValueError: If `population_size`, `sample_size` or `mutations` is not a positive
@@ -102,6 +105,7 @@ class RegularizedEvolutionOracle(NASOracle):
         tune_new_entries: bool = True,
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
+        pruning: PruningRule | None = None,
     ):
         for name, value in (
             ("population_size", population_size),
@@ -127,6 +131,7 @@ class RegularizedEvolutionOracle(NASOracle):
             canonical_key=canonical_key,
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
+            pruning=pruning,
         )
         self.population_size = population_size
         self.sample_size = sample_size
@@ -153,6 +158,25 @@ class RegularizedEvolutionOracle(NASOracle):
         if values is None:
             return {"status": TrialStatus.STOPPED, "values": None}
         return {"status": TrialStatus.RUNNING, "values": values}
+
+    def search_summary(self) -> dict[str, float]:
+        """The population's size, mean and best score, and diversity.
+
+        Diversity is the mean, over pairs of members, of the fraction of hyperparameters
+        (active in either) whose values differ: 0 when all members are the same architecture,
+        1 when no two share a value.
+        """
+        population = self.completed_trials()[-self.population_size :]
+        if not population:
+            return {}
+        scores = [trial.score for trial in population]
+        best = max(scores) if self.objective.direction == "max" else min(scores)
+        return {
+            "population/size": float(len(population)),
+            "population/mean": float(np.mean(scores)),
+            "population/best": float(best),
+            "population/diversity": _diversity([t.hyperparameters.values for t in population]),
+        }
 
     def _evolve(self, population):
         for _ in range(_MAX_MUTATION_ATTEMPTS):
@@ -198,6 +222,22 @@ class RegularizedEvolutionOracle(NASOracle):
             if value != current:
                 break
         return value
+
+
+def _diversity(members: list[dict[str, Any]]) -> float:
+    distances = [
+        _distance(first, second)
+        for index, first in enumerate(members)
+        for second in members[index + 1 :]
+    ]
+    return float(np.mean(distances)) if distances else 0.0
+
+
+def _distance(first: dict[str, Any], second: dict[str, Any]) -> float:
+    names = set(first) | set(second)
+    if not names:
+        return 0.0
+    return sum(first.get(name) != second.get(name) for name in names) / len(names)
 
 
 def _is_positive_int(value) -> bool:

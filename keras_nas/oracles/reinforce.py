@@ -11,6 +11,7 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.estimation.pruning import PruningRule
 from keras_nas.files import write_npz_atomically
 from keras_nas.oracles.base import NASOracle
 
@@ -113,6 +114,8 @@ class ReinforceOracle(NASOracle):
         tune_new_entries: See `keras_tuner.Oracle`.
         max_retries_per_trial: See `keras_tuner.Oracle`.
         max_consecutive_failed_trials: See `keras_tuner.Oracle`.
+        pruning: A rule that stops poor trials early, e.g.
+            `keras_nas.estimation.MedianStopping(min_epochs=2)`; see `NASOracle`.
 
     Raises:
         ValueError: If `learning_rate` is not positive, `entropy_weight` is negative or
@@ -134,6 +137,7 @@ class ReinforceOracle(NASOracle):
         tune_new_entries: bool = True,
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
+        pruning: PruningRule | None = None,
     ):
         if not _is_real(learning_rate) or not learning_rate > 0:
             raise ValueError(
@@ -160,12 +164,14 @@ class ReinforceOracle(NASOracle):
             canonical_key=canonical_key,
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
+            pruning=pruning,
         )
         self.learning_rate = float(learning_rate)
         self.entropy_weight = float(entropy_weight)
         self.baseline_decay = float(baseline_decay)
         self._policy: dict[str, _Logits] = {}
         self._baseline: float | None = None
+        self._reward: float | None = None  # The latest; not state: it is in the trial record.
         self._reward_var = 0.0
         self._step = 0
         # The policy before the latest update, kept in the side file as the fallback for a
@@ -210,6 +216,7 @@ class ReinforceOracle(NASOracle):
             if stored.score is not None and np.isfinite(stored.score):
                 reward = stored.score if self.objective.direction == "max" else -stored.score
                 self._update(trial.hyperparameters.values, float(reward))
+                self._reward = float(reward)
         super().end_trial(trial)
 
     def save(self) -> None:
@@ -251,6 +258,31 @@ class ReinforceOracle(NASOracle):
             f"`name` must be a `Choice` or `Boolean` hyperparameter of the space. "
             f"Received: name={name!r}."
         )
+
+    def search_summary(self) -> dict[str, float]:
+        """The last reward, the baseline, the policy's entropy and each decision's probabilities.
+
+        `entropy` is the sum over the decisions the policy has learned of the entropy of each
+        (nats); `probability/<hyperparameter>/<value>` is the probability of each value.
+        """
+        summary: dict[str, float] = {}
+        if self._reward is not None:
+            summary["reward"] = self._reward
+        if self._baseline is not None:
+            summary["baseline"] = float(self._baseline)
+        entropy = 0.0
+        for hp in self.hyperparameters.space:
+            choices = _choices(hp)
+            if choices is None:
+                continue
+            learned = self._policy.get(hp.name)  # Not `_logits`: a summary must not add entries.
+            logits = learned.logits if learned is not None else np.zeros(len(choices))
+            probabilities = _softmax(logits)
+            entropy -= float(np.sum(probabilities * np.log(np.maximum(probabilities, 1e-300))))
+            for value, probability in zip(choices, probabilities, strict=True):
+                summary[f"probability/{hp.name}/{value}"] = float(probability)
+        summary["entropy"] = entropy
+        return summary
 
     def _sample(self, temperature: float = 1.0) -> dict[str, Any]:
         values: dict[str, Any] = {}
