@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import os
+import time
+import warnings
 from typing import Any, TextIO
 
+import keras
 import keras_tuner
+from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.callbacks.hparams import trial_hparams
+from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
+from keras_nas.estimation.pruning import STOPPED_EARLY
+from keras_nas.files import write_json_atomically
 from keras_nas.oracles.base import NASOracle
 from keras_nas.tuners.progress import SearchProgress
+from keras_nas.version import __version__
 from keras_nas.weight_sharing import InheritWeights, SharedLayerRegistry
 
 #: Where `weight_sharing=True` keeps the shared weights, under the project directory.
 SHARED_WEIGHTS_DIR = "shared_weights"
+#: The search's own record, under the project directory: objectives, oracle, space, version.
+SEARCH_FILE = "search.json"
+#: Each trial's architecture (`describe` and `architecture_graph`), under its trial directory.
+ARCHITECTURE_FILE = "architecture.json"
 
 
 class NASTuner(keras_tuner.Tuner):
@@ -29,7 +42,18 @@ class NASTuner(keras_tuner.Tuner):
       writes its trained weights back (ENAS-style inheritance, see `SharedLayerRegistry`).
       The weights live in `<project dir>/shared_weights/`, so a resumed search and other
       workers sharing the directory inherit them too. The progress line says how many layers
-      each candidate inherited.
+      each candidate inherited;
+    - every epoch's metrics go to the oracle (`oracle.update_trial(..., step=epoch)`), with the
+      candidate's `params` and `flops` (first epoch) and the `seconds` since the trial began;
+      an oracle with a pruning rule can stop the trial there (`keras_nas.estimation`);
+    - `keras.callbacks.TensorBoard(log_dir)` and its subclasses log each trial under
+      `log_dir/<trial id>/execution<k>` with the trial's HParams, inactive conditional choices
+      included as `"inactive"` (KerasTuner matches the class name exactly and leaves them out);
+    - `keras_nas.callbacks.SearchTensorBoard(log_dir)` in the callbacks logs the search as a
+      whole (see there);
+    - the project directory holds `search.json` (objectives, oracle, space, keras-nas version)
+      and each trial directory `architecture.json` (the space's `describe` and
+      `architecture_graph`), which `keras-nas report` reads.
 
     `search` takes exactly what `model.fit` takes.
 
@@ -87,11 +111,24 @@ class NASTuner(keras_tuner.Tuner):
             else weight_sharing or None
         )
         self._inheritance: dict[str, InheritWeights] = {}
+        self._search_boards: list[SearchTensorBoard] = []
+        self._trial_start: dict[str, float] = {}
+        self._cost_reported: set[str] = set()
 
     def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
         self._show_progress = verbose == 1
-        super().search(*fit_args, verbose=0 if verbose < 2 else 2, **fit_kwargs)
+        callbacks = list(fit_kwargs.pop("callbacks", None) or [])
+        # Search-level callbacks follow the search, not a `model.fit`: kept out of the trials.
+        self._search_boards = [c for c in callbacks if isinstance(c, SearchTensorBoard)]
+        fit_kwargs["callbacks"] = [c for c in callbacks if not isinstance(c, SearchTensorBoard)]
+        with warnings.catch_warnings():
+            # KerasTuner warns when the objective was reported during the trial, which is
+            # what `on_epoch_end` does on purpose (so that an oracle can stop poor trials).
+            warnings.filterwarnings(
+                "ignore", message="The use case of calling", category=DeprecationWarning
+            )
+            super().search(*fit_args, verbose=0 if verbose < 2 else 2, **fit_kwargs)
 
     def run_trial(self, trial, *args: Any, **kwargs: Any):
         if self.registry is None:
@@ -103,20 +140,122 @@ class NASTuner(keras_tuner.Tuner):
 
     def on_search_begin(self) -> None:
         super().on_search_begin()
+        self._write_search_record()
         self._progress.search_started()
+        for board in self._search_boards:
+            board.on_search_begin(self)
+
+    def on_search_end(self) -> None:
+        super().on_search_end()
+        for board in self._search_boards:
+            board.on_search_end(self)
 
     def on_trial_begin(self, trial) -> None:
         super().on_trial_begin(trial)
+        self._trial_start[trial.trial_id] = time.monotonic()
         self._progress.trial_started()
 
+    def on_epoch_end(self, trial, model, epoch: int, logs: dict | None = None) -> None:
+        """Reports the epoch's metrics to the oracle; stops training when it says so."""
+        super().on_epoch_end(trial, model, epoch, logs=logs)
+        metrics = {name: float(value) for name, value in (logs or {}).items()}
+        if not all(one.name in metrics for one in _objectives(self.oracle.objective)):
+            return  # An epoch without validation (`validation_freq`): nothing to compare.
+        metrics["seconds"] = time.monotonic() - self._trial_start.get(trial.trial_id, 0.0)
+        if trial.trial_id not in self._cost_reported:
+            self._cost_reported.add(trial.trial_id)
+            metrics.update(_model_cost(model))
+        reported = self.oracle.update_trial(trial.trial_id, metrics, step=epoch)
+        if reported.status == TrialStatus.STOPPED:
+            model.stop_training = True
+
     def on_trial_end(self, trial) -> None:
+        self._write_architecture(trial)
         super().on_trial_end(trial)
-        note = self._inheritance_note(trial)
+        self._trial_start.pop(trial.trial_id, None)
+        self._cost_reported.discard(trial.trial_id)
+        notes = [self._inheritance_note(trial), self._stopped_note(trial)]
+        note = ", ".join(note for note in notes if note) or None
         if self._show_progress:
             self._progress.trial_ended(self, trial, note=note)
+        for board in self._search_boards:
+            board.on_trial_end(self, trial)
+
+    def _configure_tensorboard_dir(self, callbacks: list, trial, execution: int = 0) -> None:
+        # Overrides a private hook of `keras_tuner.Tuner.run_trial` (KerasTuner 1.4.8), the one
+        # place that gives each trial's TensorBoard callback its own directory and HParams:
+        # KerasTuner's version recognises only the exact class `TensorBoard` and leaves
+        # inactive conditional hyperparameters out of the HParams.
+        from tensorboard.plugins.hparams import api as hparams_api
+
+        for callback in list(callbacks):
+            if isinstance(callback, keras.callbacks.TensorBoard):
+                log_dir = os.path.join(
+                    str(callback.log_dir), str(trial.trial_id), f"execution{execution}"
+                )
+                callback.log_dir = log_dir
+                callbacks.append(
+                    hparams_api.KerasCallback(
+                        writer=log_dir,
+                        hparams=trial_hparams(trial.hyperparameters),
+                        trial_id=trial.trial_id,
+                    )
+                )
+
+    def _write_search_record(self) -> None:
+        record = {
+            "keras_nas_version": __version__,
+            "objective": [
+                {"name": one.name, "direction": one.direction}
+                for one in _objectives(self.oracle.objective)
+            ],
+            "max_trials": self.oracle.max_trials,
+            "oracle": type(self.oracle).__name__,
+            "space": type(self.hypermodel).__name__,
+        }
+        write_json_atomically(os.path.join(self.project_dir, SEARCH_FILE), record)
+
+    def _write_architecture(self, trial) -> None:
+        describe = getattr(self.hypermodel, "describe", None)
+        values = trial.hyperparameters.values
+        if describe is None or not values:
+            return
+        try:
+            record = describe(values)
+            graph = getattr(self.hypermodel, "architecture_graph", None)
+            if graph is not None:
+                record["graph"] = graph(values)
+        except Exception as error:  # A record must never fail a finished trial.
+            warnings.warn(f"Could not describe trial {trial.trial_id}: {error}", stacklevel=2)
+            return
+        path = os.path.join(self.get_trial_dir(trial.trial_id), ARCHITECTURE_FILE)
+        write_json_atomically(path, record)
+
+    def _stopped_note(self, trial) -> str | None:
+        message = self.oracle.get_trial(trial.trial_id).message or ""
+        if not message.startswith(STOPPED_EARLY):
+            return None
+        return message[: message.index(" by ")].lower() if " by " in message else STOPPED_EARLY
 
     def _inheritance_note(self, trial) -> str | None:
         inherit = self._inheritance.pop(trial.trial_id, None)
         if inherit is None or not inherit.keys:
             return None
         return f"inherited {len(inherit.inherited)}/{len(inherit.keys)} layers"
+
+
+def _objectives(objective: Any) -> list[Any]:
+    # KerasTuner's `MultiObjective` (not public) holds several objectives in `objectives`.
+    return list(getattr(objective, "objectives", None) or [objective])
+
+
+def _model_cost(model: keras.Model) -> dict[str, float]:
+    """The candidate's parameter count and, where every layer is known, its FLOPs."""
+    from keras_nas.objectives import count_flops
+
+    cost = {"params": float(model.count_params())}
+    try:
+        cost["flops"] = float(count_flops(model))
+    except ValueError:  # A model whose cost cannot be counted still trains.
+        pass
+    return cost

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from keras_nas import oracles
+from keras_nas.estimation.pruning import PruningRule
 from keras_nas.tuners.nas_tuner import NASTuner
 
 
@@ -28,6 +29,9 @@ class EvolutionarySearch(NASTuner):
             function.
         objective, max_trials, seed, hyperparameters, tune_new_entries, allow_new_entries,
         max_retries_per_trial, max_consecutive_failed_trials: As for `keras_tuner.Oracle`.
+        pruning: A rule that stops poor candidates early, e.g.
+            `keras_nas.estimation.MedianStopping(min_epochs=2)`; `None` trains each for all
+            its epochs. See `NASOracle`.
         population_size, sample_size, mutations: See `RegularizedEvolutionOracle`.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner`.
     """
@@ -47,6 +51,7 @@ class EvolutionarySearch(NASTuner):
         allow_new_entries: bool = True,
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
+        pruning: PruningRule | None = None,
         **kwargs: Any,
     ):
         oracle = oracles.RegularizedEvolutionOracle(
@@ -61,6 +66,7 @@ class EvolutionarySearch(NASTuner):
             allow_new_entries=allow_new_entries,
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
+            pruning=pruning,
         )
         super().__init__(hypermodel, oracle, **kwargs)
 
@@ -73,6 +79,9 @@ class ReinforceSearch(NASTuner):
             function.
         objective, max_trials, seed, hyperparameters, tune_new_entries, allow_new_entries,
         max_retries_per_trial, max_consecutive_failed_trials: As for `keras_tuner.Oracle`.
+        pruning: A rule that stops poor candidates early, e.g.
+            `keras_nas.estimation.MedianStopping(min_epochs=2)`; `None` trains each for all
+            its epochs. See `NASOracle`.
         **oracle_and_tuner_kwargs: `ReinforceOracle`'s own arguments (`learning_rate`,
             `entropy_weight`, `baseline_decay`) and those of `NASTuner`.
     """
@@ -89,6 +98,7 @@ class ReinforceSearch(NASTuner):
         allow_new_entries: bool = True,
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
+        pruning: PruningRule | None = None,
         **kwargs: Any,
     ):
         policy = {
@@ -105,6 +115,7 @@ class ReinforceSearch(NASTuner):
             allow_new_entries=allow_new_entries,
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
+            pruning=pruning,
             **policy,
         )
         super().__init__(hypermodel, oracle, **kwargs)

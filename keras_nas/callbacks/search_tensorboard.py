@@ -1,0 +1,190 @@
+"""`SearchTensorBoard`: one TensorBoard run for a search as a whole, its step the trial number."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+import keras
+import keras_tuner
+
+#: Scalars copied from each trial's metrics, under `cost/`, when the trial has them.
+COST_METRICS = ("params", "flops", "seconds")
+#: The prefix of the search-state metrics that keras-nas oracles add to each trial.
+SEARCH_PREFIX = "search/"
+
+
+class SearchTensorBoard(keras.callbacks.Callback):
+    """Logs a search to TensorBoard: scores, costs, the strategy's state, architectures.
+
+    Pass it to `search(...)` of a keras-nas tuner beside (or instead of)
+    `keras.callbacks.TensorBoard`. It writes one run, `log_dir/search`, whose step is the trial
+    number (the trial id plus one), after each trial ends:
+
+    - scalars `objective/<name>` (the trial's score) and `objective/best_<name>` (the best so
+      far); `cost/params`, `cost/flops`, `cost/seconds` (see `NASTuner`);
+    - the strategy's state, from the oracle's `search_summary` recorded in the trial:
+      `search/population/mean`, `/best`, `/diversity` for regularized evolution; `search/reward`,
+      `search/baseline`, `search/entropy` and `search/probability/<choice>/<value>` for
+      REINFORCE;
+    - text `genotype`: the trial's status, summary and a table of its hyperparameters;
+    - images `architecture` (a drawing of the candidate, for keras-nas spaces) and `progress`
+      (every completed trial's score and the best so far).
+
+    Everything is read from the oracle (`get_trial`, `get_best_trials`), so workers of a
+    distributed search log the trials they ran into the same run. Under a tuner that is not a
+    keras-nas tuner it does nothing and says so.
+
+    Example:
+    >>> import tempfile
+    >>> from keras_nas import EvolutionarySearch
+    >>> from keras_nas.datasets import load_digits
+    >>> from keras_nas.search_spaces import MLPSpace
+    >>> (x, y), (x_val, y_val) = load_digits()
+    >>> tuner = EvolutionarySearch(MLPSpace(input_shape=(64,), num_classes=10),
+    ...                            objective="val_accuracy", max_trials=2, seed=0,
+    ...                            directory=tempfile.mkdtemp())
+    >>> log_dir = tempfile.mkdtemp()
+    >>> tuner.search(x.reshape(-1, 64), y, validation_data=(x_val.reshape(-1, 64), y_val),
+    ...              epochs=1, verbose=0, callbacks=[SearchTensorBoard(log_dir)])
+    >>> os.listdir(log_dir)
+    ['search']
+
+    Args:
+        log_dir: The TensorBoard log directory (the one given to `keras.callbacks.TensorBoard`,
+            if any); the run goes to `log_dir/<run_name>`.
+        run_name: The name of the run.
+        images: Whether to draw the architecture and progress images (matplotlib); `False`
+            saves a little time per trial.
+    """
+
+    def __init__(self, log_dir: str = "logs", *, run_name: str = "search", images: bool = True):
+        super().__init__()
+        if not isinstance(run_name, str) or not run_name or os.sep in run_name:
+            raise ValueError(
+                "`run_name` must be a non-empty folder name without a path separator. "
+                f"Received: run_name={run_name!r}."
+            )
+        self.log_dir = str(log_dir)
+        self.run_name = run_name
+        self.images = bool(images)
+        self._writer = None
+        self._warned = False
+
+    @property
+    def run_dir(self) -> str:
+        """Where the run's event files go."""
+        return os.path.join(self.log_dir, self.run_name)
+
+    def on_search_begin(self, tuner: keras_tuner.Tuner) -> None:
+        """Opens the run's writer; called by the keras-nas tuner."""
+        import tensorflow as tf
+
+        self._writer = tf.summary.create_file_writer(self.run_dir)
+
+    def on_trial_end(self, tuner: keras_tuner.Tuner, trial: keras_tuner.engine.trial.Trial) -> None:
+        """Writes the summaries of a trial that the oracle has just ended."""
+        import tensorflow as tf
+
+        if self._writer is None:
+            self.on_search_begin(tuner)
+        trial = tuner.oracle.get_trial(trial.trial_id)
+        step = trial_number(trial)
+        with self._writer.as_default(step=step):
+            for name, value in self.scalars(tuner, trial).items():
+                tf.summary.scalar(name, value)
+            tf.summary.text("genotype", _architecture_text(tuner, trial))
+            if self.images:
+                for name, png in self._images(tuner, trial).items():
+                    tf.summary.image(name, tf.expand_dims(tf.io.decode_png(png, channels=4), 0))
+        self._writer.flush()
+
+    def on_search_end(self, tuner: keras_tuner.Tuner) -> None:
+        """Closes the run's writer."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def scalars(
+        self, tuner: keras_tuner.Tuner, trial: keras_tuner.engine.trial.Trial
+    ) -> dict[str, float]:
+        """The scalars written for `trial`, by summary name."""
+        objective = tuner.oracle.objective
+        scalars: dict[str, float] = {}
+        if trial.score is not None:
+            scalars[f"objective/{objective.name}"] = float(trial.score)
+        best = tuner.oracle.get_best_trials(1)
+        if best and best[0].score is not None:
+            scalars[f"objective/best_{objective.name}"] = float(best[0].score)
+        for name in COST_METRICS:
+            if trial.metrics.exists(name):
+                scalars[f"cost/{name}"] = float(trial.metrics.get_last_value(name))
+        for name in trial.metrics.metrics:
+            if name.startswith(SEARCH_PREFIX):
+                scalars[name] = float(trial.metrics.get_last_value(name))
+        return scalars
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        # Reached only when a tuner passed this callback on to `model.fit`: not a keras-nas one.
+        if not self._warned:
+            self._warned = True
+            warnings.warn(
+                "`SearchTensorBoard` logs only under a keras-nas tuner (`NASTuner`, "
+                "`EvolutionarySearch`, `ReinforceSearch`); this tuner passed it to `model.fit`, "
+                "where it does nothing.",
+                stacklevel=2,
+            )
+
+    def _images(
+        self, tuner: keras_tuner.Tuner, trial: keras_tuner.engine.trial.Trial
+    ) -> dict[str, bytes]:
+        from keras_nas import plots
+
+        images = {}
+        graph = getattr(tuner.hypermodel, "architecture_graph", None)
+        if graph is not None and trial.hyperparameters.values:
+            images["architecture"] = plots.architecture_png(
+                graph(trial.hyperparameters.values), title=f"trial {trial.trial_id}"
+            )
+        completed = sorted(tuner.oracle.get_best_trials(10**9), key=trial_number)
+        objective = tuner.oracle.objective
+        scores: list[float | None] = [None] * max([0] + [trial_number(t) for t in completed])
+        for done in completed:
+            scores[trial_number(done) - 1] = done.score
+        images["progress"] = plots.progress_png(
+            scores, direction=objective.direction, objective=objective.name
+        )
+        return images
+
+
+def trial_number(trial: keras_tuner.engine.trial.Trial) -> int:
+    """The trial's number, counted from 1: its id plus one (KerasTuner numbers trials 0, 1, ...).
+
+    Example:
+    >>> from keras_tuner.engine.trial import Trial
+    >>> trial_number(Trial(hyperparameters=None, trial_id="07"))
+    8
+    """
+    try:
+        return int(trial.trial_id) + 1
+    except ValueError as error:
+        raise ValueError(
+            "`SearchTensorBoard` numbers trials by their ids, which KerasTuner's oracles make "
+            f'from a count ("00", "01", ...). Received: trial_id={trial.trial_id!r}. Use an '
+            "oracle that numbers its trials."
+        ) from error
+
+
+def _architecture_text(tuner: keras_tuner.Tuner, trial: keras_tuner.engine.trial.Trial) -> str:
+    """Markdown: status, score, the space's one-line summary and the values as a table."""
+    values: dict[str, Any] = trial.hyperparameters.values
+    lines = [f"**trial {trial.trial_id}**: {trial.status}, score {trial.score}"]
+    if trial.message:
+        lines.append(f"\n{trial.message.splitlines()[0]}")
+    describe = getattr(tuner.hypermodel, "describe", None)
+    if describe is not None and values:
+        lines.append(f"\n`{describe(values)['summary']}`")
+    lines += ["", "| hyperparameter | value |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in values.items()]
+    return "\n".join(lines)
