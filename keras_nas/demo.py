@@ -10,7 +10,9 @@ from typing import TextIO
 import keras
 import keras_tuner
 
+from keras_nas.callbacks import SearchTensorBoard
 from keras_nas.datasets import load_digits
+from keras_nas.estimation import MedianStopping
 from keras_nas.report import format_table
 from keras_nas.search_spaces import MacroSpace, SearchSpace
 from keras_nas.tuners import EvolutionarySearch
@@ -58,7 +60,8 @@ def run_demo(
         project_name: Name of the run's folder.
         max_trials: Number of architectures to try.
         epochs: Maximum training epochs of each architecture (training stops early when the
-            validation accuracy has not improved for 3 epochs).
+            validation accuracy has not improved for 3 epochs, or, from epoch 2 on, when it is
+            below the median of the earlier trials at the same epoch: `MedianStopping`).
         seed: Seed of the search and of weight initialisation.
         overwrite: Start afresh; with `False`, a finished or interrupted run is resumed.
         out: Where progress and results are printed; standard output by default.
@@ -88,6 +91,7 @@ def run_demo(
         directory=directory,
         project_name=project_name,
         overwrite=overwrite,
+        pruning=MedianStopping(min_epochs=2, min_trials=3),
         progress_out=out,
     )
     tuner.search(
@@ -98,6 +102,7 @@ def run_demo(
         batch_size=32,
         callbacks=[
             keras.callbacks.TensorBoard(log_dir),
+            SearchTensorBoard(log_dir),
             keras.callbacks.EarlyStopping(monitor=OBJECTIVE, patience=3),
         ],
         verbose=1,
@@ -108,6 +113,7 @@ def run_demo(
     export_best_model(tuner, best_path)
     print(f"\nBest model saved to {best_path}", file=out)
     print(f"TensorBoard logs: {log_dir}  (view with: tensorboard --logdir {log_dir})", file=out)
+    print(f"Report and plots: keras-nas report {project_dir}", file=out)
     return tuner
 
 

@@ -37,6 +37,8 @@ def test_demo_searches_prints_progress_and_exports_the_best_model(tmp_path):
         if name.startswith("events.out.tfevents")
     ]
     assert len(event_files) >= 2
+    assert (log_dir / "search").is_dir()  # SearchTensorBoard's run.
+    assert f"Report and plots: keras-nas report {tmp_path / 'digits'}" in text
 
 
 def test_demo_resume_runs_no_more_trials(tmp_path):
