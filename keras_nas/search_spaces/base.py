@@ -196,6 +196,35 @@ class SearchSpace(keras_tuner.HyperModel):
             "genotype": genotype.nest(arch),
         }
 
+    def architecture_graph(self, values: dict[str, Any] | None = None) -> dict[str, list]:
+        """Returns the architecture as a graph that a drawing can show (JSON-safe).
+
+        The base class returns a chain: `"input"`, one node per part of the summary (the
+        parts that `summarize` joins with `" | "`, e.g. the layers of an MLP or the stages of
+        a macro network) and `"output"`, each joined to the next by an unlabelled edge. A
+        space whose architecture is not a chain (a cell DAG) overrides it.
+
+        Example:
+        >>> from keras_nas.search_spaces import MLPSpace
+        >>> space = MLPSpace(input_shape=(4,), num_classes=3)
+        >>> space.architecture_graph(
+        ...     {"num_layers": 1, "layer_1/units": 32, "layer_1/normalization": "none"})
+        {'nodes': ['input', 'dense32-relu-drop0.1', 'output'], 'edges': [[0, 1, ''], [1, 2, '']]}
+
+        Args:
+            values: A flat dict of hyperparameter values or the output of `describe`, as for
+                `build_model`; missing choices take their default.
+
+        Returns:
+            `{"nodes": [label, ...], "edges": [[source_index, target_index, label], ...]}`.
+
+        Raises:
+            ValueError: if a name is not a choice of this space or a value is not allowed.
+        """
+        parts = self.summarize(self.complete_values(values)).split(" | ")
+        nodes = ["input", *parts, "output"]
+        return {"nodes": nodes, "edges": [[i, i + 1, ""] for i in range(len(nodes) - 1)]}
+
     def canonical_key(self, values: dict[str, Any] | None = None) -> str:
         """Returns a string that is equal for values describing the same network.
 

@@ -144,6 +144,28 @@ class NASBench201Space(SearchSpace):
     def summarize(self, arch: dict[str, Any]) -> str:
         return _format_ops(_ops_of(arch))
 
+    def architecture_graph(self, values: dict[str, Any] | None = None) -> dict[str, list]:
+        """Returns the cell as a DAG: nodes 0 to 3, one edge per operation that is not `none`.
+
+        See `SearchSpace.architecture_graph`. Edge labels are the operations.
+
+        Example:
+        >>> space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10)
+        >>> graph = space.architecture_graph(space.from_arch_string(
+        ...     "|skip_connect~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|avg_pool_3x3~2|"))
+        >>> graph["edges"]
+        [[0, 1, 'skip_connect'], [1, 2, 'nor_conv_1x1'], [2, 3, 'avg_pool_3x3']]
+        """
+        ops = _ops_of(self.complete_values(values))
+        return {
+            "nodes": [f"node {node}" for node in range(_NUM_NODES)],
+            "edges": [
+                [source, target, op]
+                for (source, target), op in zip(EDGES, ops, strict=True)
+                if op != "none"
+            ],
+        }
+
     def to_arch_string(self, values: dict[str, Any] | None = None) -> str:
         """Returns the NAS-Bench-201 string of an architecture, e.g. `BEST_CELL`.
 
