@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -59,6 +60,34 @@ def _parser() -> argparse.ArgumentParser:
         help="continue the run in DIRECTORY instead of starting afresh",
     )
     demo.set_defaults(handler=_run_demo)
+    report = commands.add_parser(
+        "report",
+        help="tabulate a search's trials and best architecture; plot its progress",
+        description=(
+            "Report on a KerasTuner search, finished or running: a table of its trials (status, "
+            "score, parameters, FLOPs, seconds, architecture), the best trial's architecture "
+            "in full, and plots: progress.png (score by trial, best so far), pareto.png (for "
+            "a search with two or more objectives) and architecture.png (the best trial's "
+            "graph, for searches by keras-nas tuners). Reads only the JSON files of DIR, so it "
+            "needs no model or search space. Exits with 2 when DIR is not a project folder."
+        ),
+    )
+    report.add_argument(
+        "directory",
+        metavar="DIR",
+        help=(
+            "the search's project folder: the tuner's directory/project_name (it holds "
+            "oracle.json and trial_*/trial.json)"
+        ),
+    )
+    report.add_argument("--out", metavar="OUT_DIR", help="folder for the plots (default: DIR)")
+    report.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document (every trial with its values, the best, the objective)",
+    )
+    report.add_argument("--no-plots", action="store_true", help="write no PNG files")
+    report.set_defaults(handler=_run_report)
     return parser
 
 
@@ -72,6 +101,28 @@ def _run_demo(args: argparse.Namespace) -> int:
         seed=args.seed,
         overwrite=not args.resume,
     )
+    return 0
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from keras_nas import report
+
+    try:
+        search = report.load_report(args.directory)
+    except ValueError as error:
+        print(f"keras-nas report: error: {error}", file=sys.stderr)
+        return 2
+    plots = []
+    if not args.no_plots:
+        try:
+            plots = report.write_report(search, args.out or args.directory)
+        except (OSError, ValueError) as error:  # A folder we cannot write; a malformed graph.
+            print(f"keras-nas report: error: cannot write the plots: {error}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps(report.report_json(search, plots), indent=2))
+    else:
+        print(report.format_report(search, plots))
     return 0
 
 

@@ -50,3 +50,9 @@ def test_version_from_a_new_process():
         check=True,
     )
     assert result.stdout.strip() == f"keras-nas {cli.__version__}"
+
+
+def test_help_lists_the_report(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "report" in capsys.readouterr().out

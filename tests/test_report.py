@@ -1,0 +1,574 @@
+"""Tests of `keras-nas report`: reading project folders, the table, JSON, plots and errors."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras_tuner
+import pytest
+from keras_tuner.engine.trial import Trial
+from matplotlib import image as mpimage
+
+from keras_nas import cli, report
+
+VALUES_A = {"num_layers": 2, "layer_1/units": 64, "layer_2/units": 32}
+VALUES_B = {"num_layers": 1, "layer_1/units": 128}
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "keras_tuner/src/engine/base_tuner.py", line 274, in _try_run_and_update_trial\n'
+    "ValueError: Negative dimension size caused by subtracting 3 from 2\n"
+)
+STOPPED = "Stopped early at epoch 2 by MedianStopping: val_accuracy 0.6000 < median 0.8100"
+SEARCH = {
+    "keras_nas_version": "0.1.0",
+    "objective": [{"name": "val_accuracy", "direction": "max"}],
+    "max_trials": 8,
+    "oracle": "RegularizedEvolutionOracle",
+    "space": "MLPSpace",
+}
+GRAPH = {
+    "nodes": ["input", "dense128-batch-relu", "output"],
+    "edges": [[0, 1, ""], [1, 2, ""]],
+}
+
+
+def trial_state(trial_id, values, metrics=None, *, score=None, status="COMPLETED", message=None):
+    """A trial.json as KerasTuner 1.4 writes it; `metrics` maps a name to (direction, history)."""
+    return {
+        "trial_id": trial_id,
+        "hyperparameters": {"space": [], "values": values},
+        "metrics": {
+            "metrics": {
+                name: {
+                    "direction": direction,
+                    "observations": [
+                        {"value": [value], "step": step} for step, value in enumerate(history)
+                    ],
+                }
+                for name, (direction, history) in (metrics or {}).items()
+            }
+        },
+        "score": score,
+        "best_step": 0 if score is not None else None,
+        "status": status,
+        "message": message,
+    }
+
+
+def make_project(root, states, *, search=None, architectures=None, start_order=None):
+    project = root / "runs" / "p"
+    project.mkdir(parents=True)
+    ids = [state["trial_id"] for state in states]
+    oracle = {"ongoing_trials": {}, "start_order": ids if start_order is None else start_order}
+    (project / "oracle.json").write_text(json.dumps(oracle))
+    if search is not None:
+        (project / "search.json").write_text(json.dumps(search))
+    for state in states:
+        folder = project / f"trial_{state['trial_id']}"
+        folder.mkdir()
+        (folder / "trial.json").write_text(json.dumps(state))
+        if architectures and state["trial_id"] in architectures:
+            (folder / "architecture.json").write_text(json.dumps(architectures[state["trial_id"]]))
+    return str(project)
+
+
+def description(summary, genotype, graph=None):
+    record = {"space": "MLPSpace", "summary": summary, "genotype": genotype}
+    return record if graph is None else {**record, "graph": graph}
+
+
+def recorded_project(root):
+    """Five trials of a keras-nas search: completed, failed, stopped early, best, running."""
+    long_summary = "dense512-layer-swish-drop0.25 | dense256-batch-gelu-drop0.1 | dense64-tanh"
+    states = [
+        trial_state(
+            "00",
+            VALUES_A,
+            {
+                "val_accuracy": ("max", [0.81, 0.86]),
+                "params": ("min", [12345.0]),
+                "flops": ("min", [24690.0]),
+                "seconds": ("min", [1.2, 2.5]),
+            },
+            score=0.86,
+        ),
+        trial_state("01", VALUES_B, score=None, status="FAILED", message=TRACEBACK),
+        trial_state(
+            "02",
+            VALUES_A,
+            {
+                "val_accuracy": ("max", [0.55, 0.6]),
+                "params": ("min", [250000.0]),
+                "flops": ("min", [500000.0]),
+                "seconds": ("min", [0.9, 1.75]),
+            },
+            score=0.6,
+            message=STOPPED,
+        ),
+        trial_state(
+            "03",
+            VALUES_B,
+            {
+                "val_accuracy": ("max", [0.9, 0.91]),
+                "params": ("min", [8330.0]),
+                "seconds": ("min", [3.25]),
+            },
+            score=0.91,
+        ),
+        trial_state("04", VALUES_A, {"val_accuracy": ("max", [0.7])}, status="RUNNING"),
+    ]
+    architectures = {
+        "00": description("dense64-batch-relu | dense32-batch-relu", {"num_layers": 2}),
+        "02": description(long_summary, {"num_layers": 3}),
+        "03": description(
+            "dense128-batch-relu",
+            {"num_layers": 1, "layer_1": {"units": 128, "activation": "relu"}},
+            GRAPH,
+        ),
+    }
+    return make_project(root, states, search=SEARCH, architectures=architectures)
+
+
+def plain_project(root, **kwargs):
+    """A KerasTuner search without keras-nas's records, minimising val_loss."""
+    states = [
+        trial_state(
+            "0",
+            {"units": 32, "activation": "relu"},
+            {"val_loss": ("min", [0.5, 0.4]), "val_accuracy": ("max", [0.8, 0.85])},
+            score=0.4,
+        ),
+        trial_state(
+            "1",
+            {"units": 64, "activation": "tanh"},
+            {"val_loss": ("min", [0.3]), "val_accuracy": ("max", [0.9])},
+            score=0.3,
+        ),
+    ]
+    return make_project(root, states, **kwargs)
+
+
+def run_report(capsys, *args):
+    status = cli.main(["report", *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+# ------------------------------------------------------------------------------- file format
+def test_trial_files_of_these_tests_have_keras_tuner_format(tmp_path):
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("units", [16, 32], default=32)
+    trial = Trial(hp, trial_id="3", status="COMPLETED")
+    trial.metrics.register("val_accuracy", direction="max")
+    trial.metrics.update("val_accuracy", 0.5, step=0)
+    trial.metrics.update("val_accuracy", 0.75, step=1)
+    trial.score, trial.best_step = 0.75, 0
+    trial.save(str(tmp_path / "trial.json"))
+    saved = json.loads((tmp_path / "trial.json").read_text())
+    saved["hyperparameters"]["space"] = []
+    assert saved == trial_state(
+        "3", {"units": 32}, {"val_accuracy": ("max", [0.5, 0.75])}, score=0.75
+    )
+
+
+# ------------------------------------------------------------------------------------- text
+def test_text_report_of_a_keras_nas_search(tmp_path, capsys):
+    project = recorded_project(tmp_path)
+    status, out, err = run_report(capsys, project, "--no-plots")
+    assert status == 0 and err == ""
+    expected = f"""\
+        Search: {project}
+        RegularizedEvolutionOracle over MLPSpace, keras-nas 0.1.0
+        Trials: 5 of 8 (2 completed, 1 failed, 1 stopped early, 1 running)
+        Objective: val_accuracy (max)
+
+        trial  status         score   params  flops   seconds  architecture
+        -----  -------------  ------  ------  ------  -------  ------------------------------------------------------------
+        00     completed      0.8600  12345   24690   2.5      dense64-batch-relu | dense32-batch-relu
+        01     failed         -       -       -       -        num_layers=1, layer_1/units=128
+        02     stopped early  0.6000  250000  500000  1.8      dense512-layer-swish-drop0.25 | dense256-batch-gelu-drop0...
+        03     completed      0.9100  8330    -       3.2      dense128-batch-relu
+        04     running        -       -       -       -        num_layers=2, layer_1/units=64, layer_2/units=32
+
+        Failed trials:
+          01: ValueError: Negative dimension size caused by subtracting 3 from 2
+
+        Best trial 03: 0.9100
+        Summary: dense128-batch-relu
+        Genotype:
+          num_layers = 1
+          layer_1/units = 128
+          layer_1/activation = relu
+        """  # noqa: E501
+    assert out == textwrap.dedent(expected)
+
+
+def test_text_report_without_keras_nas_records_infers_the_objective(tmp_path, capsys):
+    project = plain_project(tmp_path)
+    status, out, _ = run_report(capsys, project, "--no-plots")
+    assert status == 0
+    assert out == textwrap.dedent(
+        f"""\
+        Search: {project}
+        Trials: 2 (2 completed)
+        Objective: val_loss (min), inferred from the scores (no search.json)
+
+        trial  status     score   params  flops  seconds  architecture
+        -----  ---------  ------  ------  -----  -------  -------------------------
+        0      completed  0.4000  -       -      -        units=32, activation=relu
+        1      completed  0.3000  -       -      -        units=64, activation=tanh
+
+        Best trial 1: 0.3000
+        Values:
+          units = 64
+          activation = tanh
+        """
+    )
+
+
+def test_objective_unknown_when_no_metric_matches_the_scores(tmp_path):
+    states = [
+        trial_state("0", {"units": 8}, {"accuracy": ("max", [0.5])}, score=0.2),
+        trial_state("1", {"units": 16}, {"accuracy": ("max", [0.4])}, score=0.1),
+    ]
+    loaded = report.load_report(make_project(tmp_path, states))
+    assert (loaded.objective, loaded.objective_source) == ([], "unknown")
+    assert (loaded.score_name, loaded.direction, loaded.best.trial_id) == ("score", "max", "0")
+    assert "Objective: unknown (no search.json" in report.format_report(loaded)
+
+
+def test_inference_prefers_the_validation_metric_when_both_match(tmp_path):
+    metrics = {"accuracy": ("max", [1.0]), "val_accuracy": ("max", [1.0])}
+    states = [trial_state("0", {"units": 8}, metrics, score=1.0)]
+    loaded = report.load_report(make_project(tmp_path, states))
+    assert loaded.objective == [report.Objective("val_accuracy", "max")]
+
+
+def test_trials_follow_the_start_order_of_the_oracle(tmp_path):
+    states = [trial_state(str(i), {"units": i}, score=0.1 * i) for i in (2, 10, 1)]
+    project = make_project(tmp_path / "a", states, start_order=["10", "1"])
+    assert [row.trial_id for row in report.load_report(project).rows] == ["10", "1", "2"]
+    project = make_project(tmp_path / "b", states, start_order=[])
+    assert [row.trial_id for row in report.load_report(project).rows] == ["1", "2", "10"]
+
+
+def test_multi_objective_report_has_a_column_per_objective(tmp_path):
+    search = {
+        **SEARCH,
+        "objective": [
+            {"name": "val_accuracy", "direction": "max"},
+            {"name": "params", "direction": "min"},
+        ],
+    }
+    states = [
+        trial_state(
+            "0",
+            VALUES_B,
+            {"val_accuracy": ("max", [0.8, 0.9]), "params": ("min", [1000.0])},
+            score=-0.9 + 1000,
+        ),
+        trial_state(
+            "1",
+            VALUES_A,
+            {"val_accuracy": ("max", [0.95]), "params": ("min", [5000.0])},
+            score=-0.95 + 5000,
+        ),
+    ]
+    loaded = report.load_report(make_project(tmp_path, states, search=search))
+    assert (loaded.score_name, loaded.direction, loaded.best.trial_id) == (
+        "multi_objective",
+        "min",
+        "0",
+    )
+    assert [row.objectives for row in loaded.rows] == [
+        {"val_accuracy": 0.9, "params": 1000.0},
+        {"val_accuracy": 0.95, "params": 5000.0},
+    ]
+    lines = report.format_report(loaded).splitlines()
+    assert lines[3] == (
+        "Objectives: val_accuracy (max), params (min); "
+        "score: KerasTuner's multi_objective (lower is better)"
+    )
+    assert lines[5].split() == [
+        "trial",
+        "status",
+        "score",
+        "val_accuracy",
+        "params",
+        "flops",
+        "seconds",
+        "architecture",
+    ]
+    assert lines[7].split()[:5] == ["0", "completed", "999.1000", "0.9000", "1000"]
+
+
+def test_unreadable_trial_files_are_skipped_and_listed(tmp_path, capsys):
+    project = plain_project(tmp_path)
+    os.makedirs(os.path.join(project, "trial_2"))
+    with open(os.path.join(project, "trial_2", "trial.json"), "w") as file:
+        file.write('{"trial_id": "2", "hyperpa')
+    os.makedirs(os.path.join(project, "trial_3"))
+    status, out, _ = run_report(capsys, project, "--no-plots")
+    assert status == 0
+    assert out.endswith(
+        "Skipped:\n"
+        f"  {os.path.join(project, 'trial_2', 'trial.json')}: not valid JSON (being written?)\n"
+        f"  {os.path.join(project, 'trial_3')}: no trial.json\n"
+    )
+
+
+# ------------------------------------------------------------------------------------- JSON
+def test_json_report_round_trip(tmp_path, capsys):
+    project = plain_project(tmp_path)
+    status, out, _ = run_report(capsys, project, "--json", "--no-plots")
+    assert status == 0
+    assert json.loads(out) == {
+        "directory": project,
+        "search": None,
+        "objective": {
+            "source": "inferred",
+            "objectives": [{"name": "val_loss", "direction": "min"}],
+            "score": "val_loss",
+            "direction": "min",
+        },
+        "best_trial": "1",
+        "best_architecture": None,
+        "trials": [
+            {
+                "trial": "0",
+                "status": "completed",
+                "score": 0.4,
+                "params": None,
+                "flops": None,
+                "seconds": None,
+                "architecture": "units=32, activation=relu",
+                "objectives": {"val_loss": 0.4},
+                "values": {"units": 32, "activation": "relu"},
+                "message": None,
+            },
+            {
+                "trial": "1",
+                "status": "completed",
+                "score": 0.3,
+                "params": None,
+                "flops": None,
+                "seconds": None,
+                "architecture": "units=64, activation=tanh",
+                "objectives": {"val_loss": 0.3},
+                "values": {"units": 64, "activation": "tanh"},
+                "message": None,
+            },
+        ],
+        "skipped": [],
+        "plots": [],
+    }
+
+
+def test_json_report_of_a_keras_nas_search_keeps_full_fields(tmp_path, capsys):
+    project = recorded_project(tmp_path)
+    out_dir = str(tmp_path / "plots")
+    status, out, _ = run_report(capsys, project, "--json", "--out", out_dir)
+    document = json.loads(out)
+    assert status == 0
+    assert document["search"] == SEARCH
+    assert document["best_trial"] == "03"
+    assert document["best_architecture"]["graph"] == GRAPH
+    stopped = document["trials"][2]
+    assert (stopped["status"], stopped["message"]) == ("stopped early", STOPPED)
+    assert stopped["architecture"].endswith("dense64-tanh")  # Not truncated.
+    assert (stopped["params"], stopped["seconds"]) == (250000, 1.75)
+    assert document["trials"][1]["message"] == TRACEBACK
+    assert document["plots"] == [
+        os.path.join(out_dir, "progress.png"),
+        os.path.join(out_dir, "architecture.png"),
+    ]
+
+
+def test_nan_scores_become_null_in_json(tmp_path):
+    states = [trial_state("0", {"units": 8}, {"val_loss": ("min", [float("nan")])}, score=None)]
+    states[0]["score"] = float("nan")
+    document = report.report_json(report.load_report(make_project(tmp_path, states)))
+    assert document["trials"][0]["score"] is None
+    json.dumps(document, allow_nan=False)
+
+
+# ------------------------------------------------------------------------------------ plots
+def decode(path):
+    with open(path, "rb") as file:
+        png = file.read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = mpimage.imread(io.BytesIO(png), format="png")
+    assert pixels.size > 0
+    return pixels
+
+
+def test_plots_of_a_keras_nas_search(tmp_path, capsys):
+    project = recorded_project(tmp_path)
+    status, out, _ = run_report(capsys, project)
+    assert status == 0
+    progress = os.path.join(project, "progress.png")
+    architecture = os.path.join(project, "architecture.png")
+    assert out.rstrip().endswith(f"Plots: {progress}, {architecture}")
+    decode(progress)
+    assert decode(architecture).shape[0] > 200  # Three boxes, top to bottom, and a title.
+    assert not os.path.exists(os.path.join(project, "pareto.png"))
+
+
+def test_plots_of_a_multi_objective_search_include_the_pareto_front(tmp_path):
+    search = {
+        **SEARCH,
+        "objective": [
+            {"name": "val_accuracy", "direction": "max"},
+            {"name": "params", "direction": "min"},
+        ],
+    }
+    states = [
+        trial_state(
+            str(i),
+            VALUES_B,
+            {"val_accuracy": ("max", [accuracy]), "params": ("min", [params])},
+            score=params - accuracy,
+        )
+        for i, (accuracy, params) in enumerate([(0.8, 1e3), (0.9, 5e3), (0.85, 9e3)])
+    ]
+    loaded = report.load_report(make_project(tmp_path, states, search=search))
+    paths = report.write_report(loaded, str(tmp_path / "out"))
+    assert [os.path.basename(path) for path in paths] == ["progress.png", "pareto.png"]
+    for path in paths:
+        decode(path)
+
+
+def test_plots_of_a_search_without_trials(tmp_path):
+    loaded = report.load_report(make_project(tmp_path, []))
+    (path,) = report.write_report(loaded, str(tmp_path / "out"))
+    decode(path)
+    assert report.format_report(loaded).endswith(
+        "No trials yet.\n\nNo completed trial with a score yet."
+    )
+
+
+# ----------------------------------------------------------------------------------- errors
+def test_missing_directory_exits_2_with_the_reason(tmp_path, capsys):
+    missing = str(tmp_path / "nowhere")
+    status, out, err = run_report(capsys, missing)
+    assert (status, out) == (2, "")
+    assert err.startswith("keras-nas report: error: `keras-nas report` needs the project folder")
+    assert "oracle.json and one trial_<id>/trial.json per trial" in err
+    assert f"Received: {missing!r}, which does not exist." in err
+    assert "Traceback" not in err
+
+
+def test_parent_of_a_project_is_rejected_with_the_project_to_pass(tmp_path, capsys):
+    project = plain_project(tmp_path)
+    parent = os.path.dirname(project)
+    status, _, err = run_report(capsys, parent)
+    assert status == 2
+    assert f"Received: {parent!r}, which holds no oracle.json (it holds p)." in err
+    assert f"pass one of them, e.g. `keras-nas report {project}`" in err
+
+
+def test_a_file_or_an_empty_folder_is_rejected(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("x")
+    assert run_report(capsys, str(path))[2].count("which is a file, not a folder") == 1
+    (tmp_path / "empty").mkdir()
+    status, _, err = run_report(capsys, str(tmp_path / "empty"))
+    assert status == 2 and "which holds no oracle.json (it is empty)" in err
+
+
+def test_invalid_oracle_or_search_json_exits_2(tmp_path, capsys):
+    project = plain_project(tmp_path)
+    with open(os.path.join(project, "search.json"), "w") as file:
+        json.dump({"objective": [{"name": "val_loss", "direction": "down"}]}, file)
+    status, _, err = run_report(capsys, project)
+    assert status == 2 and 'search.json must hold "objective"' in err
+    with open(os.path.join(project, "oracle.json"), "w") as file:
+        file.write("{")
+    status, _, err = run_report(capsys, project)
+    assert status == 2 and "oracle.json must be a JSON file" in err
+
+
+def test_report_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--help"])
+    text = capsys.readouterr().out
+    for option in ["DIR", "--out", "--json", "--no-plots", "progress.png", "pareto.png"]:
+        assert option in text
+
+
+# -------------------------------------------------------------------------------- processes
+def test_report_imports_no_tensorflow(tmp_path):
+    """The report reads JSON only; TensorFlow comes in only through `keras_nas/__init__.py`.
+
+    The subprocess imports `keras_nas` as a bare package (its `__init__` imports every
+    module, TensorFlow included), so only what `keras-nas report` itself imports is loaded.
+    """
+    project = recorded_project(tmp_path)
+    package = os.path.dirname(os.path.abspath(report.__file__))
+    script = textwrap.dedent(
+        f"""
+        import sys, types
+        package = types.ModuleType("keras_nas")
+        package.__path__ = [{package!r}]
+        sys.modules["keras_nas"] = package
+        from keras_nas import cli
+        assert cli.main(["report", {project!r}]) == 0
+        heavy = ("tensorflow", "keras", "keras_tuner")
+        print(sorted(name for name in heavy if name in sys.modules))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_report_on_a_real_search(tmp_path, capsys):
+    from keras_nas import EvolutionarySearch
+    from keras_nas.datasets import load_digits
+    from keras_nas.search_spaces import MLPSpace
+
+    (x, y), (x_val, y_val) = load_digits()
+    space = MLPSpace(input_shape=(64,), num_classes=10)
+    tuner = EvolutionarySearch(
+        space,
+        objective="val_accuracy",
+        max_trials=2,
+        seed=0,
+        directory=str(tmp_path),
+        project_name="digits",
+    )
+    tuner.search(
+        x.reshape(-1, 64), y, validation_data=(x_val.reshape(-1, 64), y_val), epochs=1, verbose=0
+    )
+    capsys.readouterr()
+    status, out, err = run_report(capsys, tuner.project_dir)
+    assert status == 0, err
+    best = tuner.oracle.get_best_trials(1)[0]
+    assert "val_accuracy (max)" in out
+    assert f"Best trial {best.trial_id}: {best.score:.4f}" in out
+    table = out.split("\n\n")[1].splitlines()
+    assert [line.split()[1] for line in table[2:]] == ["completed", "completed"]
+    decode(os.path.join(tuner.project_dir, "progress.png"))
+
+
+def test_a_malformed_graph_is_left_out_and_listed(tmp_path, capsys):
+    states = [trial_state("0", VALUES_B, {"val_accuracy": ("max", [0.9])}, score=0.9)]
+    architectures = {"0": description("dense128-batch-relu", {"num_layers": 1}, {"nodes": 3})}
+    project = make_project(tmp_path, states, search=SEARCH, architectures=architectures)
+    status, out, _ = run_report(capsys, project)
+    assert status == 0
+    assert f'{project}/trial_0/architecture.json: graph is not {{"nodes": [...]' in out
+    assert not os.path.exists(os.path.join(project, "architecture.png"))
+
+
+def test_an_out_dir_that_cannot_be_written_exits_1(tmp_path, capsys):
+    project = plain_project(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    status, out, err = run_report(capsys, project, "--out", str(blocker))
+    assert (status, out) == (1, "")
+    assert err.startswith("keras-nas report: error: cannot write the plots:")
