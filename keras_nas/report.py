@@ -34,12 +34,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import atomic_file
-
-# A trial that an early-stopping rule ends is COMPLETED for KerasTuner (it has no status for
-# it, and a COMPLETED trial keeps its score); keras-nas marks it by a message that begins
-# with this text, and the report shows it as "stopped early".
-STOPPED_EARLY_PREFIX = "Stopped early"
 
 #: Characters of the architecture column of the trials table; longer summaries end in "...".
 ARCHITECTURE_WIDTH = 60
@@ -573,7 +569,7 @@ def _row(
     message = state.get("message")
     status = str(state.get("status", "")).lower()
     if status == "completed" and isinstance(message, str):
-        if message.startswith(STOPPED_EARLY_PREFIX):
+        if message.startswith(STOPPED_EARLY):
             status = "stopped early"
     if description is not None:
         summary = description["summary"]

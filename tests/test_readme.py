@@ -46,3 +46,16 @@ def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):
     assert "'stand_alone':" in capsys.readouterr().out
     assert (tmp_path / "one_shot.keras").is_file()
     assert any((tmp_path / "runs" / "inherit" / "shared_weights").iterdir())
+
+
+def test_watching_section_runs(tmp_path, monkeypatch):
+    code = _python_block("### Watching a search: TensorBoard, early stopping, reports")
+    for written, smaller in [("max_trials=12", "max_trials=2"), ("epochs=6", "epochs=2")]:
+        assert written in code
+        code = code.replace(written, smaller)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, str(README), "exec"), {})
+    logs = tmp_path / "runs" / "watched" / "tensorboard"
+    assert sorted(path.name for path in logs.iterdir()) == ["0", "1", "search"]
+    assert (tmp_path / "runs" / "watched" / "search.json").is_file()
+    assert (tmp_path / "runs" / "watched" / "trial_0" / "architecture.json").is_file()
