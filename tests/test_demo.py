@@ -6,11 +6,12 @@ import os
 import keras
 import pytest
 
+from keras_nas.cli import main
 from keras_nas.datasets import load_digits
 from keras_nas.demo import digits_space, run_demo
 
 
-def test_demo_searches_prints_progress_and_exports_the_best_model(tmp_path):
+def test_demo_searches_prints_progress_and_exports_the_best_model(tmp_path, capsys):
     out = io.StringIO()
     tuner = run_demo(directory=str(tmp_path), max_trials=2, epochs=1, out=out)
     text = out.getvalue()
@@ -39,6 +40,15 @@ def test_demo_searches_prints_progress_and_exports_the_best_model(tmp_path):
     assert len(event_files) >= 2
     assert (log_dir / "search").is_dir()  # SearchTensorBoard's run.
     assert f"Report and plots: keras-nas report {tmp_path / 'digits'}" in text
+
+    # The report of the finished demo: its table, the best architecture, the plots.
+    assert main(["report", str(tmp_path / "digits")]) == 0
+    report = capsys.readouterr().out
+    assert "trial  status" in report and "Best trial" in report
+    best = tuner.oracle.get_best_trials(1)[0]
+    assert f"Best trial {best.trial_id}: {best.score:.4f}" in report
+    for plot in ("progress.png", "architecture.png"):
+        assert (tmp_path / "digits" / plot).read_bytes().startswith(b"\x89PNG")
 
 
 def test_demo_resume_runs_no_more_trials(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from keras_nas import EvolutionarySearch
 from keras_nas.datasets import load_digits
-from keras_nas.estimation import STOPPED_EARLY, MedianStopping
+from keras_nas.estimation import STOPPED_EARLY, MedianStopping, SuccessiveHalving
 
 EPOCHS = 5
 
@@ -65,10 +65,23 @@ def _epochs(tuner):
     }
 
 
-def test_median_stopping_cuts_epochs_by_a_third_and_finds_the_same_best(tmp_path):
-    plain = _search(tmp_path, "plain", pruning=None)
-    pruned = _search(tmp_path, "pruned", pruning=MedianStopping(min_epochs=1, min_trials=2))
-    assert sum(_epochs(plain).values()) == 8 * EPOCHS
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    tuner = _search(tmp_path_factory.mktemp("plain"), "plain", pruning=None)
+    assert sum(_epochs(tuner).values()) == 8 * EPOCHS
+    return tuner
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        MedianStopping(min_epochs=1, min_trials=2),
+        SuccessiveHalving(min_epochs=1, reduction_factor=2),
+    ],
+    ids=["median", "successive_halving"],
+)
+def test_pruning_cuts_epochs_by_a_third_and_finds_the_same_best(tmp_path, plain, rule):
+    pruned = _search(tmp_path, "pruned", pruning=rule)
     assert sum(_epochs(pruned).values()) <= 0.7 * 8 * EPOCHS, _epochs(pruned)
     assert pruned.get_best_hyperparameters()[0].values == plain.get_best_hyperparameters()[0].values
     # The same candidates in the same order: the oracle's choices do not depend on the scores.
@@ -79,8 +92,8 @@ def test_median_stopping_cuts_epochs_by_a_third_and_finds_the_same_best(tmp_path
         t for t in pruned.oracle.trials.values() if (t.message or "").startswith(STOPPED_EARLY)
     ]
     assert stopped and all(_epochs(pruned)[t.trial_id] < EPOCHS for t in stopped)
-    # Every clearly worse candidate after the first two (the rule's `min_trials`) stopped
-    # after its first epoch. (Good ones below the median are stopped too: that is the rule.)
+    # Every clearly worse candidate after the first two stopped after its first epoch. (Some
+    # good ones below the median or outside the best half are stopped too: that is the rule.)
     for trial_id, trial in list(pruned.oracle.trials.items())[2:]:
         if trial.hyperparameters.values["training"] == "stuck":
             assert _epochs(pruned)[trial_id] == 1
