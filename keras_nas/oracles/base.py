@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,17 +43,28 @@ class NASOracle(keras_tuner.Oracle):
       "Stopped early at epoch k by <rule>: <reason>". Needs a tuner that reports every epoch
       (`NASTuner` does) and a single objective;
     - `search_summary()`: numbers that describe the search state (for `SearchTensorBoard`),
-      recorded in each trial's metrics under `search/` when the trial ends.
+      recorded in each trial's metrics under `search/` when the trial ends;
+    - `trial_timeout`: in a parallel search (KerasTuner's chief/worker mode, `keras-nas
+      launch`), a worker that has sent nothing for `trial_timeout` seconds counts as gone:
+      its trial goes back to the queue and the next worker that asks for a trial runs it
+      again. Once every trial has been handed out, workers wait (they poll) while other
+      workers' trials may still come back, instead of leaving; a late result of a trial
+      that has been handed to another worker is ignored, so no trial counts twice. Every
+      worker reports at least once per epoch, so the timeout must exceed the longest epoch
+      plus the model's build. `None` (the default) never takes a trial back, as KerasTuner.
 
     Args:
         seed: Seed of the oracle's random generator; `None` draws one (and saves it).
         canonical_key: See above; `None` recognises only identical values.
         pruning: A `keras_nas.estimation.PruningRule`, or `None` (the default) to train
             every trial for all its epochs.
+        trial_timeout: Seconds without a report after which a worker's trial is run again
+            by another worker (see above); `None` never.
         **kwargs: The arguments of `keras_tuner.Oracle`.
 
     Raises:
-        ValueError: If `pruning` is not a `PruningRule` or the objective is not single.
+        ValueError: If `pruning` is not a `PruningRule`, the objective is not single, or
+            `trial_timeout` is not a positive number.
     """
 
     def __init__(
@@ -59,9 +73,11 @@ class NASOracle(keras_tuner.Oracle):
         seed: int | None = None,
         canonical_key: Callable[[dict[str, Any]], str] | None = None,
         pruning: PruningRule | None = None,
+        trial_timeout: float | None = None,
         **kwargs: Any,
     ):
         super().__init__(seed=seed, **kwargs)
+        self.trial_timeout = _check_timeout(trial_timeout)
         if pruning is not None and not isinstance(pruning, PruningRule):
             raise ValueError(
                 "`pruning` must be a `keras_nas.estimation.PruningRule`, such as "
@@ -81,11 +97,18 @@ class NASOracle(keras_tuner.Oracle):
         self._keys_by_trial: dict[str, str] = {}
         # Trial id -> the message of a trial that the pruning rule stopped, until it ends.
         self._stopped_early: dict[str, str] = {}
+        # Trials taken back from silent workers, to be run again (first in, first out).
+        self._requeued: list[str] = []
+        # Tuner id -> `time.monotonic()` of its last call; in memory only (a new process
+        # gives every worker a full `trial_timeout` from its start).
+        self._last_contact: dict[str, float] = {}
+        self._started = time.monotonic()
 
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
         state["rng_state"] = self._rng.bit_generator.state
         state["stopped_early"] = dict(self._stopped_early)
+        state["requeued"] = list(self._requeued)
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -94,6 +117,74 @@ class NASOracle(keras_tuner.Oracle):
         self._rng.bit_generator.state = state["rng_state"]
         self._keys_by_trial = {}
         self._stopped_early = dict(state.get("stopped_early", {}))
+        self._requeued = list(state.get("requeued", []))
+
+    @keras_tuner.synchronized
+    def create_trial(self, tuner_id: str) -> keras_tuner.engine.trial.Trial:
+        """A trial for the tuner `tuner_id`, as `keras_tuner.Oracle.create_trial` gives.
+
+        With a `trial_timeout`, it first takes back the trials of silent workers; a trial
+        taken back goes to the next tuner that asks, and a tuner that finds every trial
+        handed out while others may still come back gets an `IDLE` trial (ask again).
+        """
+        self._last_contact[tuner_id] = time.monotonic()
+        self.reclaim_silent_trials()
+        if tuner_id not in self.ongoing_trials:
+            if self._requeued:
+                return self._hand_over(self._requeued.pop(0), tuner_id)
+            if self._must_wait():
+                self.tuner_ids.add(tuner_id)
+                return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.IDLE)
+        return super().create_trial(tuner_id)
+
+    @keras_tuner.synchronized
+    def reclaim_silent_trials(self) -> list[str]:
+        """Takes back the trials of workers silent for longer than `trial_timeout`.
+
+        Their tuners are forgotten (a chief waits for no tuner it has forgotten) and their
+        trials are queued to run again. Does nothing without a `trial_timeout`.
+
+        Returns:
+            The ids of the trials taken back.
+        """
+        if self.trial_timeout is None:
+            return []
+        silent = [
+            tuner for tuner in self.tuner_ids | set(self.ongoing_trials) if self._silent(tuner)
+        ]
+        taken = []
+        for tuner_id in silent:
+            self.tuner_ids.discard(tuner_id)
+            trial = self.ongoing_trials.pop(tuner_id, None)
+            if trial is not None:
+                self._requeued.append(trial.trial_id)
+                taken.append(trial.trial_id)
+                print(
+                    f"Worker {tuner_id} sent nothing for over {self.trial_timeout:g} s; trial "
+                    f"{trial.trial_id} goes back to the queue.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        if taken:
+            self.save()
+        return taken
+
+    @keras_tuner.synchronized
+    def search_finished(self, stop_requested: bool = False) -> bool:
+        """Whether a chief can stop serving (`keras_nas.distribute.serve`).
+
+        True when every trial has been handed out (or `stop_requested`: a tuner was told
+        the oracle has nothing more to try), none runs or waits to run again, and no tuner
+        is still to be told to stop. Trials of silent workers are taken back first.
+        """
+        self.reclaim_silent_trials()
+        return (
+            (stop_requested or self.remaining_trials() == 0)
+            and not self._requeued
+            and not self._retry_queue_length()
+            and not self.ongoing_trials
+            and not self.tuner_ids
+        )
 
     @keras_tuner.synchronized
     def update_trial(
@@ -104,6 +195,9 @@ class NASOracle(keras_tuner.Oracle):
         Returns:
             The trial; a copy with status `STOPPED` when the pruning rule stops it.
         """
+        self._touch_owner(trial_id)
+        if self._superseded(trial_id):
+            return _with_status(self.trials[trial_id], TrialStatus.STOPPED)
         trial = super().update_trial(trial_id, metrics, step)
         if self.pruning is None or trial.status != TrialStatus.RUNNING:
             return trial
@@ -128,6 +222,15 @@ class NASOracle(keras_tuner.Oracle):
         a completed trial gets the numbers of `search_summary()`, taken once it has joined the
         results, as metrics named `search/<name>`.
         """
+        self._touch_owner(trial.trial_id)
+        if self._superseded(trial.trial_id):
+            print(
+                f"Ignored a late result of trial {trial.trial_id}: it was taken back from a "
+                "silent worker and has been, or will be, run again.",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
         message = self._stopped_early.pop(trial.trial_id, None)
         if message is not None and trial.status == TrialStatus.COMPLETED:
             trial.message = message
@@ -195,6 +298,48 @@ class NASOracle(keras_tuner.Oracle):
             return {}
         return {int(obs.step): float(obs.mean()) for obs in trial.metrics.get_history(name)}
 
+    def _hand_over(self, trial_id: str, tuner_id: str) -> keras_tuner.engine.trial.Trial:
+        """Gives a trial taken back from a silent worker to `tuner_id`, afresh."""
+        trial = self.trials[trial_id]
+        trial.status = TrialStatus.RUNNING
+        trial.metrics = type(trial.metrics)()  # The metrics of the lost run are dropped.
+        self._stopped_early.pop(trial_id, None)
+        self.tuner_ids.add(tuner_id)
+        self.ongoing_trials[tuner_id] = trial
+        self._save_trial(trial)
+        self.save()
+        return trial
+
+    def _must_wait(self) -> bool:
+        """Whether a tuner asking for a trial should wait: every trial is handed out, but a
+        running one may still come back (there is a `trial_timeout`)."""
+        return (
+            self.trial_timeout is not None
+            and self.max_trials is not None
+            and len(self.trials) >= self.max_trials
+            and bool(self.ongoing_trials)
+        )
+
+    def _silent(self, tuner_id: str) -> bool:
+        last = self._last_contact.get(tuner_id, self._started)
+        return time.monotonic() - last > self.trial_timeout
+
+    def _touch_owner(self, trial_id: str) -> None:
+        for tuner_id, trial in self.ongoing_trials.items():
+            if trial.trial_id == trial_id:
+                self._last_contact[tuner_id] = time.monotonic()
+
+    def _superseded(self, trial_id: str) -> bool:
+        """Whether reports on `trial_id` come from a worker it was taken back from: the
+        trial waits to run again or has already ended."""
+        return trial_id in self._requeued or (
+            trial_id in self.end_order and self.trials[trial_id].status != TrialStatus.RUNNING
+        )
+
+    def _retry_queue_length(self) -> int:
+        # `Oracle._retry_queue` is private: KerasTuner's queue of INVALID trials to retry.
+        return len(getattr(self, "_retry_queue", []))
+
     def _key(self, values: dict[str, Any]) -> str:
         return self.canonical_key(values) if self.canonical_key else json.dumps(values)
 
@@ -216,6 +361,19 @@ def _with_status(trial: keras_tuner.engine.trial.Trial, status: str):
     stopped = copy.copy(trial)
     stopped.status = status
     return stopped
+
+
+def _check_timeout(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(
+            "`trial_timeout` must be a positive number of seconds or None. Received: "
+            f"trial_timeout={value!r}."
+        )
+    if math.isinf(value):
+        return None
+    return float(value)
 
 
 def _is_valid(hp: hp_module.HyperParameter, value: Any) -> bool:

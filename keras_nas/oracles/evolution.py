@@ -84,6 +84,8 @@ class RegularizedEvolutionOracle(NASOracle):
         max_consecutive_failed_trials: See `keras_tuner.Oracle`.
         pruning: A rule that stops poor trials early, e.g.
             `keras_nas.estimation.MedianStopping(min_epochs=2)`; see `NASOracle`.
+        trial_timeout: Seconds without a report after which a parallel worker's trial is
+            run again by another worker; `None` (the default) never. See `NASOracle`.
 
     Raises:
         ValueError: If `population_size`, `sample_size` or `mutations` is not a positive
@@ -106,6 +108,7 @@ class RegularizedEvolutionOracle(NASOracle):
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
         pruning: PruningRule | None = None,
+        trial_timeout: float | None = None,
     ):
         for name, value in (
             ("population_size", population_size),
@@ -132,6 +135,7 @@ class RegularizedEvolutionOracle(NASOracle):
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             pruning=pruning,
+            trial_timeout=trial_timeout,
         )
         self.population_size = population_size
         self.sample_size = sample_size

@@ -116,6 +116,8 @@ class ReinforceOracle(NASOracle):
         max_consecutive_failed_trials: See `keras_tuner.Oracle`.
         pruning: A rule that stops poor trials early, e.g.
             `keras_nas.estimation.MedianStopping(min_epochs=2)`; see `NASOracle`.
+        trial_timeout: Seconds without a report after which a parallel worker's trial is
+            run again by another worker; `None` (the default) never. See `NASOracle`.
 
     Raises:
         ValueError: If `learning_rate` is not positive, `entropy_weight` is negative or
@@ -138,6 +140,7 @@ class ReinforceOracle(NASOracle):
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
         pruning: PruningRule | None = None,
+        trial_timeout: float | None = None,
     ):
         if not _is_real(learning_rate) or not learning_rate > 0:
             raise ValueError(
@@ -165,6 +168,7 @@ class ReinforceOracle(NASOracle):
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             pruning=pruning,
+            trial_timeout=trial_timeout,
         )
         self.learning_rate = float(learning_rate)
         self.entropy_weight = float(entropy_weight)
@@ -208,7 +212,7 @@ class ReinforceOracle(NASOracle):
             trial: See `keras_tuner.Oracle.end_trial`. Only a `COMPLETED` trial with a finite
                 score updates the policy; its own values are the decisions rewarded.
         """
-        if trial.status == TrialStatus.COMPLETED:
+        if trial.status == TrialStatus.COMPLETED and not self._superseded(trial.trial_id):
             # `Oracle.end_trial` scores the stored trial and then saves; scoring it here
             # first (scoring is idempotent) lets that one save hold the update too.
             stored = self.trials[trial.trial_id]

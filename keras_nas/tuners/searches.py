@@ -32,6 +32,8 @@ class EvolutionarySearch(NASTuner):
         pruning: A rule that stops poor candidates early, e.g.
             `keras_nas.estimation.MedianStopping(min_epochs=2)`; `None` trains each for all
             its epochs. See `NASOracle`.
+        trial_timeout: Seconds without a report after which a parallel worker's trial is
+            run again by another worker (`keras-nas launch`); `None` never. See `NASOracle`.
         population_size, sample_size, mutations: See `RegularizedEvolutionOracle`.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner`.
     """
@@ -52,6 +54,7 @@ class EvolutionarySearch(NASTuner):
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
         pruning: PruningRule | None = None,
+        trial_timeout: float | None = None,
         **kwargs: Any,
     ):
         oracle = oracles.RegularizedEvolutionOracle(
@@ -67,6 +70,7 @@ class EvolutionarySearch(NASTuner):
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             pruning=pruning,
+            trial_timeout=trial_timeout,
         )
         super().__init__(hypermodel, oracle, **kwargs)
 
@@ -82,6 +86,8 @@ class ReinforceSearch(NASTuner):
         pruning: A rule that stops poor candidates early, e.g.
             `keras_nas.estimation.MedianStopping(min_epochs=2)`; `None` trains each for all
             its epochs. See `NASOracle`.
+        trial_timeout: Seconds without a report after which a parallel worker's trial is
+            run again by another worker (`keras-nas launch`); `None` never. See `NASOracle`.
         **oracle_and_tuner_kwargs: `ReinforceOracle`'s own arguments (`learning_rate`,
             `entropy_weight`, `baseline_decay`) and those of `NASTuner`.
     """
@@ -99,6 +105,7 @@ class ReinforceSearch(NASTuner):
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
         pruning: PruningRule | None = None,
+        trial_timeout: float | None = None,
         **kwargs: Any,
     ):
         policy = {
@@ -116,6 +123,7 @@ class ReinforceSearch(NASTuner):
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             pruning=pruning,
+            trial_timeout=trial_timeout,
             **policy,
         )
         super().__init__(hypermodel, oracle, **kwargs)
