@@ -88,6 +88,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--no-plots", action="store_true", help="write no PNG files")
     report.set_defaults(handler=_run_report)
+    launch = commands.add_parser(
+        "launch",
+        help="run a search script as a chief and N workers on this machine (parallel trials)",
+        description=(
+            "Run COMMAND (a search script) N + 1 times as one parallel search, with "
+            "KerasTuner's chief/worker variables set: the chief serves the oracle, each "
+            "worker trains trials. Prints every process's output with its name and exits "
+            "with the chief's status. Example: keras-nas launch --workers 2 -- python "
+            "search.py"
+        ),
+    )
+    launch.add_argument(
+        "--workers", type=_positive_int, required=True, help="number of worker processes"
+    )
+    launch.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the chief listens on (default: 127.0.0.1, this machine only)",
+    )
+    launch.add_argument(
+        "--port", type=_positive_int, default=None, help="the chief's port (default: a free one)"
+    )
+    launch.add_argument(
+        "--gpus",
+        type=_gpu_list,
+        default=None,
+        metavar="LIST",
+        help="pin worker i to GPU LIST[i %% len(LIST)], e.g. 0,1,2,3 (default: no pinning)",
+    )
+    launch.add_argument(
+        "command", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="the search to run"
+    )
+    launch.set_defaults(handler=_run_launch)
     return parser
 
 
@@ -124,6 +157,27 @@ def _run_report(args: argparse.Namespace) -> int:
     else:
         print(report.format_report(search, plots))
     return 0
+
+
+def _run_launch(args: argparse.Namespace) -> int:
+    from keras_nas.distribute.launch import launch
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        print(
+            "keras-nas launch: error: give the command to run after --, e.g. "
+            "keras-nas launch --workers 2 -- python search.py",
+            file=sys.stderr,
+        )
+        return 2
+    return launch(command, args.workers, host=args.host, port=args.port, gpus=args.gpus)
+
+
+def _gpu_list(text: str) -> list[str]:
+    gpus = [gpu.strip() for gpu in text.split(",") if gpu.strip()]
+    if not gpus:
+        raise argparse.ArgumentTypeError(f"must list GPU numbers such as 0,1, got {text!r}")
+    return gpus
 
 
 def _positive_int(text: str) -> int:

@@ -43,3 +43,12 @@ def test_one_shot_digits(space, tmp_path, capsys):
     assert len(tuner.oracle.trials) == 3
     assert "'stand_alone':" in capsys.readouterr().out
     assert (tmp_path / f"one_shot_digits_{space}" / "best_one_shot.keras").is_file()
+
+
+def test_parallel_search_runs_alone_as_one_process(tmp_path, capsys):
+    _load("parallel_search").main(
+        ["--trials", "2", "--epochs", "1", "--directory", str(tmp_path), "--json"]
+    )
+    out = capsys.readouterr().out
+    assert "2 trials; best " in out
+    assert out.count('"status": "COMPLETED"') == 2

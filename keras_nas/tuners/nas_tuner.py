@@ -13,6 +13,7 @@ from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.callbacks.hparams import trial_hparams
 from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
+from keras_nas.distribute.chief import role, serve
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import write_json_atomically
 from keras_nas.oracles.base import NASOracle
@@ -26,6 +27,8 @@ SHARED_WEIGHTS_DIR = "shared_weights"
 SEARCH_FILE = "search.json"
 #: Each trial's architecture (`describe` and `architecture_graph`), under its trial directory.
 ARCHITECTURE_FILE = "architecture.json"
+#: Seconds a worker waits before asking again when the oracle has no trial for it yet.
+WAIT_SECONDS = 1.0
 
 
 class NASTuner(keras_tuner.Tuner):
@@ -53,7 +56,11 @@ class NASTuner(keras_tuner.Tuner):
       whole (see there);
     - the project directory holds `search.json` (objectives, oracle, space, keras-nas version)
       and each trial directory `architecture.json` (the space's `describe` and
-      `architecture_graph`), which `keras-nas report` reads.
+      `architecture_graph`), which `keras-nas report` reads;
+    - parallel search (KerasTuner's chief/worker mode, started by `keras-nas launch`): with a
+      keras-nas oracle the chief stops once no trial is left to run, without waiting for
+      workers that vanished, and a worker whose oracle has no trial for it yet asks again
+      every second; see `keras_nas.distribute` and `NASOracle.trial_timeout`.
 
     `search` takes exactly what `model.fit` takes.
 
@@ -103,6 +110,9 @@ class NASTuner(keras_tuner.Tuner):
             oracle.canonical_key = canonical_key
         self._progress = SearchProgress(progress_out)
         self._show_progress = True
+        # A worker's `self.oracle` becomes KerasTuner's client of the chief's oracle.
+        self._oracle_name = type(oracle).__name__
+        self._asked_for_trial = False
         super().__init__(hypermodel=hypermodel, oracle=oracle, **kwargs)
         # Created after the parent, which deletes the project directory when overwriting.
         self.registry = (
@@ -118,6 +128,11 @@ class NASTuner(keras_tuner.Tuner):
     def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
         self._show_progress = verbose == 1
+        if role() == "chief" and isinstance(self.oracle, NASOracle):
+            self.oracle.verbose = verbose if verbose == 2 else 0  # KerasTuner's display.
+            self.save()
+            serve(self.oracle, verbose=verbose > 0)
+            return
         callbacks = list(fit_kwargs.pop("callbacks", None) or [])
         # Search-level callbacks follow the search, not a `model.fit`: kept out of the trials.
         self._search_boards = [c for c in callbacks if isinstance(c, SearchTensorBoard)]
@@ -150,7 +165,14 @@ class NASTuner(keras_tuner.Tuner):
         for board in self._search_boards:
             board.on_search_end(self)
 
+    def pre_create_trial(self) -> None:
+        super().pre_create_trial()
+        if self._asked_for_trial:  # The last request gave no trial: wait before asking again.
+            time.sleep(WAIT_SECONDS)
+        self._asked_for_trial = True
+
     def on_trial_begin(self, trial) -> None:
+        self._asked_for_trial = False
         super().on_trial_begin(trial)
         self._trial_start[trial.trial_id] = time.monotonic()
         self._progress.trial_started()
@@ -210,7 +232,7 @@ class NASTuner(keras_tuner.Tuner):
                 for one in _objectives(self.oracle.objective)
             ],
             "max_trials": self.oracle.max_trials,
-            "oracle": type(self.oracle).__name__,
+            "oracle": self._oracle_name,
             "space": type(self.hypermodel).__name__,
         }
         write_json_atomically(os.path.join(self.project_dir, SEARCH_FILE), record)

@@ -16,6 +16,9 @@ class SearchProgress:
 
         [ 3/8] trial 2  val_accuracy 0.9861  best 0.9889  10.0s  elapsed 0:31  left ~0:52  ...
 
+    A worker of a parallel search sees only its own trials, so its line starts with how many
+    it has run, `[3 here]`, and has no estimate of the time left.
+
     Args:
         out: Where to print; standard output by default.
     """
@@ -23,6 +26,7 @@ class SearchProgress:
     def __init__(self, out: TextIO | None = None):
         self.out = out
         self._search_start = self._trial_start = time.monotonic()
+        self._ended_here = 0
 
     def search_started(self) -> None:
         self._search_start = time.monotonic()
@@ -39,19 +43,24 @@ class SearchProgress:
         """Prints the line of a finished trial; `note` goes before the architecture."""
         oracle = tuner.oracle
         now = time.monotonic()
-        done, total = len(oracle.trials), oracle.max_trials
+        self._ended_here += 1
+        # A worker's oracle is KerasTuner's client of the chief's, which has no `trials`.
+        trials = getattr(oracle, "trials", None)
+        done, total = (len(trials), oracle.max_trials) if trials is not None else (None, None)
         elapsed = now - self._search_start
         best = oracle.get_best_trials(1)
         best_score = f"{best[0].score:.4f}" if best else "-"
+        trial = oracle.get_trial(trial.trial_id)  # Scored by the oracle, here or on the chief.
         score = f"{trial.score:.4f}" if trial.score is not None else trial.status.lower()
+        count = f"[{done:>2}/{total}]" if done is not None else f"[{self._ended_here} here]"
         parts = [
-            f"[{done:>2}/{total}] trial {trial.trial_id}",
+            f"{count} trial {trial.trial_id}",
             f"{oracle.objective.name} {score}",
             f"best {best_score}",
             f"{now - self._trial_start:5.1f}s",
             f"elapsed {_clock(elapsed)}",
         ]
-        if total:
+        if total and done:
             parts.append(f"left ~{_clock(elapsed / max(1, done) * max(0, total - done))}")
         if note:
             parts.append(note)
