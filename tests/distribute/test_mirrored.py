@@ -1,0 +1,97 @@
+"""Searches under `tf.distribute.MirroredStrategy` on two logical CPU devices: every model's
+variables are mirrored on both, equal after training, and the results are recorded."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+SCRIPT = textwrap.dedent(
+    """
+    import io, json, sys
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    from keras_nas import EvolutionarySearch, OneShotSearch
+    from keras_nas.datasets import load_digits
+    from keras_nas.search_spaces import MLPSpace, NASBench201Space
+
+    class Replicas(keras.callbacks.Callback):
+        # After each training: per model, the number of copies of each trainable variable
+        # and the largest difference between copies. KerasTuner copies the callbacks of each
+        # trial, so the record is kept in the class.
+        models = []
+
+        def on_train_end(self, logs=None):
+            copies, spread = set(), 0.0
+            for variable in self.model.trainable_variables:
+                parts = [np.asarray(part) for part in variable.value.values]
+                copies.add(len(parts))
+                spread = max(spread, max(float(np.max(np.abs(p - parts[0]))) for p in parts))
+            self.models.append({"copies": sorted(copies), "spread": spread})
+
+    directory = sys.argv[1]
+    # One strategy for the whole process: several MirroredStrategy objects in one process
+    # break TensorFlow's collective all-reduce ("Shape mismatch in the collective instance").
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    report = {}
+    (x, y), (xv, yv) = load_digits()
+    for sharing in (False, True):
+        Replicas.models = []
+        tuner = EvolutionarySearch(
+            MLPSpace(input_shape=(64,), num_classes=10), objective="val_accuracy",
+            max_trials=2, seed=0, weight_sharing=sharing,
+            distribution_strategy=strategy,
+            directory=directory, project_name=f"sharing_{sharing}", progress_out=io.StringIO())
+        tuner.search(x.reshape(-1, 64), y, validation_data=(xv.reshape(-1, 64), yv),
+                     epochs=1, batch_size=64, callbacks=[Replicas()])
+        report[f"sharing_{sharing}"] = {
+            "models": Replicas.models,
+            "scores": [t.score for t in tuner.oracle.trials.values()],
+            "statuses": [t.status for t in tuner.oracle.trials.values()],
+        }
+    space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1,
+                             channels=4, operations=("skip_connect", "nor_conv_3x3"))
+    Replicas.models = []
+    tuner = OneShotSearch(
+        space, max_trials=2, supernet_epochs=1, seed=0,
+        distribution_strategy=strategy, directory=directory, project_name="one_shot")
+    tuner.search(x, y, validation_data=(xv, yv), batch_size=64, verbose=0, callbacks=[Replicas()])
+    report["one_shot"] = {
+        "models": Replicas.models,
+        "scores": [t.score for t in tuner.oracle.trials.values()],
+        "statuses": [t.status for t in tuner.oracle.trials.values()],
+    }
+    print("REPORT " + json.dumps(report))
+    """
+)
+
+
+def test_searches_under_a_mirrored_strategy_train_replicated_weights(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = next(line for line in result.stdout.splitlines() if line.startswith("REPORT "))
+    report = json.loads(line[len("REPORT ") :])
+
+    for name in ("sharing_False", "sharing_True", "one_shot"):
+        run = report[name]
+        assert run["statuses"] == ["COMPLETED", "COMPLETED"], name
+        assert all(0.0 < score <= 1.0 for score in run["scores"]), name
+        # Two trials trained (one supernet for one-shot), each variable on both devices and
+        # the copies identical.
+        assert len(run["models"]) == (1 if name == "one_shot" else 2), name
+        for model in run["models"]:
+            assert model == {"copies": [2], "spread": 0.0}, name
