@@ -8,6 +8,7 @@ the script is specific to parallel search: run alone (`python examples/parallel_
 it searches in one process. Options: `--oracle evolution|reinforce`, `--space macro|mlp`,
 `--trials`, `--epochs`, `--trial-timeout` (seconds without a report after which a worker's
 trial goes to another worker), `--threads` (TensorFlow threads per process), `--directory`,
+`--weight-sharing` (candidates inherit trained weights through the shared project folder),
 `--json` (the chief prints every trial as one JSON line at the end).
 
 On several machines, start the same script on each with KerasTuner's variables set by hand:
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         max_trials=args.trials,
         seed=args.seed,
         trial_timeout=args.trial_timeout,
+        weight_sharing=args.weight_sharing,
         directory=args.directory,
         project_name=f"parallel_{args.oracle}",
         overwrite=False,  # Every process opens the same project; none may delete it.
@@ -85,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=0, help="0: TensorFlow's default")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--directory", default=os.path.join("keras_nas_runs", "parallel"))
+    parser.add_argument("--weight-sharing", action="store_true")
     parser.add_argument("--json", action="store_true")
     return parser
 

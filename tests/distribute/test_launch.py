@@ -132,20 +132,23 @@ def _results(launched):
     return json.loads(lines[0][len("[chief] RESULTS ") :])
 
 
-def _script_args(directory, oracle, **options):
+def _script_args(directory, oracle, *flags, **options):
     args = ["--oracle", oracle, "--space", "mlp", "--trials", "4", "--threads", "1"]
-    args += ["--directory", str(directory), "--json"]
+    args += ["--directory", str(directory), "--json", *flags]
     for name, value in options.items():
         args += [f"--{name.replace('_', '-')}", str(value)]
     return args
 
 
 @pytest.mark.parametrize(
-    "oracle, oracle_class",
-    [("evolution", RegularizedEvolutionOracle), ("reinforce", ReinforceOracle)],
+    "oracle, oracle_class, flags",
+    [
+        ("evolution", RegularizedEvolutionOracle, []),
+        ("reinforce", ReinforceOracle, ["--weight-sharing"]),
+    ],
 )
-def test_two_workers_complete_the_search_once_each(tmp_path, oracle, oracle_class):
-    launched = Launched(2, _script_args(tmp_path, oracle, epochs=1))
+def test_two_workers_complete_the_search_once_each(tmp_path, oracle, oracle_class, flags):
+    launched = Launched(2, _script_args(tmp_path, oracle, *flags, epochs=1))
     status = launched.wait(timeout=400)
 
     assert status == 0, launched.output()
@@ -159,6 +162,9 @@ def test_two_workers_complete_the_search_once_each(tmp_path, oracle, oracle_clas
     # Both workers trained trials.
     assert any(line.startswith("[tuner0] [1 here]") for line in launched.lines), launched.output()
     assert any(line.startswith("[tuner1] [1 here]") for line in launched.lines), launched.output()
+    if flags:  # Weight sharing: the workers' trained layers are in the shared folder.
+        assert any(line.startswith("[tuner") and "inherited" in line for line in launched.lines)
+        assert (tmp_path / f"parallel_{oracle}" / "shared_weights").is_dir()
     reloaded = _reloaded_trials(tmp_path, oracle_class, f"parallel_{oracle}")
     assert {
         trial_id: {
