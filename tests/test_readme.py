@@ -7,7 +7,9 @@ README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
 def _python_block(heading: str) -> str:
-    match = re.search(rf"{heading}\n\n```python\n(.*?)```", README.read_text(), re.DOTALL)
+    # The first python block after the heading, within its section.
+    section = README.read_text().split(f"{heading}\n", 1)[-1].split("\n##")[0]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert match, f"README has no python block under {heading!r}"
     return match.group(1)
 
@@ -59,3 +61,12 @@ def test_watching_section_runs(tmp_path, monkeypatch):
     assert sorted(path.name for path in logs.iterdir()) == ["0", "1", "search"]
     assert (tmp_path / "runs" / "watched" / "search.json").is_file()
     assert (tmp_path / "runs" / "watched" / "trial_0" / "architecture.json").is_file()
+
+
+def test_scaling_out_section_runs(tmp_path, monkeypatch, capsys):
+    code = _python_block("### Scaling out: several devices, processes and hosts")
+    assert "max_trials=20" in code and "epochs=5" in code
+    code = code.replace("max_trials=20", "max_trials=1").replace("epochs=5", "epochs=1")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, str(README), "exec"), {})
+    assert "[ 1/1] trial 0" in capsys.readouterr().out

@@ -94,8 +94,9 @@ def _serve_until_finished(oracle, servicer, server, say, poll_seconds: float) ->
     try:
         while True:
             finished = oracle.search_finished(stop_requested=servicer.stop_triggered)
-            for trial_id in list(oracle.end_order[reported:]):
-                say(_ended_line(oracle, trial_id), flush=True)
+            ended = list(oracle.end_order[reported:])
+            for number, trial_id in enumerate(ended, start=reported + 1):
+                say(_ended_line(oracle, trial_id, number), flush=True)
             reported = len(oracle.end_order)
             if finished:
                 break
@@ -135,11 +136,11 @@ class _SkipThreads:
         return getattr(self._stream, name)
 
 
-def _ended_line(oracle: NASOracle, trial_id: str) -> str:
+def _ended_line(oracle: NASOracle, trial_id: str, number: int) -> str:
     trial = oracle.trials[trial_id]
     score = f"{trial.score:.4f}" if trial.score is not None else "-"
     total = oracle.max_trials or "?"
     return (
         f"Chief: trial {trial_id} {trial.status.lower()}, {oracle.objective.name} {score} "
-        f"({len(oracle.end_order)}/{total} ended)"
+        f"({number}/{total} ended)"
     )
