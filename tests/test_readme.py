@@ -14,6 +14,17 @@ def _python_block(heading: str) -> str:
     return match.group(1)
 
 
+def _run_smaller(heading, replacements, directory, monkeypatch):
+    """Runs the section's python block in `directory` with each `(written, smaller)` applied;
+    each `written` must be in the block."""
+    code = _python_block(heading)
+    for written, smaller in replacements:
+        assert written in code
+        code = code.replace(written, smaller)
+    monkeypatch.chdir(directory)
+    exec(compile(code, str(README), "exec"), {})
+
+
 def test_tour_runs(tmp_path, monkeypatch, capsys):
     code = _python_block("## A tour")
     assert "max_trials=10" in code and "epochs=5" in code
@@ -51,12 +62,12 @@ def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):
 
 
 def test_watching_section_runs(tmp_path, monkeypatch):
-    code = _python_block("### Watching a search: TensorBoard, early stopping, reports")
-    for written, smaller in [("max_trials=12", "max_trials=2"), ("epochs=6", "epochs=2")]:
-        assert written in code
-        code = code.replace(written, smaller)
-    monkeypatch.chdir(tmp_path)
-    exec(compile(code, str(README), "exec"), {})
+    _run_smaller(
+        "### Watching a search: TensorBoard, early stopping, reports",
+        [("max_trials=12", "max_trials=2"), ("epochs=6", "epochs=2")],
+        tmp_path,
+        monkeypatch,
+    )
     logs = tmp_path / "runs" / "watched" / "tensorboard"
     assert sorted(path.name for path in logs.iterdir()) == ["0", "1", "search"]
     assert (tmp_path / "runs" / "watched" / "search.json").is_file()
@@ -64,9 +75,10 @@ def test_watching_section_runs(tmp_path, monkeypatch):
 
 
 def test_scaling_out_section_runs(tmp_path, monkeypatch, capsys):
-    code = _python_block("### Scaling out: several devices, processes and hosts")
-    assert "max_trials=20" in code and "epochs=5" in code
-    code = code.replace("max_trials=20", "max_trials=1").replace("epochs=5", "epochs=1")
-    monkeypatch.chdir(tmp_path)
-    exec(compile(code, str(README), "exec"), {})
+    _run_smaller(
+        "### Scaling out: several devices, processes and hosts",
+        [("max_trials=20", "max_trials=1"), ("epochs=5", "epochs=1")],
+        tmp_path,
+        monkeypatch,
+    )
     assert "[ 1/1] trial 0" in capsys.readouterr().out

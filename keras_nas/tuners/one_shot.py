@@ -12,6 +12,7 @@ import keras_tuner
 import numpy as np
 
 from keras_nas import oracles
+from keras_nas.distribute.chief import ORACLE_IP, role
 from keras_nas.files import write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.tuners.nas_tuner import NASTuner
@@ -130,6 +131,14 @@ class OneShotSearch(NASTuner):
             raise ValueError(
                 f"`path_sampling` must be one of {RULES}. Received: "
                 f"path_sampling={path_sampling!r}."
+            )
+        if role() != "single":
+            raise ValueError(
+                "OneShotSearch runs in one process: its trials score sub-networks in seconds, "
+                "without training, so parallel workers would only train one supernet each. "
+                f"Received: {ORACLE_IP}={os.environ.get(ORACLE_IP)!r} (chief/worker mode, "
+                "e.g. from keras-nas launch). Run it as a single process; to train the "
+                "supernet on several devices, pass distribution_strategy=."
             )
         if "weight_sharing" in kwargs:
             raise ValueError(

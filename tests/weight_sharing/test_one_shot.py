@@ -134,6 +134,16 @@ def test_bad_arguments_are_named(tmp_path, arguments, message):
         OneShotSearch(_space(), directory=str(tmp_path), **arguments)
 
 
+def test_chief_worker_mode_is_refused_before_any_training(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", "8000")
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner0")
+    with pytest.raises(ValueError) as error:
+        OneShotSearch(_space(), directory=str(tmp_path))
+    assert "OneShotSearch runs in one process" in str(error.value)
+    assert "Received: KERASTUNER_ORACLE_IP='127.0.0.1'" in str(error.value)
+
+
 def test_a_sub_network_before_the_supernet_is_trained_is_an_error(tmp_path):
     tuner = _tuner(tmp_path, max_trials=1)
     with pytest.raises(RuntimeError, match="Train the supernet first"):
