@@ -49,9 +49,12 @@ class NASOracle(keras_tuner.Oracle):
       its trial goes back to the queue and the next worker that asks for a trial runs it
       again. Once every trial has been handed out, workers wait (they poll) while other
       workers' trials may still come back, instead of leaving; a late result of a trial
-      that has been handed to another worker is ignored, so no trial counts twice. Every
-      worker reports at least once per epoch, so the timeout must exceed the longest epoch
-      plus the model's build. `None` (the default) never takes a trial back, as KerasTuner.
+      that has been handed to another worker is ignored, so no trial counts twice. Any call
+      about a trial counts as a sign of life of its worker: keras-nas tuners send one every
+      10 s while training (`keras_nas.distribute.Heartbeat`), so a minute is a safe timeout
+      however long an epoch; other tuners report only when a trial ends, so with them the
+      timeout must exceed the longest trial. `None` (the default) never takes a trial
+      back, as KerasTuner.
 
     Args:
         seed: Seed of the oracle's random generator; `None` draws one (and saves it).
@@ -185,6 +188,11 @@ class NASOracle(keras_tuner.Oracle):
             and not self.ongoing_trials
             and not self.tuner_ids
         )
+
+    def get_trial(self, trial_id: str) -> keras_tuner.engine.trial.Trial:
+        """The trial `trial_id`; a call from a worker counts as its sign of life."""
+        self._touch_owner(trial_id)
+        return super().get_trial(trial_id)
 
     @keras_tuner.synchronized
     def update_trial(

@@ -14,6 +14,7 @@ from keras_tuner.engine.trial import TrialStatus
 from keras_nas.callbacks.hparams import trial_hparams
 from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
 from keras_nas.distribute.chief import role, serve
+from keras_nas.distribute.heartbeat import Heartbeat
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import write_json_atomically
 from keras_nas.oracles.base import NASOracle
@@ -59,8 +60,9 @@ class NASTuner(keras_tuner.Tuner):
       `architecture_graph`), which `keras-nas report` reads;
     - parallel search (KerasTuner's chief/worker mode, started by `keras-nas launch`): with a
       keras-nas oracle the chief stops once no trial is left to run, without waiting for
-      workers that vanished, and a worker whose oracle has no trial for it yet asks again
-      every second; see `keras_nas.distribute` and `NASOracle.trial_timeout`.
+      workers that vanished; a worker sends a sign of life every 10 s while it trains, and
+      asks again every second while the oracle has no trial for it yet; see
+      `keras_nas.distribute` and `NASOracle.trial_timeout`.
 
     `search` takes exactly what `model.fit` takes.
 
@@ -124,6 +126,7 @@ class NASTuner(keras_tuner.Tuner):
         self._search_boards: list[SearchTensorBoard] = []
         self._trial_start: dict[str, float] = {}
         self._cost_reported: set[str] = set()
+        self._heartbeat: Heartbeat | None = None
 
     def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
@@ -173,6 +176,9 @@ class NASTuner(keras_tuner.Tuner):
 
     def on_trial_begin(self, trial) -> None:
         self._asked_for_trial = False
+        if role() == "worker":  # Tells the chief this worker lives, however long an epoch.
+            self._heartbeat = Heartbeat(self.oracle, trial.trial_id)
+            self._heartbeat.start()
         super().on_trial_begin(trial)
         self._trial_start[trial.trial_id] = time.monotonic()
         self._progress.trial_started()
@@ -192,6 +198,9 @@ class NASTuner(keras_tuner.Tuner):
             model.stop_training = True
 
     def on_trial_end(self, trial) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
         self._write_architecture(trial)
         super().on_trial_end(trial)
         self._trial_start.pop(trial.trial_id, None)

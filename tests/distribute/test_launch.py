@@ -177,7 +177,7 @@ def test_two_workers_complete_the_search_once_each(tmp_path, oracle, oracle_clas
 
 
 def test_a_worker_killed_in_a_trial_does_not_stop_the_search(tmp_path):
-    timeout = 10
+    timeout = 20  # Above the workers' 10 s heartbeat.
     launched = Launched(2, _script_args(tmp_path, "evolution", epochs=4, trial_timeout=timeout))
     oracle_file = tmp_path / "parallel_evolution" / "oracle.json"
     deadline = time.monotonic() + 300

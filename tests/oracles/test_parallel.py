@@ -71,6 +71,18 @@ def test_the_search_completes_max_trials_once_each_after_a_worker_vanishes(tmp_p
     assert oracle.search_finished()
 
 
+def test_any_call_about_a_trial_keeps_its_worker_alive(tmp_path, clock):
+    oracle = _oracle(tmp_path, clock)
+    running = oracle.create_trial("tuner1")
+    clock.now += 50
+    oracle.get_trial(running.trial_id)  # A worker's heartbeat.
+    clock.now += 50
+
+    assert oracle.reclaim_silent_trials() == []
+    clock.now += 11
+    assert oracle.reclaim_silent_trials() == [running.trial_id]
+
+
 def test_a_worker_waits_while_a_running_trial_may_come_back(tmp_path, clock):
     oracle = _oracle(tmp_path, clock)
     trials = [oracle.create_trial(f"tuner{i}") for i in range(3)]
