@@ -170,7 +170,11 @@ def _run_launch(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    return launch(command, args.workers, host=args.host, port=args.port, gpus=args.gpus)
+    try:
+        return launch(command, args.workers, host=args.host, port=args.port, gpus=args.gpus)
+    except ValueError as error:
+        print(f"keras-nas launch: error: {error}", file=sys.stderr)
+        return 2
 
 
 def _gpu_list(text: str) -> list[str]:

@@ -64,8 +64,8 @@ def launch(
         grace_seconds: See above.
 
     Raises:
-        ValueError: If `command` is empty, `workers` is not a positive integer or `gpus`
-            is empty.
+        ValueError: If `command` is empty or cannot be started, `workers` is not a positive
+            integer or `gpus` is empty.
     """
     if not command:
         raise ValueError("`command` must name the program to run, e.g. ['python', 'search.py'].")
@@ -81,15 +81,18 @@ def launch(
     try:
         for index, name in enumerate(names):
             child_env = _environment(env, name, host, port, _gpu_of(gpus, index - 1))
-            processes[name] = subprocess.Popen(
-                list(command),
-                env=child_env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-                start_new_session=True,
-            )
+            try:
+                processes[name] = subprocess.Popen(
+                    list(command),
+                    env=child_env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    errors="replace",
+                    start_new_session=True,
+                )
+            except OSError as error:
+                raise ValueError(f"Cannot start {command[0]!r}: {error}.") from error
             printer.line("launch", f"{name}: pid {processes[name].pid}")
             pump = threading.Thread(
                 target=_pump, args=(processes[name], name, printer), daemon=True

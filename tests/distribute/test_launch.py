@@ -82,6 +82,16 @@ def test_the_command_line_needs_a_command(capsys):
     assert "give the command to run after --" in capsys.readouterr().err
 
 
+def test_a_command_that_cannot_start_is_an_error(capsys):
+    from keras_nas.cli import main
+
+    assert main(["launch", "--workers", "1", "--", "no-such-program-here"]) == 2
+    assert (
+        "keras-nas launch: error: Cannot start 'no-such-program-here': [Errno 2] No such file"
+        in capsys.readouterr().err
+    )
+
+
 class Launched:
     """`keras-nas launch` in a subprocess, its output lines collected as they come."""
 
