@@ -30,6 +30,10 @@ ORACLE_IP = "KERASTUNER_ORACLE_IP"
 ORACLE_PORT = "KERASTUNER_ORACLE_PORT"
 #: How often the chief checks whether the search is over, in seconds.
 POLL_SECONDS = 0.5
+#: Seconds the chief still answers once the search is over: a worker told to stop may still
+#: ask something as its search ends, and a call to a chief that has gone waits an hour
+#: (KerasTuner's client waits for the server to be ready).
+LINGER_SECONDS = 2.0
 # The names of the threads that answer the workers' calls.
 _RPC_THREADS = "keras-nas-oracle-rpc"
 
@@ -99,6 +103,7 @@ def _serve_until_finished(oracle, servicer, server, say, poll_seconds: float) ->
                 say(_ended_line(oracle, trial_id, number), flush=True)
             reported = len(oracle.end_order)
             if finished:
+                time.sleep(LINGER_SECONDS)
                 break
             time.sleep(poll_seconds)
     finally:
