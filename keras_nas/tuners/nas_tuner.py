@@ -18,6 +18,7 @@ from keras_nas.distribute.heartbeat import Heartbeat
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import write_json_atomically
 from keras_nas.oracles.base import NASOracle
+from keras_nas.tuners.checks import check_search_inputs
 from keras_nas.tuners.progress import SearchProgress
 from keras_nas.version import __version__
 from keras_nas.weight_sharing import InheritWeights, SharedLayerRegistry
@@ -136,6 +137,12 @@ class NASTuner(keras_tuner.Tuner):
             self.save()
             serve(self.oracle, verbose=verbose > 0)
             return
+        self.check_inputs(
+            fit_args[0] if fit_args else fit_kwargs.get("x"),
+            fit_args[1] if len(fit_args) > 1 else fit_kwargs.get("y"),
+            validation_data=fit_kwargs.get("validation_data"),
+            validation_split=fit_kwargs.get("validation_split", 0.0),
+        )
         callbacks = list(fit_kwargs.pop("callbacks", None) or [])
         # Search-level callbacks follow the search, not a `model.fit`: kept out of the trials.
         self._search_boards = [c for c in callbacks if isinstance(c, SearchTensorBoard)]
@@ -147,6 +154,26 @@ class NASTuner(keras_tuner.Tuner):
                 "ignore", message="The use case of calling", category=DeprecationWarning
             )
             super().search(*fit_args, verbose=0 if verbose < 2 else 2, **fit_kwargs)
+
+    def check_inputs(
+        self, x: Any, y: Any = None, *, validation_data: Any = None, validation_split: float = 0.0
+    ) -> None:
+        """Checks the data and the objective against a keras-nas space before any training
+        (`keras_nas.tuners.checks`); `search` calls it.
+
+        Raises:
+            ValueError: If the inputs do not fit the space's `input_shape`, the labels do not
+                fit its `num_classes` and loss, or the objective is a metric the trials do not
+                log.
+        """
+        check_search_inputs(
+            self.hypermodel,
+            _objectives(self.oracle.objective),
+            x,
+            y,
+            validation_data=validation_data,
+            validation_split=validation_split,
+        )
 
     def run_trial(self, trial, *args: Any, **kwargs: Any):
         if self.registry is None:

@@ -181,6 +181,7 @@ class OneShotSearch(NASTuner):
                 "OneShotSearch scores each sub-network on `validation_data`, which is "
                 "required. Pass validation_data=(x_val, y_val)."
             )
+        self.check_inputs(x, y, validation_data=validation_data)
         self.train_supernet(
             x,
             y,

@@ -1,0 +1,177 @@
+"""Checks of a search's data and objective against its space, made before any training.
+
+A search that fails at its first trial, or worse, records every trial as failed, because the
+images have the wrong shape or the objective names a metric that is never logged, wastes the
+user's time; these checks say what is wrong, what was received and how to fix it, when
+`search` is called. They look only at what can be known without training: array shapes, the
+range of integer labels, and the names the compiled models will log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+#: Metrics that keras-nas tuners report for every trial besides the compiled ones.
+COST_METRICS = ("params", "flops", "seconds")
+
+
+def check_search_inputs(
+    space: Any,
+    objectives: Sequence[Any],
+    x: Any = None,
+    y: Any = None,
+    validation_data: Any = None,
+    validation_split: float = 0.0,
+) -> None:
+    """Raises a `ValueError` naming the problem if the data or objective cannot work.
+
+    `space` is a keras-nas search space (other hypermodels are not checked); `objectives`
+    are `keras_tuner.Objective`s. Arrays are checked (a `tf.data.Dataset` by its element
+    spec); other inputs (generators, dicts) are left to Keras.
+
+    Example:
+    >>> import keras_tuner
+    >>> from keras_nas.search_spaces import MLPSpace
+    >>> space = MLPSpace(input_shape=(64,), num_classes=10)
+    >>> objective = keras_tuner.Objective("accuracy", "max")
+    >>> try:
+    ...     check_search_inputs(space, [objective], np.zeros((4, 8, 8)), np.zeros(4))
+    ... except ValueError as error:
+    ...     print(str(error).split(". ")[1])
+    Received: x of shape (4, 8, 8)
+    """
+    if not hasattr(space, "input_shape") or not hasattr(space, "num_classes"):
+        return
+    _check_objectives(space, objectives, validation_data is not None or validation_split > 0)
+    _check_pair(space, x, y, "x", "y", "training")
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) >= 2:
+        _check_pair(space, validation_data[0], validation_data[1], "x_val", "y_val", "validation")
+
+
+def _check_objectives(space: Any, objectives: Sequence[Any], validates: bool) -> None:
+    names = _metric_names(space)
+    if names is None:
+        return  # Metric objects of unknown names: Keras will say.
+    available = ["loss", *names]
+    if validates:
+        available += [f"val_{name}" for name in ["loss", *names]]
+    available += list(COST_METRICS)
+    for objective in objectives:
+        name = objective.name
+        if name in available:
+            continue
+        if name.startswith("val_") and not validates and name[4:] in ["loss", *names]:
+            raise ValueError(
+                f"The objective {name!r} is measured on validation data, and none was given. "
+                "Pass validation_data=(x_val, y_val) (or validation_split=0.2) to search(), "
+                f"or use the objective {name[4:]!r}."
+            )
+        raise ValueError(
+            f"The objective {name!r} is not a metric that the trials log. Available: "
+            f"{', '.join(repr(one) for one in available)}. Pick one of them, or add the metric "
+            f"to the space (metrics=[...])."
+        )
+
+
+def _metric_names(space: Any) -> list[str] | None:
+    metrics = space.metrics
+    if metrics is None:
+        return ["accuracy"] if space.num_classes is not None else ["mae"]
+    names = []
+    for metric in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
+        if not isinstance(metric, str):
+            return None
+        names.append(metric)
+    return names
+
+
+def _check_pair(space: Any, x: Any, y: Any, x_name: str, y_name: str, role: str) -> None:
+    array_shape = _shape_of(x)
+    x_shape = array_shape or _dataset_input_shape(x)
+    if x_shape is None:
+        return
+    expected = tuple(space.input_shape)
+    received = tuple(x_shape[1:])
+    if not _matches_with_unknown(received, expected):
+        hint = (
+            "Reshape the data (e.g. `x.reshape(len(x), -1)`)"
+            if len(expected) == 1
+            else f"Reshape the data (e.g. `x.reshape(-1, {', '.join(map(str, expected))})`)"
+        )
+        raise ValueError(
+            f"The {role} inputs `{x_name}` must have the shape of one example that the space "
+            f"takes, {expected} ({type(space).__name__}'s `input_shape`), after the batch "
+            f"dimension. Received: {x_name} of shape {tuple(x_shape)}. {hint} or build the "
+            f"space with input_shape={received}."
+        )
+    y_shape = _shape_of(y) if array_shape is not None else None
+    if y_shape is None:
+        return
+    if y_shape[0] != x_shape[0]:
+        raise ValueError(
+            f"The {role} data must have one label per example. Received: {x_name} with "
+            f"{x_shape[0]} examples and {y_name} with {y_shape[0]}."
+        )
+    if space.num_classes is not None and space.loss is None:
+        _check_class_labels(space.num_classes, np.asarray(y), y_name)
+
+
+def _check_class_labels(num_classes: int, labels: np.ndarray, name: str) -> None:
+    """The default loss (sparse categorical cross-entropy) takes integer class indices."""
+    if labels.ndim == 2 and labels.shape[1] == num_classes and labels.shape[1] > 1:
+        raise ValueError(
+            f"The labels `{name}` look one-hot (shape {labels.shape}); the space's loss, "
+            "sparse categorical cross-entropy, takes class indices. Pass "
+            f"`{name}.argmax(-1)`, or build the space with loss='categorical_crossentropy'."
+        )
+    if labels.ndim > 2 or (labels.ndim == 2 and labels.shape[1] != 1):
+        raise ValueError(
+            f"The labels `{name}` must be class indices, one per example: shape (n,) or "
+            f"(n, 1). Received: shape {labels.shape}."
+        )
+    if labels.size == 0:
+        return
+    if not np.issubdtype(labels.dtype, np.number) or not np.all(np.mod(labels, 1) == 0):
+        raise ValueError(
+            f"The labels `{name}` must be integer class indices from 0 to {num_classes - 1}. "
+            f"Received values such as {labels.ravel()[0]!r} (dtype {labels.dtype})."
+        )
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= num_classes:
+        raise ValueError(
+            f"The labels `{name}` must be class indices from 0 to {num_classes - 1} (the "
+            f"space's `num_classes` is {num_classes}). Received labels from {low} to {high}. "
+            f"Build the space with num_classes={high + 1} or map the labels to 0.."
+            f"{num_classes - 1}."
+        )
+
+
+def _shape_of(data: Any) -> tuple | None:
+    shape = getattr(data, "shape", None)
+    if shape is None or isinstance(data, dict):
+        return None
+    try:
+        return tuple(None if dim is None else int(dim) for dim in shape)
+    except TypeError:
+        return None
+
+
+def _dataset_input_shape(data: Any) -> tuple | None:
+    spec = getattr(data, "element_spec", None)
+    if isinstance(spec, (tuple, list)) and spec:
+        spec = spec[0]
+    shape = getattr(spec, "shape", None)
+    if shape is None or shape.rank is None:
+        return None
+    return tuple(shape.as_list())
+
+
+def _matches_with_unknown(received: tuple, expected: tuple) -> bool:
+    """Whether shapes agree where both are known (a dataset may leave dimensions open)."""
+    return len(received) == len(expected) and all(
+        one is None or other is None or one == other
+        for one, other in zip(received, expected, strict=True)
+    )
