@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     search = (
         keras_nas.EvolutionarySearch if args.oracle == "evolution" else keras_nas.ReinforceSearch
     )
-    options = {"population_size": 4, "sample_size": 2} if args.oracle == "evolution" else {}
+    options = {}
+    if args.oracle == "evolution":
+        options = {"population_size": args.population_size, "sample_size": 2}
     tuner = search(
         space,
         objective="val_accuracy",
@@ -83,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--space", choices=("macro", "mlp"), default="macro")
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--population-size", type=int, default=4, help="evolution: trials drawn at random first"
+    )
     parser.add_argument("--trial-timeout", type=float, default=120.0)
     parser.add_argument("--threads", type=int, default=0, help="0: TensorFlow's default")
     parser.add_argument("--seed", type=int, default=0)
