@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         print("RESULTS " + json.dumps(record, sort_keys=True), flush=True)
     best = tuner.oracle.get_best_trials(1)[0]
     architecture = space.summarize(best.hyperparameters.values)
-    print(f"{len(trials)} trials; best {best.score:.4f}: {architecture}")
+    print(f"trials: {len(trials)}, best {best.score:.4f}: {architecture}")
 
 
 def _parser() -> argparse.ArgumentParser:
