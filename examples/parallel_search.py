@@ -3,12 +3,14 @@
     keras-nas launch --workers 2 -- python examples/parallel_search.py
 
 `keras-nas launch` runs this script three times: once as the chief, which serves the search
-strategy (the oracle), and once per worker, each training the trials it is given. Nothing in
-the script is specific to parallel search: run alone (`python examples/parallel_search.py`),
-it searches in one process. Options: `--oracle evolution|reinforce`, `--space macro|mlp`,
+strategy (the oracle), and once per worker, each training the trials it is given. Apart from
+reporting the results on the chief only, nothing in the script is specific to parallel
+search: run alone (`python examples/parallel_search.py`), it searches in one process.
+Options: `--oracle evolution|reinforce`, `--space macro|mlp`,
 `--trials`, `--epochs`, `--trial-timeout` (seconds without a report after which a worker's
 trial goes to another worker), `--threads` (TensorFlow threads per process), `--directory`,
 `--weight-sharing` (candidates inherit trained weights through the shared project folder),
+`--population-size` (evolution: how many trials are drawn at random before mutation starts),
 `--json` (the chief prints every trial as one JSON line at the end).
 
 On several machines, start the same script on each with KerasTuner's variables set by hand:
