@@ -71,3 +71,39 @@ def write_json_atomically(path: str, data: object) -> None:
     """
     with atomic_file(path) as file:
         json.dump(data, file, indent=2)
+
+
+class StateFileError(ValueError):
+    """A search state file that cannot be read: corrupt, truncated, or from another version.
+
+    keras-nas never writes over such a file: the error names it, so that it can be restored
+    or moved away.
+    """
+
+
+def read_json_state(path: str, what: str) -> object:
+    """Reads the JSON state file `path`; `what` names it in the error ("oracle state").
+
+    Example:
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "oracle.json")
+    >>> _ = open(path, "w").write('{"ongoing_trials": {')
+    >>> read_json_state(path, "oracle state")
+    Traceback (most recent call last):
+    ...
+    keras_nas.files.StateFileError: The oracle state file '...oracle.json' is corrupt ...
+
+    Raises:
+        StateFileError: If the file is not valid JSON (empty, cut off, not text).
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise StateFileError(
+            f"The {what} file {path!r} is corrupt or truncated ({type(error).__name__}: "
+            f"{error}). keras-nas left it as it is. To resume the search, restore the file "
+            "from a backup; to start the project anew, move the file away, or pass "
+            "`overwrite=True` (which deletes the whole project directory) or another "
+            "`project_name`."
+        ) from None

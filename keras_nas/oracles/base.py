@@ -5,10 +5,13 @@ stopping of poor trials and a summary of the search state."""
 from __future__ import annotations
 
 import copy
+import glob
 import json
 import math
+import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +21,15 @@ from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.estimation.pruning import STOPPED_EARLY, History, PruningRule
+from keras_nas.files import StateFileError, read_json_state, write_json_atomically
+from keras_nas.version import __version__
 
 #: How many random draws may hit tried architectures before the space counts as exhausted.
 MAX_RANDOM_ATTEMPTS = 100
+#: The layout of `oracle.json`; raised whenever a change makes older readers fail.
+STATE_FORMAT = 1
+#: Each trial's record, under its trial directory (KerasTuner's name).
+TRIAL_FILE = "trial.json"
 
 
 class NASOracle(keras_tuner.Oracle):
@@ -36,6 +45,11 @@ class NASOracle(keras_tuner.Oracle):
     - `resolve(values)`: the active values under the space's conditions, sampling the choices
       that become active and dropping the ones that do not;
     - `random_untried_values()`: bounded random sampling of an untried architecture;
+    - `constraint`: a function from values to the reason they break a constraint (or
+      `None`); the oracles propose only candidates that keep it (`proposable`), so a
+      rejected candidate is never trained and never counts as a failed trial. When no
+      candidate within it is found, the search stops with a message.
+      `NASTuner(max_model_size=...)` sets one;
     - `pruning`: a rule (`keras_nas.estimation.MedianStopping`, `SuccessiveHalving`) asked at
       every `update_trial` whether the trial should stop. When it should, `update_trial`
       returns the trial with status `STOPPED` (a keras-nas tuner then stops training it); the
@@ -80,6 +94,7 @@ class NASOracle(keras_tuner.Oracle):
         **kwargs: Any,
     ):
         super().__init__(seed=seed, **kwargs)
+        self._seed_argument = seed
         self.trial_timeout = _check_timeout(trial_timeout)
         if pruning is not None and not isinstance(pruning, PruningRule):
             raise ValueError(
@@ -94,6 +109,12 @@ class NASOracle(keras_tuner.Oracle):
             )
         self.pruning = pruning
         self.canonical_key = canonical_key
+        #: A function from values to the reason they break a constraint, or `None` when they
+        #: do not (see `proposable`); `NASTuner(max_model_size=...)` sets one.
+        self.constraint: Callable[[dict[str, Any]], str | None] | None = None
+        # Canonical key -> why the constraint rejected it; in memory (the check is a function
+        # of the values, so a resumed search finds the same).
+        self._rejected: dict[str, str] = {}
         # `Oracle` replaces a missing seed with a random one in `self.seed`; seeding from it
         # makes an unseeded search reproducible from its saved state.
         self._rng = np.random.default_rng(seed if seed is not None else self.seed)
@@ -109,6 +130,8 @@ class NASOracle(keras_tuner.Oracle):
 
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
+        state["keras_nas"] = {"version": __version__, "state_format": STATE_FORMAT}
+        state["arguments"] = self._arguments()
         state["rng_state"] = self._rng.bit_generator.state
         state["stopped_early"] = dict(self._stopped_early)
         state["requeued"] = list(self._requeued)
@@ -121,6 +144,83 @@ class NASOracle(keras_tuner.Oracle):
         self._keys_by_trial = {}
         self._stopped_early = dict(state.get("stopped_early", {}))
         self._requeued = list(state.get("requeued", []))
+
+    def save(self) -> None:
+        """Writes the oracle state to `oracle.json` atomically (see `keras_nas.files`).
+
+        `oracle.json` is the commit point of a search: a trial counts as created, and as
+        ended, once `oracle.json` says so. `reload` undoes what a crash left half done.
+        """
+        write_json_atomically(self._get_oracle_fname(), self.get_state())
+
+    def reload(self) -> None:
+        """Reads the saved search back and repairs what a crash (even SIGKILL) left.
+
+        - a trial whose `trial.json` was written but that `oracle.json` never listed (the
+          crash came while it was being created) is forgotten: the saved random state
+          proposes it again;
+        - a trial that was running, or had finished but whose end `oracle.json` does not
+          hold yet (in `end_order`), runs again from scratch: its partial metrics are dropped;
+        - every completed trial that `oracle.json` holds keeps its score.
+
+        Raises:
+            StateFileError: If `oracle.json` or a `trial.json` is corrupt or truncated, or
+                was written by a newer keras-nas or by one whose state this version cannot
+                read. The file is left as it is.
+        """
+        path = self._get_oracle_fname()
+        state = read_json_state(path, "oracle state")
+        _check_state_version(state, path)
+        self.trials = {}
+        for trial_path in sorted(glob.glob(os.path.join(self._project_dir, "trial_*", TRIAL_FILE))):
+            trial = keras_tuner.engine.trial.Trial.from_state(read_json_state(trial_path, "trial"))
+            self.trials[trial.trial_id] = trial
+        created = set(state.get("start_order", []))
+        self.trials = {key: trial for key, trial in self.trials.items() if key in created}
+        try:
+            self.set_state(state)
+        except KeyError as error:
+            raise StateFileError(_missing_key_message(state, path, error)) from None
+        self._warn_changed_arguments(state.get("arguments", {}))
+        # `Oracle.end_trial` saves before it drops the trial from `ongoing_trials`: a trial in
+        # `end_order` has ended, even if the crash left it listed as running.
+        interrupted = [t for t in self.ongoing_trials.values() if t.trial_id not in self.end_order]
+        self.ongoing_trials = {}
+        for trial in interrupted:
+            _reset(trial)
+            self._save_trial(trial)
+            self._retry_queue.append(trial.trial_id)
+
+    def _save_trial(self, trial: keras_tuner.engine.trial.Trial) -> None:
+        # Overrides a private hook of `keras_tuner.Oracle` (1.4.8), through which every write
+        # of a `trial.json` goes, to make those writes atomic.
+        path = os.path.join(self._get_trial_dir(trial.trial_id), TRIAL_FILE)
+        write_json_atomically(path, trial.get_state())
+
+    def _arguments(self) -> dict[str, Any]:
+        """Constructor arguments saved with the state, to warn when a resumed search changes
+        them; subclasses add their own."""
+        return {"seed": self._seed_argument, "max_trials": self.max_trials}
+
+    def _warn_changed_arguments(self, saved: dict[str, Any]) -> None:
+        current = self._arguments()
+        for name, before in saved.items():
+            now = current.get(name, before)
+            if now == before or (name == "seed" and now is None):
+                continue
+            if name == "seed":
+                outcome = (
+                    "the saved random state wins, so that the search continues its sequence. "
+                    "Pass `overwrite=True` or another `project_name` to start a new search "
+                    f"with seed={now!r}."
+                )
+            else:
+                outcome = f"the constructor's value ({now!r}) is used from now on."
+            warnings.warn(
+                f"Resuming the search in {self._project_dir!r}: `{name}` is {now!r} now and "
+                f"was {before!r} when the search was saved; {outcome}",
+                stacklevel=3,
+            )
 
     @keras_tuner.synchronized
     def create_trial(self, tuner_id: str) -> keras_tuner.engine.trial.Trial:
@@ -138,7 +238,17 @@ class NASOracle(keras_tuner.Oracle):
             if self._must_wait():
                 self.tuner_ids.add(tuner_id)
                 return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.IDLE)
-        return super().create_trial(tuner_id)
+        trial = super().create_trial(tuner_id)
+        if trial.status == TrialStatus.STOPPED and self._rejected and self.remaining_trials() != 0:
+            reasons = sorted(set(self._rejected.values()))
+            print(
+                f"No untried candidate within the constraint was found; the search ends after "
+                f"{len(self.trials)} trials. {len(self._rejected)} candidates were rejected, "
+                f"e.g. {reasons[0]}.",
+                file=sys.stderr,
+                flush=True,
+            )
+        return trial
 
     @keras_tuner.synchronized
     def reclaim_silent_trials(self) -> list[str]:
@@ -248,6 +358,39 @@ class NASOracle(keras_tuner.Oracle):
             for name, value in self.search_summary().items():
                 stored.metrics.update(f"search/{name}", value)
             self._save_trial(stored)
+        self._stop_after_consecutive_failures()
+
+    def _check_consecutive_failures(self) -> None:
+        # Overrides a private hook of `keras_tuner.Oracle.end_trial` (1.4.8), which raises
+        # before the failed trial is saved and names only the last reason; the check runs
+        # in `_stop_after_consecutive_failures` instead, once the trial is saved.
+        pass
+
+    def _stop_after_consecutive_failures(self) -> None:
+        """Stops the search once `max_consecutive_failed_trials` trials in a row failed.
+
+        Raises:
+            RuntimeError: Listing each of those trials with the reason it failed.
+        """
+        limit = self.max_consecutive_failed_trials
+        failed = []
+        for trial_id in self.end_order:
+            failed = (
+                failed + [trial_id] if self.trials[trial_id].status == TrialStatus.FAILED else []
+            )
+        if not limit or len(failed) < limit:
+            return
+        reasons = "\n".join(
+            f"- trial {trial_id}: {failure_reason(self.trials[trial_id].message)}"
+            for trial_id in failed
+        )
+        raise RuntimeError(
+            f"The search stopped: the last {len(failed)} trials failed, and "
+            f"`max_consecutive_failed_trials` is {limit}. Their reasons:\n{reasons}\n"
+            "Fix the cause (the full errors are in each trial's trial.json), or raise "
+            "`max_consecutive_failed_trials`. Completed trials are kept: the same script with "
+            "`overwrite=False` resumes the search."
+        )
 
     def search_summary(self) -> dict[str, float]:
         """Numbers that describe where the search stands; none in the base class.
@@ -264,6 +407,29 @@ class NASOracle(keras_tuner.Oracle):
         if self._duplicate(values):
             return True
         return self.canonical_key is not None and self._key(values) in self._tried_keys()
+
+    def proposable(self, values: dict[str, Any]) -> bool:
+        """Whether `values` may be proposed: not tried yet, and within the `constraint`.
+
+        A candidate that the constraint rejects is remembered, so it is checked once, and it
+        never becomes a trial: it is never trained and never counts as a failure.
+        """
+        if self.already_tried(values):
+            return False
+        if self.constraint is None:
+            return True
+        key = self._key(values)
+        if key not in self._rejected:
+            reason = self.constraint(values)
+            if reason is None:
+                return True
+            self._rejected[key] = reason
+        return False
+
+    @property
+    def rejected(self) -> dict[str, str]:
+        """The candidates the constraint rejected in this process: key -> reason."""
+        return dict(self._rejected)
 
     def completed_trials(self) -> list[keras_tuner.engine.trial.Trial]:
         """The trials that completed with a score, in the order they ended."""
@@ -288,10 +454,11 @@ class NASOracle(keras_tuner.Oracle):
         return hps.values
 
     def random_untried_values(self) -> dict[str, Any] | None:
-        """A random untried architecture, or `None` after `MAX_RANDOM_ATTEMPTS` tried ones."""
+        """A random proposable architecture (see `proposable`), or `None` after
+        `MAX_RANDOM_ATTEMPTS` draws that were not."""
         for _ in range(MAX_RANDOM_ATTEMPTS):
             values = self.resolve({})
-            if not self.already_tried(values):
+            if self.proposable(values):
                 return values
         return None
 
@@ -357,6 +524,57 @@ class NASOracle(keras_tuner.Oracle):
             if trial_id not in self._keys_by_trial and trial.hyperparameters.values:
                 self._keys_by_trial[trial_id] = self._key(trial.hyperparameters.values)
         return set(self._keys_by_trial.values())
+
+
+def failure_reason(message: str | None) -> str:
+    r"""The last line of a failed trial's message: the error, without its traceback.
+
+    Example:
+    >>> failure_reason("Traceback (most recent call last):\n  ...\nValueError: bad shape\n")
+    'ValueError: bad shape'
+    """
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    if not lines:
+        return "no reason recorded"
+    # A reason that keras-nas gave (`keras_nas.tuners.failures`) reads best without its class.
+    return lines[-1].split("FailedTrialError: ", 1)[-1]
+
+
+def _reset(trial: keras_tuner.engine.trial.Trial) -> None:
+    """Makes `trial` as new, to run again: no metrics, score or message of an earlier run."""
+    trial.status = TrialStatus.RUNNING
+    trial.metrics = type(trial.metrics)()
+    trial.score = None
+    trial.best_step = 0
+    trial.message = None
+
+
+def _check_state_version(state: Any, path: str) -> None:
+    if not isinstance(state, dict):
+        raise StateFileError(
+            f"The oracle state file {path!r} does not hold a search state (a JSON object); "
+            f"it holds a {type(state).__name__}. keras-nas left it as it is. Restore it from "
+            "a backup, move it away, or pass `overwrite=True` or another `project_name`."
+        )
+    written = state.get("keras_nas", {})
+    if written.get("state_format", 0) > STATE_FORMAT:
+        raise StateFileError(
+            f"The search in {os.path.dirname(path)!r} was saved by keras-nas "
+            f"{written.get('version')}, whose state format ({written.get('state_format')}) is "
+            f"newer than this keras-nas {__version__} reads ({STATE_FORMAT}). Upgrade keras-nas "
+            "(`pip install --upgrade keras-nas`) to resume it, or pass `overwrite=True` or "
+            "another `project_name` to start a new search."
+        )
+
+
+def _missing_key_message(state: dict[str, Any], path: str, error: KeyError) -> str:
+    version = state.get("keras_nas", {}).get("version", "a version before 0.1.0")
+    return (
+        f"The oracle state file {path!r} was written by keras-nas {version} (or by KerasTuner "
+        f"alone) and lacks {error}, which this keras-nas {__version__} needs. keras-nas left "
+        "it as it is. Resume the search with the keras-nas that started it, or pass "
+        "`overwrite=True` or another `project_name` to start a new search."
+    )
 
 
 def _is_multi_objective(objective: Any) -> bool:

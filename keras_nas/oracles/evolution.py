@@ -163,6 +163,10 @@ class RegularizedEvolutionOracle(NASOracle):
             return {"status": TrialStatus.STOPPED, "values": None}
         return {"status": TrialStatus.RUNNING, "values": values}
 
+    def _arguments(self) -> dict[str, Any]:
+        own = ("population_size", "sample_size", "mutations")
+        return {**super()._arguments(), **{name: getattr(self, name) for name in own}}
+
     def search_summary(self) -> dict[str, float]:
         """The population's size, mean and best score, and diversity.
 
@@ -191,7 +195,7 @@ class RegularizedEvolutionOracle(NASOracle):
                 if self.objective.better_than(contender.score, parent.score):
                     parent = contender
             child = self._mutate(parent.hyperparameters.values)
-            if not self.already_tried(child):
+            if self.proposable(child):
                 return child
         return None
 

@@ -26,6 +26,9 @@ _ADAM_BETA_2 = 0.999
 _ADAM_EPSILON = 1e-8
 # Guards the division by the running reward spread while it is still 0 (all rewards equal).
 _MIN_REWARD_STD = 1e-8
+# Rewards are clipped to this magnitude: the square of a larger advantage overflows a float
+# (an OverflowError in Python). No Keras metric comes near it (float32 ends at 3.4e38).
+_MAX_REWARD = 1e150
 
 
 class ReinforceOracle(NASOracle):
@@ -197,7 +200,7 @@ class ReinforceOracle(NASOracle):
             # A converged policy keeps drawing tried architectures; softening it step by step
             # moves the draws to the untried neighbours of its mode, not to random ones.
             values = self._sample(temperature=1.0 + _TEMPERATURE_STEP * attempt)
-            if not self.already_tried(values):
+            if self.proposable(values):
                 return {"status": TrialStatus.RUNNING, "values": values}
         values = self.random_untried_values()
         if values is None:
@@ -228,6 +231,10 @@ class ReinforceOracle(NASOracle):
         if self._step != self._written_step:
             self._write_policy()
         super().save()
+
+    def _arguments(self) -> dict[str, Any]:
+        own = ("learning_rate", "entropy_weight", "baseline_decay")
+        return {**super()._arguments(), **{name: getattr(self, name) for name in own}}
 
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
@@ -319,6 +326,7 @@ class ReinforceOracle(NASOracle):
 
     def _advantage(self, reward: float) -> float:
         """Moves the baseline and the reward variance; returns the normalised advantage."""
+        reward = min(max(reward, -_MAX_REWARD), _MAX_REWARD)
         if self._baseline is None:
             self._baseline = reward
         advantage = reward - self._baseline

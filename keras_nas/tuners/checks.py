@@ -9,6 +9,8 @@ range of integer labels, and the names the compiled models will log.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -175,3 +177,33 @@ def _matches_with_unknown(received: tuple, expected: tuple) -> bool:
         one is None or other is None or one == other
         for one, other in zip(received, expected, strict=True)
     )
+
+
+def check_writable_directory(directory: Any, project_name: Any = None) -> None:
+    """Raises a `ValueError` if the project directory cannot be created or written.
+
+    Checked when a tuner is made, so that a search never trains a first candidate it cannot
+    record. Creates the directory (as KerasTuner would) and a temporary file in it.
+
+    Example:
+    >>> import os, tempfile
+    >>> blocker = os.path.join(tempfile.mkdtemp(), "a_file")
+    >>> _ = open(blocker, "w").write("not a folder")
+    >>> try:
+    ...     check_writable_directory(blocker, "digits")
+    ... except ValueError as error:
+    ...     print(str(error)[:62])
+    `directory` must be a folder where keras-nas can write its sea
+    """
+    folder = os.path.join(str(directory or "."), str(project_name or "untitled_project"))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise ValueError(
+            "`directory` must be a folder where keras-nas can write its search state. "
+            f"Received: directory={directory!r}, project_name={project_name!r}; writing to "
+            f"{folder!r} failed ({type(error).__name__}: {error.strerror or error}). Pass a "
+            "writable `directory`."
+        ) from None

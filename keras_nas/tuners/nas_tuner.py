@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 import warnings
@@ -16,9 +17,10 @@ from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
 from keras_nas.distribute.chief import role, serve
 from keras_nas.distribute.heartbeat import Heartbeat
 from keras_nas.estimation.pruning import STOPPED_EARLY
-from keras_nas.files import write_json_atomically
+from keras_nas.files import read_json_state, write_json_atomically
 from keras_nas.oracles.base import NASOracle
-from keras_nas.tuners.checks import check_search_inputs
+from keras_nas.tuners.checks import check_search_inputs, check_writable_directory
+from keras_nas.tuners.failures import TrialGuard, as_failed_trial
 from keras_nas.tuners.progress import SearchProgress
 from keras_nas.version import __version__
 from keras_nas.weight_sharing import InheritWeights, SharedLayerRegistry
@@ -64,6 +66,20 @@ class NASTuner(keras_tuner.Tuner):
       workers that vanished; a worker sends a sign of life every 10 s while it trains, and
       asks again every second while the oracle has no trial for it yet; see
       `keras_nas.distribute` and `NASOracle.trial_timeout`.
+
+    - failed candidates: one that cannot be built, whose loss becomes NaN or infinite, or
+      that runs out of memory is a failed trial whose `message` ends with its reason; the
+      search goes on, and only `max_consecutive_failed_trials` failures in a row stop it
+      (`keras_nas.tuners.failures`);
+    - `max_model_size` (a `keras_tuner.Tuner` argument), with a keras-nas oracle: a larger
+      candidate is rejected before it becomes a trial (it is built once, untrained, to
+      count its parameters); it is never trained, never counts as a failed trial, and the
+      oracle proposes another (`NASOracle.constraint`);
+    - crash-safe state: every state file is written atomically, and a search killed at any
+      moment resumes (`overwrite=False`) without losing or repeating a completed trial
+      (`NASOracle.reload`); a corrupt state file is an error that names it, and is never
+      written over; the project directory is checked to be writable when the tuner is
+      made.
 
     `search` takes exactly what `model.fit` takes.
 
@@ -116,7 +132,14 @@ class NASTuner(keras_tuner.Tuner):
         # A worker's `self.oracle` becomes KerasTuner's client of the chief's oracle.
         self._oracle_name = type(oracle).__name__
         self._asked_for_trial = False
+        check_writable_directory(kwargs.get("directory"), kwargs.get("project_name"))
         super().__init__(hypermodel=hypermodel, oracle=oracle, **kwargs)
+        if self.max_model_size and isinstance(self.oracle, NASOracle):
+            self.oracle.constraint = self._model_size_violation
+        if self._oracle_file_without_tuner_file(kwargs.get("overwrite", False)):
+            # The crash came after the oracle's first save and before the tuner's: the
+            # oracle's record is the search's, so reload it rather than start over.
+            self.reload()
         # Created after the parent, which deletes the project directory when overwriting.
         self.registry = (
             SharedLayerRegistry(os.path.join(self.project_dir, SHARED_WEIGHTS_DIR))
@@ -176,12 +199,44 @@ class NASTuner(keras_tuner.Tuner):
         )
 
     def run_trial(self, trial, *args: Any, **kwargs: Any):
-        if self.registry is None:
+        """Trains the candidate as `keras_tuner.Tuner.run_trial` does, failing it cleanly.
+
+        A candidate that cannot be built, whose loss is not finite, or that runs out of
+        memory raises `keras_tuner.errors.FailedTrialError` with its reason
+        (`keras_nas.tuners.failures`): the trial is recorded as failed and the search goes on.
+        """
+        guard = TrialGuard()
+        added = [guard]
+        if self.registry is not None:
+            inherit = InheritWeights(self.registry)
+            self._inheritance[trial.trial_id] = inherit
+            added.append(inherit)
+        kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), *added]
+        try:
             return super().run_trial(trial, *args, **kwargs)
-        inherit = InheritWeights(self.registry)
-        kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), inherit]
-        self._inheritance[trial.trial_id] = inherit
-        return super().run_trial(trial, *args, **kwargs)
+        except Exception as error:
+            failed = as_failed_trial(error, training_started=guard.training_started)
+            if failed is error:
+                raise
+            raise failed from error
+
+    def save(self) -> None:
+        """Saves the oracle (on the chief or alone) and the tuner's state, each atomically."""
+        if role() != "worker":
+            self.oracle.save()
+        write_json_atomically(self._get_tuner_fname(), self.get_state())
+
+    def reload(self) -> None:
+        """Reloads the oracle (see `NASOracle.reload`) and the tuner's state.
+
+        Raises:
+            keras_nas.files.StateFileError: If a state file is corrupt or truncated; it is
+                left as it is.
+        """
+        if role() != "worker":
+            self.oracle.reload()
+        if os.path.exists(self._get_tuner_fname()):
+            self.set_state(read_json_state(self._get_tuner_fname(), "tuner state"))
 
     def on_search_begin(self) -> None:
         super().on_search_begin()
@@ -228,6 +283,10 @@ class NASTuner(keras_tuner.Tuner):
         if self._heartbeat is not None:
             self._heartbeat.stop()
             self._heartbeat = None
+        if trial.status != TrialStatus.COMPLETED:
+            # What a failed candidate held (an out-of-memory model) goes before the next.
+            keras.backend.clear_session()
+            gc.collect()
         self._write_architecture(trial)
         super().on_trial_end(trial)
         self._trial_start.pop(trial.trial_id, None)
@@ -259,6 +318,34 @@ class NASTuner(keras_tuner.Tuner):
                         trial_id=trial.trial_id,
                     )
                 )
+
+    def _model_size_violation(self, values: dict[str, Any]) -> str | None:
+        """Why the candidate `values` is over `max_model_size`; builds it, untrained, to count.
+
+        A candidate that cannot be built passes: its trial fails with the build error.
+        """
+        hp = self.oracle.get_space()
+        hp.values = dict(values)
+        keras.backend.clear_session()
+        try:
+            size = self.hypermodel.build(hp).count_params()
+        except Exception:
+            return None
+        finally:
+            keras.backend.clear_session()
+        if size <= self.max_model_size:
+            return None
+        return f"{size} parameters, over max_model_size={self.max_model_size}"
+
+    def _oracle_file_without_tuner_file(self, overwrite: bool) -> bool:
+        # `oracle.json` is the name KerasTuner's `Oracle.save` writes (1.4.8).
+        oracle_file = os.path.join(self.project_dir, "oracle.json")
+        return (
+            not overwrite
+            and role() != "worker"
+            and os.path.exists(oracle_file)
+            and not os.path.exists(self._get_tuner_fname())
+        )
 
     def _write_search_record(self) -> None:
         record = {

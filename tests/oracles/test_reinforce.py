@@ -72,6 +72,8 @@ def test_state_round_trips_through_json(tmp_path):
     # `tried_so_far` is a set that KerasTuner saves as a list, in no fixed order.
     state, copied = oracle.get_state(), copy.get_state()
     assert sorted(state.pop("tried_so_far")) == sorted(copied.pop("tried_so_far"))
+    # The constructor arguments recorded beside the state are each instance's own.
+    assert (state.pop("arguments")["seed"], copied.pop("arguments")["seed"]) == (5, 6)
     assert copied == state
     assert copy.populate_space("x") == oracle.populate_space("x")
 
