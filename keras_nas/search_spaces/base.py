@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from typing import Any
 
 import keras
@@ -343,7 +345,8 @@ def check_choices(
 
     Raises:
         ValueError: if the list is empty, has duplicates, or holds a value of the wrong type,
-            a non-positive number where `positive`, or a value outside `allowed`.
+            an infinite or NaN float, a non-positive number where `positive`, or a value
+            outside `allowed`.
     """
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise ValueError(f"`{name}` must be a list of options. Received: {name}={values!r}.")
@@ -361,6 +364,11 @@ def check_choices(
                 f"Every option of `{name}` must be of type {_type_names(kind)}. "
                 f"Received: {name}={list(values)}."
             )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(
+                f"Every option of `{name}` must be a finite number. "
+                f"Received: {name}={list(values)}."
+            )
         if positive and value <= 0:
             raise ValueError(
                 f"Every option of `{name}` must be positive. Received: {name}={list(values)}."
@@ -374,10 +382,15 @@ def check_choices(
 
 
 def check_positive_int(name: str, value: Any) -> int:
-    """Returns `value` if it is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """Returns `value` as an `int` if it is a positive integer (numpy integers included)."""
+    if not _is_integer(value) or value < 1:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
-    return value
+    return int(value)
+
+
+def _is_integer(value: Any) -> bool:
+    # `numbers.Integral` holds numpy's integers (`y.max() + 1`), and `bool`, which is no count.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def default_choice(options: tuple, preferred: Any) -> Any:
@@ -427,13 +440,13 @@ def _check_input_shape(input_shape: Any, space: str, ranks: tuple[int, ...]) -> 
     if (
         shape is None
         or len(shape) not in ranks
-        or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in shape)
+        or any(not _is_integer(d) or d < 1 for d in shape)
     ):
         raise ValueError(
             f"`input_shape` of {space} must be {expected}, with positive integers and without "
             f"the batch dimension. Received: input_shape={input_shape!r}."
         )
-    return shape
+    return tuple(int(d) for d in shape)
 
 
 def _check_outputs(num_classes: Any, output_units: Any) -> tuple[int | None, int]:
@@ -445,18 +458,19 @@ def _check_outputs(num_classes: Any, output_units: Any) -> tuple[int | None, int
             "`output_units` is for regression, which needs `num_classes=None`. "
             f"Received: num_classes={num_classes!r}, output_units={output_units!r}."
         )
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+    if not _is_integer(num_classes) or num_classes < 2:
         raise ValueError(
             "`num_classes` must be an integer of at least 2 for classification, or None for "
             f"regression. Received: num_classes={num_classes!r}."
         )
-    return num_classes, num_classes
+    return int(num_classes), int(num_classes)
 
 
 def _check_learning_rate(learning_rate: Any) -> float:
     if (
         isinstance(learning_rate, bool)
         or not isinstance(learning_rate, (int, float))
+        or not math.isfinite(learning_rate)
         or (learning_rate <= 0)
     ):
         raise ValueError(
@@ -466,15 +480,24 @@ def _check_learning_rate(learning_rate: Any) -> float:
 
 
 def _make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    error = ValueError(
+        "`optimizer` must be the name of a Keras optimizer, such as 'adam', 'adamw' or "
+        f"'sgd'. Received: optimizer={name!r}."
+    )
+    # Keras fails on a name that is not a string (an optimizer object included) with an
+    # AttributeError, and on optimizers that wrap another ("LossScaleOptimizer") with a KeyError.
+    if not isinstance(name, str):
+        raise error
     try:
-        return keras.optimizers.get(
+        optimizer = keras.optimizers.get(
             {"class_name": name, "config": {"learning_rate": learning_rate}}
         )
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            "`optimizer` must be the name of a Keras optimizer, such as 'adam', 'adamw' or "
-            f"'sgd'. Received: optimizer={name!r}."
-        ) from error
+    except (ValueError, TypeError, KeyError) as cause:
+        raise error from cause
+    # "Optimizer" names the base class, which builds but fails at the first training step.
+    if type(optimizer) is keras.optimizers.Optimizer:
+        raise error
+    return optimizer
 
 
 def _serialize(obj: Any) -> Any:

@@ -307,3 +307,20 @@ def test_canonical_key_ignores_inactive_choices_and_keeps_values_of_other_tuners
     with_rate = space.canonical_key({**one_layer, "learning_rate": 0.01})
     assert with_rate.endswith('{"learning_rate": 0.01}')
     assert with_rate != space.canonical_key({**one_layer, "learning_rate": 0.1})
+
+
+def test_numpy_integers_are_accepted_as_plain_ints():
+    import json
+
+    import numpy as np
+
+    from keras_nas.search_spaces import MLPSpace
+
+    labels = np.array([0, 9, 3])
+    space = MLPSpace(
+        input_shape=(np.int64(64),), num_classes=labels.max() + 1, max_layers=np.int32(2)
+    )
+    config = space.get_config()
+    assert (config["num_classes"], config["input_shape"], config["max_layers"]) == (10, [64], 2)
+    assert type(config["num_classes"]) is int
+    assert json.loads(json.dumps(config))["num_classes"] == 10
