@@ -36,6 +36,7 @@ from typing import Any
 
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import atomic_file
+from keras_nas.messages import failure_reason
 
 #: Characters of the architecture column of the trials table; longer summaries end in "...".
 ARCHITECTURE_WIDTH = 60
@@ -675,8 +676,7 @@ def _truncate(text: str, width: int) -> str:
 
 
 def _reason(message: Any) -> str:
-    lines = [line.strip() for line in str(message or "").splitlines() if line.strip()]
-    return _truncate(lines[-1], _REASON_WIDTH) if lines else "no message"
+    return _truncate(failure_reason(str(message or "")), _REASON_WIDTH)
 
 
 def _flatten(genotype: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -22,6 +22,7 @@ from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.estimation.pruning import STOPPED_EARLY, History, PruningRule
 from keras_nas.files import StateFileError, read_json_state, write_json_atomically
+from keras_nas.messages import failure_reason
 from keras_nas.version import __version__
 
 #: How many random draws may hit tried architectures before the space counts as exhausted.
@@ -524,20 +525,6 @@ class NASOracle(keras_tuner.Oracle):
             if trial_id not in self._keys_by_trial and trial.hyperparameters.values:
                 self._keys_by_trial[trial_id] = self._key(trial.hyperparameters.values)
         return set(self._keys_by_trial.values())
-
-
-def failure_reason(message: str | None) -> str:
-    r"""The last line of a failed trial's message: the error, without its traceback.
-
-    Example:
-    >>> failure_reason("Traceback (most recent call last):\n  ...\nValueError: bad shape\n")
-    'ValueError: bad shape'
-    """
-    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
-    if not lines:
-        return "no reason recorded"
-    # A reason that keras-nas gave (`keras_nas.tuners.failures`) reads best without its class.
-    return lines[-1].split("FailedTrialError: ", 1)[-1]
 
 
 def _reset(trial: keras_tuner.engine.trial.Trial) -> None:

@@ -13,7 +13,7 @@ from keras_tuner.engine.trial import TrialStatus
 
 import keras_nas
 from keras_nas.datasets import load_digits
-from keras_nas.oracles.base import failure_reason
+from keras_nas.messages import failure_reason
 from keras_nas.search_spaces import MLPSpace
 from keras_nas.tuners.failures import TrialGuard
 
