@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import glob
 import os
 import time
 import warnings
@@ -27,6 +28,9 @@ from keras_nas.weight_sharing import InheritWeights, SharedLayerRegistry
 
 #: Where `weight_sharing=True` keeps the shared weights, under the project directory.
 SHARED_WEIGHTS_DIR = "shared_weights"
+#: Where a trial's trained shared weights wait, under its trial directory, until its end is
+#: recorded.
+PENDING_WEIGHTS_DIR = "shared_weights_pending"
 #: The search's own record, under the project directory: objectives, oracle, space, version.
 SEARCH_FILE = "search.json"
 #: Each trial's architecture (`describe` and `architecture_graph`), under its trial directory.
@@ -146,6 +150,7 @@ class NASTuner(keras_tuner.Tuner):
             if weight_sharing is True
             else weight_sharing or None
         )
+        self._settle_pending_weights()
         self._inheritance: dict[str, InheritWeights] = {}
         self._search_boards: list[SearchTensorBoard] = []
         self._trial_start: dict[str, float] = {}
@@ -208,7 +213,7 @@ class NASTuner(keras_tuner.Tuner):
         guard = TrialGuard()
         added = [guard]
         if self.registry is not None:
-            inherit = InheritWeights(self.registry)
+            inherit = InheritWeights(self.registry, self._pending_weights(trial.trial_id))
             self._inheritance[trial.trial_id] = inherit
             added.append(inherit)
         kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), *added]
@@ -289,6 +294,9 @@ class NASTuner(keras_tuner.Tuner):
             gc.collect()
         self._write_architecture(trial)
         super().on_trial_end(trial)
+        if self.registry is not None and self.registry.directory is not None:
+            # Only now that the oracle has recorded the trial's end do its weights count.
+            self.registry.commit(self._pending_weights(trial.trial_id))
         self._trial_start.pop(trial.trial_id, None)
         self._cost_reported.discard(trial.trial_id)
         notes = [self._inheritance_note(trial), self._stopped_note(trial)]
@@ -318,6 +326,24 @@ class NASTuner(keras_tuner.Tuner):
                         trial_id=trial.trial_id,
                     )
                 )
+
+    def _pending_weights(self, trial_id: str) -> str | None:
+        if self.registry is None or self.registry.directory is None:
+            return None
+        return os.path.join(self.get_trial_dir(trial_id), PENDING_WEIGHTS_DIR)
+
+    def _settle_pending_weights(self) -> None:
+        """Commits the shared weights of trials that ended before a crash, and drops those
+        of trials whose end was not recorded (they run again)."""
+        if self.registry is None or self.registry.directory is None or role() == "worker":
+            return
+        ended = set(self.oracle.end_order)
+        for path in glob.glob(os.path.join(self.project_dir, "trial_*", PENDING_WEIGHTS_DIR)):
+            trial_id = os.path.basename(os.path.dirname(path))[len("trial_") :]
+            if trial_id in ended:
+                self.registry.commit(path)
+            else:
+                self.registry.discard(path)
 
     def _model_size_violation(self, values: dict[str, Any]) -> str | None:
         """Why the candidate `values` is over `max_model_size`; builds it, untrained, to count.

@@ -42,11 +42,15 @@ class InheritWeights(keras.callbacks.Callback):
 
     Args:
         registry: The registry to read from and write to.
+        pending: Where the trained weights' files wait until the tuner commits them
+            (`SharedLayerRegistry.store`); `None` writes them to the registry's directory
+            at once.
     """
 
-    def __init__(self, registry: SharedLayerRegistry):
+    def __init__(self, registry: SharedLayerRegistry, pending: str | None = None):
         super().__init__()
         self.registry = registry
+        self.pending = pending
         self.inherited: list[str] = []
         self.stored: list[str] = []
         self.keys: list[str] = []
@@ -56,9 +60,9 @@ class InheritWeights(keras.callbacks.Callback):
         self.inherited[:] = self.registry.restore(self.model)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        self.stored[:] = self.registry.store(self.model)
+        self.stored[:] = self.registry.store(self.model, pending=self.pending)
 
     def __deepcopy__(self, memo: dict) -> InheritWeights:
-        copy = InheritWeights(self.registry)
+        copy = InheritWeights(self.registry, self.pending)
         copy.keys, copy.inherited, copy.stored = self.keys, self.inherited, self.stored
         return copy

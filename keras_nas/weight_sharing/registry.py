@@ -64,6 +64,8 @@ class SharedLayerRegistry:
         self._weights: dict[str, list[np.ndarray]] = {}
         # The (mtime, size) of each layer's file as this registry last read or wrote it.
         self._versions: dict[str, tuple[int, int]] = {}
+        # Keys stored to a pending folder since the last `commit`.
+        self._pending_keys: set[str] = set()
         if directory is not None:
             os.makedirs(directory, exist_ok=True)
             self._load_directory()
@@ -141,11 +143,19 @@ class SharedLayerRegistry:
                 ]
         return None
 
-    def store(self, model: keras.Model) -> list[str]:
+    def store(self, model: keras.Model, *, pending: str | None = None) -> list[str]:
         """Copies the weights of the model's layers into the registry (and its directory).
 
         A layer with a NaN or infinite weight is skipped, so a diverged candidate cannot
         spoil the weights that others inherit.
+
+        Args:
+            model: The model whose weights to store.
+            pending: A folder where the files are written instead of the registry's
+                directory, until `commit(pending)` moves them there: a trial's weights reach
+                the directory only once the trial is recorded as ended, so a search killed
+                before that resumes from the weights of its last recorded trial. This
+                registry itself holds the new weights at once.
 
         Returns:
             The keys of the layers stored, in the model's layer order.
@@ -157,20 +167,60 @@ class SharedLayerRegistry:
                 continue
             self._weights[key] = weights
             if self.directory is not None:
-                self._write(key, weights)
+                self._write(key, weights, pending)
             stored.append(key)
         return stored
+
+    def commit(self, pending: str) -> int:
+        """Moves the files that `store(..., pending=pending)` wrote into the directory.
+
+        Each file is renamed over the layer's file (atomic), then the folder is removed; a
+        crash half way leaves the rest in `pending`, and committing again completes it.
+        Does nothing if `pending` does not exist.
+
+        Returns:
+            How many layers' files were moved.
+        """
+        if not os.path.isdir(pending):
+            return 0
+        moved = 0
+        for name in sorted(os.listdir(pending)):
+            source = os.path.join(pending, name)
+            if name.startswith(".") or not name.endswith(".npz"):
+                os.remove(source)  # A temporary file of a write that a crash cut short.
+                continue
+            target = os.path.join(self.directory, name)
+            os.replace(source, target)
+            moved += 1
+        # This registry already holds these weights: no need to read the files back.
+        for key in self._pending_keys:
+            self._versions[key] = _version(self._path(key))
+        self._pending_keys.clear()
+        os.rmdir(pending)
+        return moved
+
+    def discard(self, pending: str) -> None:
+        """Deletes the files that `store(..., pending=pending)` wrote, unrecorded trials'."""
+        if os.path.isdir(pending):
+            for name in os.listdir(pending):
+                os.remove(os.path.join(pending, name))
+            os.rmdir(pending)
 
     def _path(self, key: str) -> str:
         digest = hashlib.sha1(key.encode()).hexdigest()[:24]
         return os.path.join(self.directory, f"{digest}.npz")
 
-    def _write(self, key: str, weights: list[np.ndarray]) -> None:
+    def _write(self, key: str, weights: list[np.ndarray], pending: str | None = None) -> None:
         arrays = {_KEY_ARRAY: np.array(key)}
         arrays.update({f"{_WEIGHT_PREFIX}{i}": array for i, array in enumerate(weights)})
         path = self._path(key)
-        write_npz_atomically(path, arrays)
-        self._versions[key] = _version(path)
+        if pending is None:
+            write_npz_atomically(path, arrays)
+            self._versions[key] = _version(path)
+            return
+        os.makedirs(pending, exist_ok=True)
+        write_npz_atomically(os.path.join(pending, os.path.basename(path)), arrays)
+        self._pending_keys.add(key)
 
     def _refresh(self, key: str) -> None:
         if self.directory is None:

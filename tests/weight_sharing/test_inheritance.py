@@ -7,12 +7,13 @@ import sys
 import textwrap
 
 import keras
+import keras_tuner
 import numpy as np
 import pytest
 
 from keras_nas import EvolutionarySearch
 from keras_nas.datasets import load_digits
-from keras_nas.tuners.nas_tuner import SHARED_WEIGHTS_DIR
+from keras_nas.tuners.nas_tuner import PENDING_WEIGHTS_DIR, SHARED_WEIGHTS_DIR
 from keras_nas.weight_sharing import SharedLayerRegistry
 
 SHARED_KEY = "shared_dense:Dense:64x16,16"
@@ -72,6 +73,31 @@ def test_a_resumed_search_inherits_from_disk(tmp_path, digits):
     tuner, lines = _search(tmp_path, digits, max_trials=3, overwrite=False)
     assert len(tuner.oracle.trials) == 3
     assert len(lines) == 1 and "inherited 1/3 layers" in lines[0]
+
+
+def test_a_resumed_search_commits_the_weights_of_ended_trials_only(tmp_path, digits):
+    tuner, _ = _search(tmp_path, digits, max_trials=2)
+    project = tuner.project_dir
+    assert not [
+        p for p in os.listdir(project) if os.path.exists(os.path.join(p, PENDING_WEIGHTS_DIR))
+    ]
+    # As a crash leaves them: trial 1 ended but its weights wait to be committed; trial 7 was
+    # never recorded as ended (it runs again), so its weights must never count.
+    scratch = SharedLayerRegistry(str(tmp_path / "scratch"))
+    ended, unrecorded = build(keras_tuner.HyperParameters()), build(keras_tuner.HyperParameters())
+    for model, trial_id in ((ended, "1"), (unrecorded, "7")):
+        model.set_weights(
+            [np.full(w.shape, float(trial_id), "float32") for w in model.get_weights()]
+        )
+        scratch.store(
+            model, pending=os.path.join(project, f"trial_{trial_id}", PENDING_WEIGHTS_DIR)
+        )
+
+    _search(tmp_path, digits, max_trials=2, overwrite=False)
+    for trial_id in ("1", "7"):
+        assert not os.path.exists(os.path.join(project, f"trial_{trial_id}", PENDING_WEIGHTS_DIR))
+    on_disk = SharedLayerRegistry(os.path.join(project, SHARED_WEIGHTS_DIR))
+    assert [float(w.flat[0]) for w in on_disk.weights(SHARED_KEY)] == [1.0, 1.0]
 
 
 def test_without_weight_sharing_nothing_is_shared(tmp_path, digits):

@@ -118,6 +118,42 @@ def test_a_registry_on_the_same_directory_sees_the_stored_weights(tmp_path):
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".")]
 
 
+def test_pending_weights_reach_the_directory_only_when_committed(tmp_path):
+    directory, pending = str(tmp_path / "shared"), str(tmp_path / "trial_3" / "pending")
+    writer = SharedLayerRegistry(directory)
+    first = _randomised(_space().build_model({}), seed=1)
+    writer.store(first)
+    second = _randomised(_space().build_model({}), seed=2)
+    writer.store(second, pending=pending)
+
+    def restored_predictions(registry):
+        candidate = _space().build_model({})
+        registry.restore(candidate)
+        return candidate.predict(X, verbose=0)
+
+    # The writer holds the new weights at once; the directory keeps the committed ones.
+    expected_first, expected_second = first.predict(X, verbose=0), second.predict(X, verbose=0)
+    np.testing.assert_allclose(restored_predictions(writer), expected_second, rtol=1e-5)
+    np.testing.assert_allclose(
+        restored_predictions(SharedLayerRegistry(directory)), expected_first, rtol=1e-5
+    )
+    assert writer.commit(pending) == len(writer)
+    assert not os.path.exists(pending)
+    np.testing.assert_allclose(
+        restored_predictions(SharedLayerRegistry(directory)), expected_second, rtol=1e-5
+    )
+    assert writer.commit(pending) == 0  # Committing twice is harmless.
+
+
+def test_discarded_pending_weights_never_reach_the_directory(tmp_path):
+    directory, pending = str(tmp_path / "shared"), str(tmp_path / "pending")
+    writer = SharedLayerRegistry(directory)
+    writer.store(_randomised(_space().build_model({})), pending=pending)
+    writer.discard(pending)
+    assert not os.path.exists(pending)
+    assert len(SharedLayerRegistry(directory)) == 0
+
+
 def test_weights_reload_in_a_new_process(tmp_path):
     registry = SharedLayerRegistry(str(tmp_path / "weights"))
     trained = _randomised(_space().build_model({}))
