@@ -79,3 +79,13 @@ def test_scaling_out_section_runs(tmp_path, monkeypatch, capsys):
         monkeypatch,
     )
     assert "[ 1/1] trial 0" in capsys.readouterr().out
+
+
+def test_long_searches_section_runs(tmp_path, monkeypatch):
+    heading = "### Long searches: resuming, failed candidates, bad input"
+    smaller = [("max_trials=20", "max_trials=2"), ("epochs=3", "epochs=1")]
+    _run_smaller(heading, smaller, tmp_path, monkeypatch)
+    # The same script again resumes: the 2 trials are kept, none is added.
+    _run_smaller(heading, smaller, tmp_path, monkeypatch)
+    project = tmp_path / "runs" / "long"
+    assert sorted(path.name for path in project.glob("trial_*")) == ["trial_0", "trial_1"]

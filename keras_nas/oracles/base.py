@@ -189,6 +189,7 @@ class NASOracle(keras_tuner.Oracle):
         self.ongoing_trials = {}
         for trial in interrupted:
             _reset(trial)
+            self._stopped_early.pop(trial.trial_id, None)  # The new run is judged afresh.
             self._save_trial(trial)
             self._retry_queue.append(trial.trial_id)
 

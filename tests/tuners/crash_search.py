@@ -65,7 +65,12 @@ def main(directory: str, strategy: str) -> None:
     x, x_val = x.reshape(-1, 64)[:600], x_val.reshape(-1, 64)
     space = MLPSpace(input_shape=(64,), num_classes=10, max_layers=2, units=(16, 32, 64))
     search = {"evolution": keras_nas.EvolutionarySearch, "reinforce": keras_nas.ReinforceSearch}
-    extra = {"population_size": 3, "sample_size": 2} if strategy == "evolution" else {}
+    # Evolution shares weights among candidates: the shared weights must follow the trials.
+    extra = (
+        {"population_size": 3, "sample_size": 2, "weight_sharing": True}
+        if strategy == "evolution"
+        else {}
+    )
     tuner = search[strategy](
         space,
         objective="val_accuracy",

@@ -114,3 +114,4 @@ def test_a_search_killed_again_and_again_loses_and_repeats_no_trial(tmp_path, st
     assert len(set(architectures)) == crash_search.MAX_TRIALS
     assert {key: completed[key] for key in history} == history
     assert len(_ended(tmp_path)) == crash_search.MAX_TRIALS
+    assert not list((tmp_path / "crash").glob("trial_*/shared_weights_pending"))
