@@ -437,11 +437,7 @@ def _check_input_shape(input_shape: Any, space: str, ranks: tuple[int, ...]) -> 
         shape = tuple(input_shape)
     except TypeError:
         shape = None
-    if (
-        shape is None
-        or len(shape) not in ranks
-        or any(not _is_integer(d) or d < 1 for d in shape)
-    ):
+    if shape is None or len(shape) not in ranks or any(not _is_integer(d) or d < 1 for d in shape):
         raise ValueError(
             f"`input_shape` of {space} must be {expected}, with positive integers and without "
             f"the batch dimension. Received: input_shape={input_shape!r}."
