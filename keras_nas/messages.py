@@ -12,6 +12,8 @@ def failure_reason(message: str | None) -> str:
     Example:
     >>> failure_reason("Traceback (most recent call last):\n  ...\nValueError: bad shape\n")
     'ValueError: bad shape'
+    >>> failure_reason("...\nkeras_tuner.src.errors.FailedTrialError: The loss became nan.")
+    'The loss became nan.'
     """
     lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
     if not lines:
