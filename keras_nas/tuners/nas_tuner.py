@@ -21,6 +21,7 @@ from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import read_json_state, write_json_atomically
 from keras_nas.oracles.base import NASOracle
 from keras_nas.tuners.checks import check_search_inputs, check_writable_directory
+from keras_nas.tuners.cleanup import custom_gradient_names, forget_custom_gradients
 from keras_nas.tuners.failures import TrialGuard, as_failed_trial
 from keras_nas.tuners.progress import SearchProgress
 from keras_nas.version import __version__
@@ -79,6 +80,9 @@ class NASTuner(keras_tuner.Tuner):
       candidate is rejected before it becomes a trial (it is built once, untrained, to
       count its parameters); it is never trained, never counts as a failed trial, and the
       oracle proposes another (`NASOracle.constraint`);
+    - memory: what a trial leaves in TensorFlow that `keras.backend.clear_session()` does
+      not free (its training graphs, `keras_nas.tuners.cleanup`) is dropped when it ends,
+      so hundreds of trials run in one process (`benchmarks/memory.py`);
     - crash-safe state: every state file is written atomically, and a search killed at any
       moment resumes (`overwrite=False`) without losing or repeating a completed trial
       (`NASOracle.reload`); a corrupt state file is an error that names it, and is never
@@ -156,6 +160,7 @@ class NASTuner(keras_tuner.Tuner):
         self._trial_start: dict[str, float] = {}
         self._cost_reported: set[str] = set()
         self._heartbeat: Heartbeat | None = None
+        self._custom_gradients: set[str] = set()
 
     def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
@@ -263,6 +268,7 @@ class NASTuner(keras_tuner.Tuner):
 
     def on_trial_begin(self, trial) -> None:
         self._asked_for_trial = False
+        self._custom_gradients = custom_gradient_names()
         if role() == "worker":  # Tells the chief this worker lives, however long an epoch.
             self._heartbeat = Heartbeat(self.oracle, trial.trial_id)
             self._heartbeat.start()
@@ -288,6 +294,8 @@ class NASTuner(keras_tuner.Tuner):
         if self._heartbeat is not None:
             self._heartbeat.stop()
             self._heartbeat = None
+        # The trial's training graphs, which `clear_session` does not free (`cleanup`).
+        forget_custom_gradients(keep=self._custom_gradients)
         if trial.status != TrialStatus.COMPLETED:
             # What a failed candidate held (an out-of-memory model) goes before the next.
             keras.backend.clear_session()
