@@ -556,10 +556,11 @@ def _check_state_version(state: Any, path: str) -> None:
 
 
 def _missing_key_message(state: dict[str, Any], path: str, error: KeyError) -> str:
-    version = state.get("keras_nas", {}).get("version", "a version before 0.1.0")
+    version = state.get("keras_nas", {}).get("version")
+    writer = f"keras-nas {version}" if version else "a keras-nas that did not record its version"
     return (
-        f"The oracle state file {path!r} was written by keras-nas {version} (or by KerasTuner "
-        f"alone) and lacks {error}, which this keras-nas {__version__} needs. keras-nas left "
+        f"The oracle state file {path!r} was written by {writer} (or by KerasTuner alone) "
+        f"and lacks {error}, which this keras-nas {__version__} needs. keras-nas left "
         "it as it is. Resume the search with the keras-nas that started it, or pass "
         "`overwrite=True` or another `project_name` to start a new search."
     )

@@ -70,8 +70,7 @@ class NASTuner(keras_tuner.Tuner):
       keras-nas oracle the chief stops once no trial is left to run, without waiting for
       workers that vanished; a worker sends a sign of life every 10 s while it trains, and
       asks again every second while the oracle has no trial for it yet; see
-      `keras_nas.distribute` and `NASOracle.trial_timeout`.
-
+      `keras_nas.distribute` and `NASOracle.trial_timeout`;
     - failed candidates: one that cannot be built, whose loss becomes NaN or infinite, or
       that runs out of memory is a failed trial whose `message` ends with its reason; the
       search goes on, and only `max_consecutive_failed_trials` failures in a row stop it

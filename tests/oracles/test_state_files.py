@@ -95,8 +95,8 @@ def test_an_older_state_without_a_needed_entry_names_the_entry_and_version(tmp_p
     with pytest.raises(StateFileError) as raised:
         _reloaded(tmp_path)
     assert str(raised.value) == (
-        f"The oracle state file {path!r} was written by keras-nas a version before 0.1.0 (or "
-        "by KerasTuner alone) and lacks 'rng_state', which this keras-nas 0.1.0 needs. "
+        f"The oracle state file {path!r} was written by a keras-nas that did not record its "
+        "version (or by KerasTuner alone) and lacks 'rng_state', which this keras-nas 0.1.0 needs. "
         "keras-nas left it as it is. Resume the search with the keras-nas that started it, or "
         "pass `overwrite=True` or another `project_name` to start a new search."
     )
