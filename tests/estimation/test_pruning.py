@@ -163,15 +163,20 @@ def test_a_failed_trial_is_not_marked_stopped_early(tmp_path):
     assert oracle.get_trial(trial.trial_id).message == "NaN loss"
 
 
-def test_stopped_trials_survive_a_reload_in_the_middle_of_a_trial(tmp_path):
+def test_a_stopped_trial_interrupted_by_a_crash_is_judged_again_when_it_reruns(tmp_path):
     oracle = _pruned_oracle(tmp_path, pruning=MedianStopping(min_trials=1))
-    _run_epochs(oracle, oracle.create_trial("t"), [0.9])
+    _run_epochs(oracle, oracle.create_trial("t"), [0.9, 0.9])
     trial = oracle.create_trial("t")
-    oracle.update_trial(trial.trial_id, {"score": 0.1}, step=0)
-    oracle.save()
+    assert oracle.update_trial(trial.trial_id, {"score": 0.1}, step=0).status == "STOPPED"
+    oracle.save()  # The process dies before the stopped trial ends.
     reloaded = _pruned_oracle(tmp_path, pruning=MedianStopping(min_trials=1))
     reloaded.reload()
-    assert reloaded.update_trial(trial.trial_id, {"score": 0.2}, step=1).status == "STOPPED"
+    rerun = reloaded.create_trial("t")
+    assert rerun.trial_id == trial.trial_id
+    # The new run starts from scratch and is judged by its own epochs, not the old stop.
+    assert reloaded.update_trial(rerun.trial_id, {"score": 0.95}, step=0).status == "RUNNING"
+    assert reloaded.update_trial(rerun.trial_id, {"score": 0.2}, step=1).status == "RUNNING"
+    assert reloaded.trials[rerun.trial_id].metrics.get_history("score")[0].value == [0.95]
 
 
 def test_pruning_needs_a_rule_and_a_single_objective(tmp_path):
