@@ -63,9 +63,8 @@ def digits():
     return x.reshape(-1, 64)[:200], y[:200], x_val.reshape(-1, 64)[:100], y_val[:100]
 
 
-def _search(space, digits, tmp_path, *, max_trials=4, max_consecutive_failed_trials=10):
-    x, y, x_val, y_val = digits
-    tuner = keras_nas.EvolutionarySearch(
+def _tuner(space, tmp_path, *, max_trials, max_consecutive_failed_trials=10):
+    return keras_nas.EvolutionarySearch(
         space,
         objective="val_accuracy",
         max_trials=max_trials,
@@ -74,6 +73,16 @@ def _search(space, digits, tmp_path, *, max_trials=4, max_consecutive_failed_tri
         sample_size=2,
         max_consecutive_failed_trials=max_consecutive_failed_trials,
         directory=str(tmp_path),
+    )
+
+
+def _search(space, digits, tmp_path, *, max_trials=4, max_consecutive_failed_trials=10):
+    x, y, x_val, y_val = digits
+    tuner = _tuner(
+        space,
+        tmp_path,
+        max_trials=max_trials,
+        max_consecutive_failed_trials=max_consecutive_failed_trials,
     )
     tuner.search(x, y, validation_data=(x_val, y_val), epochs=1, verbose=0)
     return tuner
@@ -107,9 +116,7 @@ def test_a_failing_candidate_is_a_failed_trial_with_its_reason(kind, digits, tmp
             assert trial.status == TrialStatus.COMPLETED
             assert 0.0 < trial.score <= 1.0
     # The reason is on disk too, with the original error's traceback before it.
-    reloaded = keras_nas.EvolutionarySearch(
-        FailingSpace(kind), objective="val_accuracy", max_trials=4, directory=str(tmp_path)
-    )
+    reloaded = _tuner(FailingSpace(kind), tmp_path, max_trials=4)
     message = reloaded.oracle.trials[failing[0].trial_id].message
     assert failure_reason(message) == REASONS[kind]
     assert "Traceback" in message
@@ -134,9 +141,7 @@ def test_failures_in_a_row_stop_the_search_listing_each_reason(digits, tmp_path)
         f"- trial 1: {REASONS['oom']}",
     ]
     # Both failures were saved before the search stopped: a resumed search knows them.
-    resumed = keras_nas.EvolutionarySearch(
-        space, objective="val_accuracy", max_trials=6, directory=str(tmp_path)
-    )
+    resumed = _tuner(space, tmp_path, max_trials=6, max_consecutive_failed_trials=2)
     assert [t.status for t in resumed.oracle.trials.values()] == [TrialStatus.FAILED] * 2
     assert resumed.oracle.end_order == ["0", "1"]
 
