@@ -51,20 +51,20 @@ REPORTED_TRIALS = (1, 20, 50, 100, 200)
 
 def resident_mb() -> float:
     """The resident set size of this process in MB (10**6 bytes), from `/proc/self/status`."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError("`/proc/self/status` has no `VmRSS` line: this benchmark needs Linux.")
+    return _status_mb("VmRSS")
 
 
 def peak_resident_mb() -> float:
     """The largest resident set size of this process so far in MB (`VmHWM`)."""
+    return _status_mb("VmHWM")
+
+
+def _status_mb(field: str) -> float:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError("`/proc/self/status` has no `VmHWM` line: this benchmark needs Linux.")
+    raise RuntimeError(f"`/proc/self/status` has no `{field}` line: this benchmark needs Linux.")
 
 
 def live_objects() -> tuple[int, int]:
