@@ -73,9 +73,8 @@ def as_failed_trial(error: Exception, *, training_started: bool) -> Exception:
 
     Out of memory, and errors before training started (building the candidate), become a
     `FailedTrialError` with a one-line reason (the original error is chained to it, so
-    `trial.json` keeps its traceback); KerasTuner's own
-    errors, and other errors during training, are returned unchanged (KerasTuner's retry
-    rules apply to those).
+    `trial.json` keeps its traceback); KerasTuner's own errors, and other errors during
+    training, are returned unchanged (KerasTuner's retry rules apply to those).
 
     Example:
     >>> reason = as_failed_trial(ValueError("Negative dimension size"), training_started=False)
