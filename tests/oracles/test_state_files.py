@@ -178,28 +178,3 @@ def test_a_running_trial_runs_again_from_scratch_and_an_ended_one_does_not(tmp_p
 def _drop(state, *names):
     for name in names:
         del state[name]
-
-
-def test_a_trial_stopped_early_then_interrupted_is_judged_afresh_when_it_runs_again(tmp_path):
-    from keras_nas.estimation import MedianStopping
-
-    oracle = make_oracle(
-        tmp_path,
-        "project",
-        RegularizedEvolutionOracle,
-        max_trials=10,
-        seed=1,
-        pruning=MedianStopping(min_epochs=1, min_trials=2),
-    )
-    for _ in range(2):
-        good = oracle.create_trial("tuner0")
-        oracle.update_trial(good.trial_id, {"score": 5.0}, step=0)
-        finish(oracle, good, 5.0)
-    poor = oracle.create_trial("tuner0")
-    assert oracle.update_trial(poor.trial_id, {"score": 0.0}, step=0).status == "STOPPED"
-    oracle.save()  # The crash comes before the stopped trial ends.
-
-    reloaded = _reloaded(tmp_path, pruning=MedianStopping(min_epochs=1, min_trials=2))
-    again = reloaded.create_trial("tuner0")
-    assert again.trial_id == poor.trial_id
-    assert reloaded.update_trial(again.trial_id, {"score": 6.0}, step=0).status == "RUNNING"
