@@ -15,8 +15,13 @@ from tests.oracles.toy import flat_space
 
 
 @pytest.fixture
-def chief(tmp_path, monkeypatch):
-    """An oracle served on a free port of 127.0.0.1, and a worker's client of it."""
+def chief(tmp_path, monkeypatch, capsys):
+    """An oracle served on a free port of 127.0.0.1, and a worker's client of it.
+
+    Takes `capsys` so that pytest's capture is in place before the server's thread wraps
+    `sys.stdout` (and restores it when it ends): otherwise the order of the two decides
+    whether the chief's last line is captured by `capsys`.
+    """
     port = free_port()
     monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
     monkeypatch.setenv("KERASTUNER_ORACLE_PORT", str(port))
