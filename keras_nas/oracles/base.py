@@ -4,6 +4,7 @@ stopping of poor trials and a summary of the search state."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import glob
 import json
@@ -12,7 +13,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import keras_tuner
@@ -94,6 +95,8 @@ class NASOracle(keras_tuner.Oracle):
         trial_timeout: float | None = None,
         **kwargs: Any,
     ):
+        self._deferring = False  # Inside `_deferred_saves`.
+        self._unsaved_trials: set[str] = set()  # Trials changed since they were last written.
         super().__init__(seed=seed, **kwargs)
         self._seed_argument = seed
         self.trial_timeout = _check_timeout(trial_timeout)
@@ -147,11 +150,21 @@ class NASOracle(keras_tuner.Oracle):
         self._requeued = list(state.get("requeued", []))
 
     def save(self) -> None:
-        """Writes the oracle state to `oracle.json` atomically (see `keras_nas.files`).
+        """Writes the oracle state to `oracle.json` atomically (see `keras_nas.files`), after
+        the `trial.json` of every trial changed since the last save.
 
         `oracle.json` is the commit point of a search: a trial counts as created, and as
         ended, once `oracle.json` says so. `reload` undoes what a crash left half done.
+        Creating a trial and reporting its epochs write nothing (`_deferred_saves`): the
+        oracle is saved once per trial, when it ends. A crash during a trial loses nothing
+        that counts: the saved random state proposes the same trial again, and it reruns.
         """
+        if self._deferring:
+            return
+        for trial_id in sorted(self._unsaved_trials):
+            if trial_id in self.trials:
+                self._save_trial(self.trials[trial_id])
+        self._unsaved_trials.clear()
         write_json_atomically(self._get_oracle_fname(), self.get_state())
 
     def reload(self) -> None:
@@ -195,9 +208,23 @@ class NASOracle(keras_tuner.Oracle):
 
     def _save_trial(self, trial: keras_tuner.engine.trial.Trial) -> None:
         # Overrides a private hook of `keras_tuner.Oracle` (1.4.8), through which every write
-        # of a `trial.json` goes, to make those writes atomic.
+        # of a `trial.json` goes, to make those writes atomic (and to defer them).
+        if self._deferring:
+            self._unsaved_trials.add(trial.trial_id)
+            return
+        self._unsaved_trials.discard(trial.trial_id)
         path = os.path.join(self._get_trial_dir(trial.trial_id), TRIAL_FILE)
         write_json_atomically(path, trial.get_state())
+
+    @contextlib.contextmanager
+    def _deferred_saves(self) -> Iterator[None]:
+        """Within the block, KerasTuner's saves of `trial.json` and `oracle.json` only mark
+        what changed; the next `save()` outside it writes them (trial records first)."""
+        deferring, self._deferring = self._deferring, True
+        try:
+            yield
+        finally:
+            self._deferring = deferring
 
     def _arguments(self) -> dict[str, Any]:
         """Constructor arguments saved with the state, to warn when a resumed search changes
@@ -240,7 +267,8 @@ class NASOracle(keras_tuner.Oracle):
             if self._must_wait():
                 self.tuner_ids.add(tuner_id)
                 return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.IDLE)
-        trial = super().create_trial(tuner_id)
+        with self._deferred_saves():
+            trial = super().create_trial(tuner_id)
         if trial.status == TrialStatus.STOPPED and self._rejected and self.remaining_trials() != 0:
             reasons = sorted(set(self._rejected.values()))
             print(
@@ -318,7 +346,8 @@ class NASOracle(keras_tuner.Oracle):
         self._touch_owner(trial_id)
         if self._superseded(trial_id):
             return _with_status(self.trials[trial_id], TrialStatus.STOPPED)
-        trial = super().update_trial(trial_id, metrics, step)
+        with self._deferred_saves():
+            trial = super().update_trial(trial_id, metrics, step)
         if self.pruning is None or trial.status != TrialStatus.RUNNING:
             return trial
         if trial_id in self._stopped_early:
@@ -340,7 +369,9 @@ class NASOracle(keras_tuner.Oracle):
 
         A completed trial that the pruning rule stopped gets its "Stopped early ..." message;
         a completed trial gets the numbers of `search_summary()`, taken once it has joined the
-        results, as metrics named `search/<name>`.
+        results, as metrics named `search/<name>`. Metrics that `trial` carries and the
+        oracle's record lacks are added to it (a worker's trial timing, see
+        `keras_nas.timing`). The trial's record and `oracle.json` are each written once.
         """
         self._touch_owner(trial.trial_id)
         if self._superseded(trial.trial_id):
@@ -354,12 +385,15 @@ class NASOracle(keras_tuner.Oracle):
         message = self._stopped_early.pop(trial.trial_id, None)
         if message is not None and trial.status == TrialStatus.COMPLETED:
             trial.message = message
-        super().end_trial(trial)
         stored = self.trials[trial.trial_id]
+        _add_new_metrics(stored, trial)
+        with self._deferred_saves():
+            super().end_trial(trial)
         if stored.status == TrialStatus.COMPLETED:
             for name, value in self.search_summary().items():
                 stored.metrics.update(f"search/{name}", value)
-            self._save_trial(stored)
+        self._unsaved_trials.add(stored.trial_id)
+        self.save()  # The trial's record, then `oracle.json`: one write of each per trial.
         self._stop_after_consecutive_failures()
 
     def _check_consecutive_failures(self) -> None:
@@ -535,6 +569,20 @@ def _reset(trial: keras_tuner.engine.trial.Trial) -> None:
     trial.score = None
     trial.best_step = 0
     trial.message = None
+
+
+def _add_new_metrics(
+    stored: keras_tuner.engine.trial.Trial, trial: keras_tuner.engine.trial.Trial
+) -> None:
+    """Adds to `stored` the metrics of `trial` (the same trial, as a tuner sent it) that it
+    does not hold yet."""
+    if trial is stored:
+        return
+    for name, metric in trial.metrics.metrics.items():
+        if not stored.metrics.exists(name):
+            for observation in metric.get_history():
+                for value in observation.value:
+                    stored.metrics.update(name, value, step=observation.step)
 
 
 def _check_state_version(state: Any, path: str) -> None:

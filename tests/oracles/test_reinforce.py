@@ -121,20 +121,18 @@ def test_crash_between_policy_file_and_oracle_json_neither_loses_nor_repeats(tmp
     committed = _policy(oracle)
     trial = oracle.create_trial("tuner0")
     oracle.update_trial(trial.trial_id, {"score": matches(trial.hyperparameters.values)})
-    # Simulate a crash right after the side file is written: `oracle.json` keeps the state of
-    # before the update, which still lists the trial as running.
-    state_before = json.dumps(oracle.get_state())
+    # Simulate a crash right after the side file is written at the trial's end: creating and
+    # updating the trial wrote nothing, so `oracle.json` holds the state of before it.
     oracle._update(trial.hyperparameters.values, float(matches(trial.hyperparameters.values)))
     oracle._write_policy()
-    with open(os.path.join(str(tmp_path), "crash", "oracle.json"), "w") as file:
-        file.write(state_before)
 
     reloaded = _make(tmp_path, "crash", max_trials=30, seed=0)
     reloaded.reload()
     assert _policy(reloaded) == committed
-    # KerasTuner retries the trial that was running; its update is then applied once.
+    # The saved random state proposes the same trial again; its update is then applied once.
     retried = reloaded.create_trial("tuner0")
     assert retried.trial_id == trial.trial_id
+    assert retried.hyperparameters.values == trial.hyperparameters.values
     finish(reloaded, retried, matches(retried.hyperparameters.values))
     assert reloaded.get_state()["policy_step"] == 11
     assert _policy(reloaded) == _policy(oracle)

@@ -22,7 +22,7 @@ def _tuner(directory, **kwargs):
 
 
 def _start_one_trial(directory):
-    """A search that created its first trial and saved the oracle, as a crash leaves it."""
+    """A search that created its first trial (which writes no state file)."""
     tuner = _tuner(directory)
     trial = tuner.oracle.create_trial(tuner.tuner_id)
     return tuner, trial
@@ -42,12 +42,25 @@ def test_a_directory_that_cannot_be_written_is_an_error_before_any_training(tmp_
 
 
 def test_a_crash_before_the_tuners_first_save_still_resumes(tmp_path):
-    _, trial = _start_one_trial(tmp_path)
+    tuner, trial = _start_one_trial(tmp_path)
+    tuner.oracle.update_trial(trial.trial_id, {"val_accuracy": 0.5})
+    trial.status = TrialStatus.COMPLETED
+    tuner.oracle.end_trial(trial)  # Writes oracle.json; the crash comes before tuner0.json.
     project = tmp_path / "untitled_project"
-    assert not (project / "tuner0.json").exists()
+    assert (project / "oracle.json").exists() and not (project / "tuner0.json").exists()
 
     resumed = _tuner(tmp_path)
     assert list(resumed.oracle.trials) == [trial.trial_id]
+    assert resumed.oracle.trials[trial.trial_id].status == TrialStatus.COMPLETED
+    assert resumed.oracle.create_trial(resumed.tuner_id).trial_id != trial.trial_id
+
+
+def test_a_crash_during_the_first_trial_starts_it_again(tmp_path):
+    _, trial = _start_one_trial(tmp_path)
+    assert not (tmp_path / "untitled_project" / "oracle.json").exists()  # Nothing recorded.
+
+    resumed = _tuner(tmp_path)
+    assert list(resumed.oracle.trials) == []
     again = resumed.oracle.create_trial(resumed.tuner_id)
     assert again.trial_id == trial.trial_id
     assert again.hyperparameters.values == trial.hyperparameters.values
