@@ -20,6 +20,9 @@ from keras_nas.distribute.heartbeat import Heartbeat
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import read_json_state, write_json_atomically
 from keras_nas.oracles.base import NASOracle
+from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.timing import TrialClock
+from keras_nas.tuners.best_weights import KeepBestWeights
 from keras_nas.tuners.checks import check_search_inputs, check_writable_directory
 from keras_nas.tuners.cleanup import custom_gradient_names, forget_custom_gradients
 from keras_nas.tuners.failures import TrialGuard, as_failed_trial
@@ -160,6 +163,7 @@ class NASTuner(keras_tuner.Tuner):
         self._cost_reported: set[str] = set()
         self._heartbeat: Heartbeat | None = None
         self._custom_gradients: set[str] = set()
+        self._clock = TrialClock()
 
     def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
@@ -207,27 +211,51 @@ class NASTuner(keras_tuner.Tuner):
             validation_split=validation_split,
         )
 
-    def run_trial(self, trial, *args: Any, **kwargs: Any):
-        """Trains the candidate as `keras_tuner.Tuner.run_trial` does, failing it cleanly.
+    def run_trial(self, trial, *args: Any, **kwargs: Any) -> list:
+        """Builds and trains the candidate, as `keras_tuner.Tuner.run_trial` does, but with the
+        best epoch's weights kept in memory and written once at the end (`best_weights`), and
+        each part of the trial timed (`timing`).
 
         A candidate that cannot be built, whose loss is not finite, or that runs out of
         memory raises `keras_tuner.errors.FailedTrialError` with its reason
         (`keras_nas.tuners.failures`): the trial is recorded as failed and the search goes on.
         """
         guard = TrialGuard()
-        added = [guard]
+        added = [guard, _TunerHooks(self, trial)]
         if self.registry is not None:
             inherit = InheritWeights(self.registry, self._pending_weights(trial.trial_id))
             self._inheritance[trial.trial_id] = inherit
             added.append(inherit)
-        kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), *added]
+        best = KeepBestWeights(self.oracle.objective)
+        user_callbacks = kwargs.pop("callbacks", None) or []
+        histories = []
         try:
-            return super().run_trial(trial, *args, **kwargs)
+            for execution in range(self.executions_per_trial):
+                callbacks = self._deepcopy_callbacks(user_callbacks)
+                self._configure_tensorboard_dir(callbacks, trial, execution)
+                with self._clock.part("build"):
+                    model = self._try_build(trial.hyperparameters)
+                built = model.built
+                with self._clock.part("fit"):
+                    histories.append(
+                        self.hypermodel.fit(
+                            trial.hyperparameters,
+                            model,
+                            *args,
+                            callbacks=[*callbacks, *added, best],
+                            **kwargs,
+                        )
+                    )
+            best.write(model, self._get_checkpoint_fname(trial.trial_id))
+            if not built:  # KerasTuner's `load_model` builds such a model from its config.
+                path = self._get_build_config_fname(trial.trial_id)
+                write_json_atomically(path, model.get_build_config())
         except Exception as error:
             failed = as_failed_trial(error, training_started=guard.training_started)
             if failed is error:
                 raise
             raise failed from error
+        return histories
 
     def save(self) -> None:
         """Saves the oracle (on the chief or alone) and the tuner's state, each atomically."""
@@ -264,6 +292,7 @@ class NASTuner(keras_tuner.Tuner):
         if self._asked_for_trial:  # The last request gave no trial: wait before asking again.
             time.sleep(WAIT_SECONDS)
         self._asked_for_trial = True
+        self._clock = TrialClock()
 
     def on_trial_begin(self, trial) -> None:
         self._asked_for_trial = False
@@ -277,6 +306,10 @@ class NASTuner(keras_tuner.Tuner):
 
     def on_epoch_end(self, trial, model, epoch: int, logs: dict | None = None) -> None:
         """Reports the epoch's metrics to the oracle; stops training when it says so."""
+        with self._clock.bookkeeping():
+            self._report_epoch(trial, model, epoch, logs)
+
+    def _report_epoch(self, trial, model, epoch: int, logs: dict | None) -> None:
         super().on_epoch_end(trial, model, epoch, logs=logs)
         metrics = {name: float(value) for name, value in (logs or {}).items()}
         if not all(one.name in metrics for one in _objectives(self.oracle.objective)):
@@ -300,7 +333,13 @@ class NASTuner(keras_tuner.Tuner):
             keras.backend.clear_session()
             gc.collect()
         self._write_architecture(trial)
-        super().on_trial_end(trial)
+        for name, value in self._clock.metrics().items():
+            trial.metrics.update(name, value)  # Saved with the trial's end, sent by a worker.
+        self.oracle.end_trial(trial)  # Writes the trial's record, then `oracle.json`.
+        if not os.path.exists(self._get_tuner_fname()):
+            # KerasTuner saves the oracle again after every trial, with the tuner's state,
+            # which never changes: it is written once, after the first `oracle.json`.
+            write_json_atomically(self._get_tuner_fname(), self.get_state())
         if self.registry is not None and self.registry.directory is not None:
             # Only now that the oracle has recorded the trial's end do its weights count.
             self.registry.commit(self._pending_weights(trial.trial_id))
@@ -312,6 +351,17 @@ class NASTuner(keras_tuner.Tuner):
             self._progress.trial_ended(self, trial, note=note)
         for board in self._search_boards:
             board.on_trial_end(self, trial)
+
+    def _populate_initial_space(self) -> None:
+        # Overrides a hook of `keras_tuner.BaseTuner` (1.4.8) that builds the hypermodel once
+        # or more when the tuner is made, to discover its hyperparameters: a keras-nas space
+        # declares every one of them without building a model.
+        if not isinstance(self.hypermodel, SearchSpace):
+            super()._populate_initial_space()
+            return
+        hp = self.oracle.get_space()
+        self.hypermodel.declare_hyperparameters(hp)
+        self.oracle.update_space(hp)
 
     def _configure_tensorboard_dir(self, callbacks: list, trial, execution: int = 0) -> None:
         # Overrides a private hook of `keras_tuner.Tuner.run_trial` (KerasTuner 1.4.8), the one
@@ -437,3 +487,23 @@ def _model_cost(model: keras.Model) -> dict[str, float]:
     except ValueError:  # A model whose cost cannot be counted still trains.
         pass
     return cost
+
+
+class _TunerHooks(keras.callbacks.Callback):
+    """Calls the tuner's epoch and batch hooks, as KerasTuner's `TunerCallback` does."""
+
+    def __init__(self, tuner: NASTuner, trial):
+        super().__init__()
+        self.tuner, self.trial = tuner, trial
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.tuner.on_epoch_begin(self.trial, self.model, epoch, logs=logs)
+
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.tuner.on_batch_begin(self.trial, self.model, batch, logs)
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.tuner.on_batch_end(self.trial, self.model, batch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.tuner.on_epoch_end(self.trial, self.model, epoch, logs=logs)

@@ -6,8 +6,10 @@ The same command resumes the search (`overwrite=False`). With `KILL_AT=<point>:<
 process sends itself SIGKILL at the n-th time it reaches one of these points:
 - `replace`: a state file is written to its temporary name and not yet renamed over the old
   file (a crash during a save);
-- `oracle_save`: the oracle is about to write `oracle.json`, with the trial's `trial.json`
-  already written (a crash between the two records of a trial's start or end).
+- `oracle_json`: `oracle.json` is about to be written at a trial's end, with the trial's
+  `trial.json` (status COMPLETED) already written (a crash between the two records);
+- `best_weights`: a trial's best weights have been written, and its end is not recorded
+  yet (a crash at the end of training).
 """
 
 import os
@@ -21,8 +23,9 @@ import keras  # noqa: E402
 import keras_nas  # noqa: E402
 from keras_nas import files  # noqa: E402
 from keras_nas.datasets import load_digits  # noqa: E402
-from keras_nas.oracles.base import NASOracle  # noqa: E402
+from keras_nas.oracles import base as oracle_base  # noqa: E402
 from keras_nas.search_spaces import MLPSpace  # noqa: E402
+from keras_nas.tuners.best_weights import KeepBestWeights  # noqa: E402
 
 MAX_TRIALS = 5
 
@@ -44,14 +47,24 @@ def kill_at(point: str, count: int) -> None:
             replace(source, target)
 
         files.os.replace = killing_replace
-    elif point == "oracle_save":
-        save = NASOracle.save
+    elif point == "oracle_json":
+        write = oracle_base.write_json_atomically
 
-        def killing_save(self):
+        def killing_write(path, state):
+            if os.path.basename(path) == "oracle.json":
+                reach()
+            write(path, state)
+
+        oracle_base.write_json_atomically = killing_write
+    elif point == "best_weights":
+        keep = KeepBestWeights.write
+
+        def killing_keep(self, model, filepath):
+            written = keep(self, model, filepath)
             reach()
-            save(self)
+            return written
 
-        NASOracle.save = killing_save
+        KeepBestWeights.write = killing_keep
     else:
         raise ValueError(f"Unknown kill point {point!r}.")
 

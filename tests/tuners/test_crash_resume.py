@@ -71,22 +71,27 @@ def _kill_during_next_trial(process, directory, rng):
 # Where each run is killed; every run resumes the search the runs before left.
 KILLS = {
     "evolution": [
-        # The 4th oracle save is the start of trial 1: its trial.json written, not oracle.json.
-        "oracle_save:4",
-        # After a reload, the 3rd save is the tuner's, once the run's first trial has ended:
-        # oracle.json holds that end, and still lists the trial as running.
-        "oracle_save:3",
+        # The run's 2nd trial (trial 1) has written its best weights; its end is not recorded.
+        "best_weights:2",
+        # After a reload, the 1st write of oracle.json is the end of the run's first trial:
+        # its trial.json says COMPLETED, oracle.json does not hold that end yet.
+        "oracle_json:1",
         "replace",  # A state file written to its temporary name, not renamed yet.
         None,  # A random moment during a trial.
     ],
     "reinforce": [
-        # The 2nd save is the end of trial 0: its trial.json says COMPLETED and the policy file
-        # holds its update; oracle.json still lists it as running.
-        "oracle_save:2",
+        # The end of trial 0: its trial.json says COMPLETED and the policy file holds its
+        # update; oracle.json does not hold that end yet.
+        "oracle_json:1",
         "replace",
         None,
     ],
 }
+
+
+def _trial_status(directory, trial_id):
+    path = directory / "crash" / f"trial_{trial_id}" / "trial.json"
+    return json.loads(path.read_text())["status"] if path.exists() else None
 
 
 @pytest.mark.parametrize("strategy", sorted(KILLS))
@@ -103,6 +108,10 @@ def test_a_search_killed_again_and_again_loses_and_repeats_no_trial(tmp_path, st
         assert status == -signal.SIGKILL, f"{kill_at}: exited with {status}\n{errors}"
         completed = _completed(tmp_path)
         assert {key: completed.get(key) for key in history} == history, kill_at
+        if kill_at == "best_weights:2":  # Trial 1 trained; it is not recorded as complete.
+            assert (tmp_path / "crash" / "trial_1" / "checkpoint.weights.h5").exists()
+            assert "1" not in _ended(tmp_path) and "1" not in completed
+            assert _trial_status(tmp_path, "1") != "COMPLETED"
         history = completed
     status, errors = _finish(_start(tmp_path, strategy))
     assert status == 0, errors
