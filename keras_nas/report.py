@@ -16,7 +16,9 @@ space, and works on a search that is still running. It reads:
   (`space`, `summary`, `genotype`) and its `architecture_graph(values)` as `graph`. Without
   it the architecture is shown as its `name=value` pairs.
 - the trial metrics `params`, `flops` and `seconds` (keras-nas tuners, optional; "-" when
-  absent), each at its latest step.
+  absent), each at its latest step, and `build_seconds`, `fit_seconds` and
+  `bookkeeping_seconds` (`keras_nas.timing`), shown as the `build/fit/other` column
+  and summed over the trials in the headline.
 
 `write_report` draws `progress.png` (score by trial and best so far), `pareto.png` (for two
 or more objectives in `search.json`: the first two, each trial's best value of each) and
@@ -37,12 +39,23 @@ from typing import Any
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import atomic_file
 from keras_nas.messages import failure_reason
+from keras_nas.timing import TIMING_METRICS
 
 #: Characters of the architecture column of the trials table; longer summaries end in "...".
 ARCHITECTURE_WIDTH = 60
 
 #: The columns of the trials table; a multi-objective search adds one per objective.
-COLUMNS = ("trial", "status", "score", "params", "flops", "seconds", "architecture")
+COLUMNS = (
+    "trial",
+    "status",
+    "score",
+    "params",
+    "flops",
+    "seconds",
+    "build/fit/other",
+    "architecture",
+)
+
 
 _DIRECTIONS = ("max", "min")
 _REASON_WIDTH = 100
@@ -67,6 +80,8 @@ class TrialRow:
         score: KerasTuner's score of the trial, or `None` (failed, running).
         params: The `params` metric, or `None` where the trial has none; `flops` and
             `seconds` likewise.
+        timing: The trial's seconds in each part, `{"build", "fit", "bookkeeping"}`, or
+            `None` where it has not all three.
         summary: The one-line architecture (`describe(values)["summary"]`), or the values as
             `name=value` pairs without `architecture.json`.
         values: The trial's hyperparameter values.
@@ -83,6 +98,7 @@ class TrialRow:
     params: int | float | None
     flops: int | float | None
     seconds: float | None
+    timing: dict[str, float] | None
     summary: str
     values: dict[str, Any]
     objectives: dict[str, float | None]
@@ -289,6 +305,7 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
             "params": row.params,
             "flops": row.flops,
             "seconds": None if row.seconds is None else f"{row.seconds:.1f}",
+            "build/fit/other": _timing_cell(row.timing),
             "architecture": _truncate(row.summary, ARCHITECTURE_WIDTH),
             **{name: row.objectives.get(name) for name in extra},
         }
@@ -363,6 +380,7 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
                     "params": row.params,
                     "flops": row.flops,
                     "seconds": row.seconds,
+                    "timing": row.timing,
                     "architecture": row.summary,
                     "objectives": row.objectives,
                     "values": row.values,
@@ -583,6 +601,7 @@ def _row(
         params=_whole(_last_value(metrics.get("params"))),
         flops=_whole(_last_value(metrics.get("flops"))),
         seconds=_last_value(metrics.get("seconds")),
+        timing=_timing(metrics),
         summary=summary,
         values=values,
         objectives={
@@ -591,6 +610,33 @@ def _row(
         message=message,
         description=description,
     )
+
+
+def _timing(metrics: dict[str, Any]) -> dict[str, float] | None:
+    parts = {part: _last_value(metrics.get(name)) for part, name in TIMING_METRICS.items()}
+    if any(value is None for value in parts.values()):
+        return None
+    return parts
+
+
+def _timing_cell(timing: dict[str, float] | None) -> str | None:
+    if timing is None:
+        return None
+    return "/".join(f"{timing[part]:.1f}" for part in TIMING_METRICS)
+
+
+def _time_line(report: SearchReport) -> str | None:
+    """The time the trials took, in total and in each part, or `None` without timings."""
+    timings = [row.timing for row in report.rows if row.timing is not None]
+    if not timings:
+        return None
+    sums = {part: sum(timing[part] for timing in timings) for part in TIMING_METRICS}
+    total = sum(sums.values())
+    shares = ", ".join(
+        f"{part} {value:.1f} s ({value / total:.0%})" if total else f"{part} {value:.1f} s"
+        for part, value in sums.items()
+    )
+    return f"Time in {len(timings)} trials: {total:.1f} s; {shares}"
 
 
 def _metrics(state: dict[str, Any]) -> dict[str, Any]:
@@ -654,7 +700,8 @@ def _headline(report: SearchReport) -> list[str]:
         trials += f" of {search['max_trials']}"
     if counts:
         trials += " (" + ", ".join(f"{count} {status}" for status, count in counts.items()) + ")"
-    return [*lines, trials]
+    time_line = _time_line(report)
+    return [*lines, trials, *([time_line] if time_line else [])]
 
 
 def _objective_line(report: SearchReport) -> str:

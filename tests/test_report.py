@@ -92,6 +92,9 @@ def recorded_project(root):
                 "params": ("min", [12345.0]),
                 "flops": ("min", [24690.0]),
                 "seconds": ("min", [1.2, 2.5]),
+                "build_seconds": ("min", [0.25]),
+                "fit_seconds": ("min", [2.5]),
+                "bookkeeping_seconds": ("min", [0.125]),
             },
             score=0.86,
         ),
@@ -115,6 +118,9 @@ def recorded_project(root):
                 "val_accuracy": ("max", [0.9, 0.91]),
                 "params": ("min", [8330.0]),
                 "seconds": ("min", [3.25]),
+                "build_seconds": ("min", [0.5]),
+                "fit_seconds": ("min", [3.5]),
+                "bookkeeping_seconds": ("min", [0.125]),
             },
             score=0.91,
         ),
@@ -183,15 +189,16 @@ def test_text_report_of_a_keras_nas_search(tmp_path, capsys):
         Search: {project}
         RegularizedEvolutionOracle over MLPSpace, keras-nas 0.1.0
         Trials: 5 of 8 (2 completed, 1 failed, 1 stopped early, 1 running)
+        Time in 2 trials: 7.0 s; build 0.8 s (11%), fit 6.0 s (86%), bookkeeping 0.2 s (4%)
         Objective: val_accuracy (max)
 
-        trial  status         score   params  flops   seconds  architecture
-        -----  -------------  ------  ------  ------  -------  ------------------------------------------------------------
-        00     completed      0.8600  12345   24690   2.5      dense64-batch-relu | dense32-batch-relu
-        01     failed         -       -       -       -        num_layers=1, layer_1/units=128
-        02     stopped early  0.6000  250000  500000  1.8      dense512-layer-swish-drop0.25 | dense256-batch-gelu-drop0...
-        03     completed      0.9100  8330    -       3.2      dense128-batch-relu
-        04     running        -       -       -       -        num_layers=2, layer_1/units=64, layer_2/units=32
+        trial  status         score   params  flops   seconds  build/fit/other  architecture
+        -----  -------------  ------  ------  ------  -------  ---------------  ------------------------------------------------------------
+        00     completed      0.8600  12345   24690   2.5      0.2/2.5/0.1      dense64-batch-relu | dense32-batch-relu
+        01     failed         -       -       -       -        -                num_layers=1, layer_1/units=128
+        02     stopped early  0.6000  250000  500000  1.8      -                dense512-layer-swish-drop0.25 | dense256-batch-gelu-drop0...
+        03     completed      0.9100  8330    -       3.2      0.5/3.5/0.1      dense128-batch-relu
+        04     running        -       -       -       -        -                num_layers=2, layer_1/units=64, layer_2/units=32
 
         Failed trials:
           01: ValueError: Negative dimension size caused by subtracting 3 from 2
@@ -216,10 +223,10 @@ def test_text_report_without_keras_nas_records_infers_the_objective(tmp_path, ca
         Trials: 2 (2 completed)
         Objective: val_loss (min), inferred from the scores (no search.json)
 
-        trial  status     score   params  flops  seconds  architecture
-        -----  ---------  ------  ------  -----  -------  -------------------------
-        0      completed  0.4000  -       -      -        units=32, activation=relu
-        1      completed  0.3000  -       -      -        units=64, activation=tanh
+        trial  status     score   params  flops  seconds  build/fit/other  architecture
+        -----  ---------  ------  ------  -----  -------  ---------------  -------------------------
+        0      completed  0.4000  -       -      -        -                units=32, activation=relu
+        1      completed  0.3000  -       -      -        -                units=64, activation=tanh
 
         Best trial 1: 0.3000
         Values:
@@ -300,6 +307,7 @@ def test_multi_objective_report_has_a_column_per_objective(tmp_path):
         "params",
         "flops",
         "seconds",
+        "build/fit/other",
         "architecture",
     ]
     assert lines[7].split()[:5] == ["0", "completed", "999.1000", "0.9000", "1000"]
@@ -344,6 +352,7 @@ def test_json_report_round_trip(tmp_path, capsys):
                 "params": None,
                 "flops": None,
                 "seconds": None,
+                "timing": None,
                 "architecture": "units=32, activation=relu",
                 "objectives": {"val_loss": 0.4},
                 "values": {"units": 32, "activation": "relu"},
@@ -356,6 +365,7 @@ def test_json_report_round_trip(tmp_path, capsys):
                 "params": None,
                 "flops": None,
                 "seconds": None,
+                "timing": None,
                 "architecture": "units=64, activation=tanh",
                 "objectives": {"val_loss": 0.3},
                 "values": {"units": 64, "activation": "tanh"},
@@ -379,7 +389,8 @@ def test_json_report_of_a_keras_nas_search_keeps_full_fields(tmp_path, capsys):
     stopped = document["trials"][2]
     assert (stopped["status"], stopped["message"]) == ("stopped early", STOPPED)
     assert stopped["architecture"].endswith("dense64-tanh")  # Not truncated.
-    assert (stopped["params"], stopped["seconds"]) == (250000, 1.75)
+    assert (stopped["params"], stopped["seconds"], stopped["timing"]) == (250000, 1.75, None)
+    assert document["trials"][0]["timing"] == {"build": 0.25, "fit": 2.5, "bookkeeping": 0.125}
     assert document["trials"][1]["message"] == TRACEBACK
     assert document["plots"] == [
         os.path.join(out_dir, "progress.png"),
