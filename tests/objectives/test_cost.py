@@ -52,7 +52,9 @@ def test_a_small_cnn():
     assert count_flops(_small_cnn(), strict=True) == expected == 19680
 
 
-def test_a_mobilenet_inverted_residual_block_with_squeeze_excite():
+def _inverted_residual_block():
+    """A MobileNetV3 block: 1x1 expand 16 -> 48, depthwise 3x3, squeeze-excite, 1x1 project,
+    skip."""
     inputs = keras.Input((8, 8, 16))
     x = layers.Conv2D(48, 1, use_bias=False)(inputs)
     x = layers.ReLU()(layers.BatchNormalization()(x))
@@ -64,6 +66,10 @@ def test_a_mobilenet_inverted_residual_block_with_squeeze_excite():
     x = layers.Multiply()([x, s])
     x = layers.BatchNormalization()(layers.Conv2D(16, 1, use_bias=False)(x))
     outputs = layers.Add()([inputs, x])
+    return keras.Model(inputs, outputs)
+
+
+def test_a_mobilenet_inverted_residual_block_with_squeeze_excite():
     expected = (
         (8 * 8) * 16 * 48  # 1x1 expand
         + 8 * 8 * 48  # batch norm
@@ -77,7 +83,23 @@ def test_a_mobilenet_inverted_residual_block_with_squeeze_excite():
         + 8 * 8 * 16  # batch norm
         + 8 * 8 * 16  # residual add
     )
-    assert count_flops(keras.Model(inputs, outputs), strict=True) == expected == 140672
+    assert count_flops(_inverted_residual_block(), strict=True) == expected == 140672
+
+
+def test_count_params_of_the_inverted_residual_block():
+    expected = (
+        16 * 48  # 1x1 expand, no bias
+        + 4 * 48  # batch norm: gamma, beta, moving mean and variance
+        + (3 * 3) * 48  # depthwise 3x3, no bias
+        + 4 * 48  # batch norm
+        + (48 * 4 + 4)  # squeeze-excite reduce: 1x1 conv with bias
+        + (4 * 48 + 48)  # squeeze-excite expand: 1x1 conv with bias
+        + 48 * 16  # 1x1 project, no bias
+        + 4 * 16  # batch norm
+        + 0  # global pooling, multiply and add hold no weights
+    )
+    model = _inverted_residual_block()
+    assert count_params(model) == model.count_params() == expected == 2852
 
 
 def test_separable_conv2d_is_a_depthwise_and_a_pointwise_part():
