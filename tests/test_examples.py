@@ -64,3 +64,11 @@ def test_parallel_search_runs_alone_as_one_process(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "trials: 1, best " in out and "stem32 | " in out
     assert out.count('"status": "COMPLETED"') == 1
+
+
+def test_compound_scaling_digits(tmp_path, capsys):
+    family = _load("compound_scaling_digits").main(max_trials=2, epochs=1, directory=str(tmp_path))
+    assert [member["phi"] for member in family] == [0, 1, 2, 3]
+    flops = [member["flops"] for member in family]
+    assert flops == sorted(flops) and flops[3] > 3 * flops[0]  # Each step about doubles.
+    assert "Best coefficients: alpha=" in capsys.readouterr().out

@@ -1,6 +1,12 @@
 """Search spaces: KerasTuner `HyperModel`s whose hyperparameters describe architectures."""
 
 from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.search_spaces.compound_scaling import (
+    CompoundScaling,
+    round_filters,
+    round_repeats,
+    round_resolution,
+)
 from keras_nas.search_spaces.macro import MacroSpace
 from keras_nas.search_spaces.mlp import MLPSpace
 from keras_nas.search_spaces.mobilenet import MobileNetSpace

@@ -286,21 +286,7 @@ class SearchSpace(keras_tuner.HyperModel):
 
     # -------------------------------------------------------------------------------- helpers
     def _values_of(self, values: dict[str, Any] | None) -> dict[str, Any]:
-        if values is None:
-            return {}
-        if not isinstance(values, dict):
-            raise ValueError(
-                "`values` must be a dict of hyperparameter values or the output of `describe`. "
-                f"Received: values={values!r} of type {type(values).__name__}."
-            )
-        if set(values) == {"space", "summary", "genotype"}:
-            if values["space"] != type(self).__name__:
-                raise ValueError(
-                    f"This description is of a {values['space']}, not of a "
-                    f"{type(self).__name__}. Build it with a {values['space']} instead."
-                )
-            return values["genotype"]
-        return values
+        return architecture_values(values, type(self).__name__)
 
     def _head(self, features: keras.KerasTensor) -> keras.KerasTensor:
         x = features
@@ -515,3 +501,23 @@ def _deserialize(obj: Any) -> Any:
 def _type_names(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(k.__name__ for k in kinds)
+
+
+def architecture_values(values: dict[str, Any] | None, space_name: str) -> dict[str, Any]:
+    """The hyperparameter values in `values`: a dict of them, or the output of `describe`
+    of the space named `space_name` (its `genotype`); `None` is the defaults, `{}`."""
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ValueError(
+            "`values` must be a dict of hyperparameter values or the output of `describe`. "
+            f"Received: values={values!r} of type {type(values).__name__}."
+        )
+    if set(values) == {"space", "summary", "genotype"}:
+        if values["space"] != space_name:
+            raise ValueError(
+                f"This description is of a {values['space']}, not of a "
+                f"{space_name}. Build it with a {values['space']} instead."
+            )
+        return values["genotype"]
+    return values
