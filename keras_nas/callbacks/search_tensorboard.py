@@ -9,8 +9,11 @@ from typing import Any
 import keras
 import keras_tuner
 
-#: Scalars copied from each trial's metrics, under `cost/`, when the trial has them.
-COST_METRICS = ("params", "flops", "seconds")
+#: Scalars copied from each trial's metrics, under `cost/`, when the trial has them; so are
+#: its latencies (`latency_ms`, `latency_ms_b<n>`) and its time split (`*_seconds`).
+COST_METRICS = ("params", "flops", "size_bytes", "seconds")
+_COST_PREFIXES = ("latency_ms",)
+_COST_SUFFIXES = ("_seconds",)
 #: The prefix of the search-state metrics that keras-nas oracles add to each trial.
 SEARCH_PREFIX = "search/"
 
@@ -23,7 +26,8 @@ class SearchTensorBoard(keras.callbacks.Callback):
     number (the trial id plus one), after each trial ends:
 
     - scalars `objective/<name>` (the trial's score) and `objective/best_<name>` (the best so
-      far); `cost/params`, `cost/flops`, `cost/seconds` (see `NASTuner`);
+      far); `cost/params`, `cost/flops`, `cost/size_bytes`, `cost/seconds`, the latencies
+      (`cost/latency_ms`, ...) and the time split (`cost/build_seconds`, ...) (see `NASTuner`);
     - the strategy's state, from the oracle's `search_summary` recorded in the trial:
       `search/population/mean`, `/best`, `/diversity` for regularized evolution; `search/reward`,
       `search/baseline`, `search/entropy` and `search/probability/<choice>/<value>` for
@@ -117,8 +121,12 @@ class SearchTensorBoard(keras.callbacks.Callback):
         best = tuner.oracle.get_best_trials(1)
         if best and best[0].score is not None:
             scalars[f"objective/best_{objective.name}"] = float(best[0].score)
-        for name in COST_METRICS:
-            if trial.metrics.exists(name):
+        for name in trial.metrics.metrics:
+            if (
+                name in COST_METRICS
+                or name.startswith(_COST_PREFIXES)
+                or name.endswith(_COST_SUFFIXES)
+            ):
                 scalars[f"cost/{name}"] = float(trial.metrics.get_last_value(name))
         for name in trial.metrics.metrics:
             if name.startswith(SEARCH_PREFIX):

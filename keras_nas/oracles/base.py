@@ -24,6 +24,7 @@ from keras_tuner.engine.trial import TrialStatus
 from keras_nas.estimation.pruning import STOPPED_EARLY, History, PruningRule
 from keras_nas.files import StateFileError, read_json_state, write_json_atomically
 from keras_nas.messages import failure_reason
+from keras_nas.objectives.constraints import Constraints
 from keras_nas.version import __version__
 
 #: How many random draws may hit tried architectures before the space counts as exhausted.
@@ -79,6 +80,10 @@ class NASOracle(keras_tuner.Oracle):
             every trial for all its epochs.
         trial_timeout: Seconds without a report after which a worker's trial is run again
             by another worker (see above); `None` never.
+        constraints: `keras_nas.objectives.Constraints` on each candidate's parameters,
+            FLOPs and latency, checked on the untrained model before it becomes a trial, by
+            the keras-nas tuner that runs the search (it builds and measures candidates for
+            the oracle); `None` for none.
         **kwargs: The arguments of `keras_tuner.Oracle`.
 
     Raises:
@@ -93,6 +98,7 @@ class NASOracle(keras_tuner.Oracle):
         canonical_key: Callable[[dict[str, Any]], str] | None = None,
         pruning: PruningRule | None = None,
         trial_timeout: float | None = None,
+        constraints: Constraints | None = None,
         **kwargs: Any,
     ):
         self._deferring = False  # Inside `_deferred_saves`.
@@ -111,6 +117,12 @@ class NASOracle(keras_tuner.Oracle):
                 f"falls behind. Received: objective={self.objective!r}. Pass one objective or "
                 "pruning=None."
             )
+        if constraints is not None and not isinstance(constraints, Constraints):
+            raise ValueError(
+                "`constraints` must be a `keras_nas.objectives.Constraints`, e.g. "
+                f"Constraints(max_params=100_000). Received: constraints={constraints!r}."
+            )
+        self.constraints = constraints
         self.pruning = pruning
         self.canonical_key = canonical_key
         #: A function from values to the reason they break a constraint, or `None` when they
@@ -340,12 +352,19 @@ class NASOracle(keras_tuner.Oracle):
     ) -> keras_tuner.engine.trial.Trial:
         """Records `metrics` at `step` (a 0-based epoch); asks the pruning rule, if any.
 
+        With several objectives, KerasTuner's `multi_objective` (the sum of the objectives,
+        each turned so that lower is better) is added when `metrics` hold them all.
+
         Returns:
             The trial; a copy with status `STOPPED` when the pruning rule stops it.
         """
         self._touch_owner(trial_id)
         if self._superseded(trial_id):
             return _with_status(self.trials[trial_id], TrialStatus.STOPPED)
+        objective = self.objective
+        if _is_multi_objective(objective) and objective.name not in metrics:
+            if objective.has_value(metrics):  # KerasTuner's score of several objectives.
+                metrics = {**metrics, objective.name: objective.get_value(metrics)}
         with self._deferred_saves():
             trial = super().update_trial(trial_id, metrics, step)
         if self.pruning is None or trial.status != TrialStatus.RUNNING:

@@ -11,7 +11,9 @@ from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.estimation.pruning import PruningRule
-from keras_nas.oracles.base import NASOracle
+from keras_nas.objectives.constraints import Constraints
+from keras_nas.objectives.pareto import nsga2_rank, nsga2_select
+from keras_nas.oracles.base import NASOracle, _is_multi_objective
 
 # A tournament whose children were all tried this many times in a row gives way to random
 # sampling.
@@ -32,6 +34,14 @@ class RegularizedEvolutionOracle(NASOracle):
     active hyperparameters changed to a different value. Conditional hyperparameters are then
     re-resolved: values of hyperparameters that stay active are kept, inactive ones are
     dropped and newly active ones are sampled at random.
+
+    With several objectives (`objective=["val_accuracy", Objective("latency_ms", "min")]`),
+    the search is a steady-state NSGA-II (Deb et al. 2002) with the same mutations: the
+    population is the `population_size` best completed trials by non-dominated rank, the
+    last front cut by crowding distance (`keras_nas.objectives.nsga2_select`), and the
+    tournament winner is the member of best rank, then largest crowding distance. Each
+    trial counts with its best value of each objective. `NASTuner.pareto_front()` gives the
+    non-dominated trials.
 
     Deviations from the paper: the population is never stored; it is read from the completed
     trials in end order, which also makes the search asynchronous (running trials are simply
@@ -66,9 +76,11 @@ class RegularizedEvolutionOracle(NASOracle):
     {'edge_0/op': 'conv', 'edge_1/op': 'conv', 'edge_2/op': 'conv', 'edge_3/op': 'conv'}
 
     Args:
-        objective: See `keras_tuner.Oracle`; its direction decides the tournament winner.
+        objective: See `keras_tuner.Oracle`; its direction decides the tournament winner. A
+            list of several objectives selects by non-dominated rank (see above).
         max_trials: See `keras_tuner.Oracle`.
-        population_size: How many of the most recently completed trials form the population.
+        population_size: How many of the most recently completed trials (with several
+            objectives: of the best) form the population.
         sample_size: How many population members take part in each tournament. The defaults
             (10 and 10: the parent is the best of the last 10 trials) did best among the
             settings measured on NAS-Bench-201 at a budget of 100 trials (BENCHMARKS.md);
@@ -86,6 +98,8 @@ class RegularizedEvolutionOracle(NASOracle):
             `keras_nas.estimation.MedianStopping(min_epochs=2)`; see `NASOracle`.
         trial_timeout: Seconds without a report after which a parallel worker's trial is
             run again by another worker; `None` (the default) never. See `NASOracle`.
+        constraints: Limits on each candidate's parameters, FLOPs and latency
+            (`keras_nas.objectives.Constraints`); see `NASOracle`.
 
     Raises:
         ValueError: If `population_size`, `sample_size` or `mutations` is not a positive
@@ -109,6 +123,7 @@ class RegularizedEvolutionOracle(NASOracle):
         max_consecutive_failed_trials: int = 3,
         pruning: PruningRule | None = None,
         trial_timeout: float | None = None,
+        constraints: Constraints | None = None,
     ):
         for name, value in (
             ("population_size", population_size),
@@ -136,10 +151,16 @@ class RegularizedEvolutionOracle(NASOracle):
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             pruning=pruning,
             trial_timeout=trial_timeout,
+            constraints=constraints,
         )
         self.population_size = population_size
         self.sample_size = sample_size
         self.mutations = mutations
+        #: Several objectives: select by non-dominated rank and crowding (NSGA-II).
+        self._pareto = _is_multi_objective(self.objective)
+        self._directions = (
+            [one.direction for one in self.objective.objectives] if self._pareto else []
+        )
 
     def populate_space(self, trial_id: str) -> dict[str, Any]:
         """Proposes the next architecture: a mutated tournament winner, or a random one.
@@ -152,9 +173,9 @@ class RegularizedEvolutionOracle(NASOracle):
             `{"status": STOPPED, "values": None}` when no untried candidate is found.
         """
         values = None
-        # The population is the most recently completed trials; it is derived from
-        # `self.trials` and `end_order`, which the parent saves, so it needs no state of its own.
-        population = self.completed_trials()[-self.population_size :]
+        # The population is derived from `self.trials` and `end_order`, which the parent
+        # saves, so it needs no state of its own.
+        population = self.population()
         if len(population) >= self.population_size:
             values = self._evolve(population)
         if values is None:
@@ -162,6 +183,29 @@ class RegularizedEvolutionOracle(NASOracle):
         if values is None:
             return {"status": TrialStatus.STOPPED, "values": None}
         return {"status": TrialStatus.RUNNING, "values": values}
+
+    def population(self) -> list[keras_tuner.engine.trial.Trial]:
+        """The members that tournaments draw from.
+
+        With one objective, the `population_size` most recently completed trials (aging).
+        With several (`objective=[...]`), the `population_size` best completed trials by
+        NSGA-II's selection: whole non-dominated fronts in rank order, the last one cut by
+        crowding distance (`keras_nas.objectives.nsga2_select`), in the order they ended.
+        """
+        completed = self.completed_trials()
+        if not self._pareto:
+            return completed[-self.population_size :]
+        if len(completed) <= self.population_size:
+            return completed
+        kept = nsga2_select(self._points(completed), self._directions, self.population_size)
+        return [completed[index] for index in sorted(kept)]
+
+    def _points(self, trials: list[keras_tuner.engine.trial.Trial]) -> list[list[float | None]]:
+        """Each trial's best value of each objective."""
+        return [
+            [trial.metrics.get_best_value(one.name) for one in self.objective.objectives]
+            for trial in trials
+        ]
 
     def _arguments(self) -> dict[str, Any]:
         own = ("population_size", "sample_size", "mutations")
@@ -187,17 +231,25 @@ class RegularizedEvolutionOracle(NASOracle):
         }
 
     def _evolve(self, population):
+        better = self._tournament_order(population)
         for _ in range(_MAX_MUTATION_ATTEMPTS):
             picks = self._rng.choice(len(population), size=self.sample_size, replace=False)
-            parent = population[int(picks[0])]
+            winner = int(picks[0])
             for index in picks[1:]:
-                contender = population[int(index)]
-                if self.objective.better_than(contender.score, parent.score):
-                    parent = contender
-            child = self._mutate(parent.hyperparameters.values)
+                if better(int(index), winner):
+                    winner = int(index)
+            child = self._mutate(population[winner].hyperparameters.values)
             if self.proposable(child):
                 return child
         return None
+
+    def _tournament_order(self, population) -> Callable[[int, int], bool]:
+        """Whether member i beats member j: by the objective's score, or with several
+        objectives by non-dominated rank, then crowding distance (NSGA-II)."""
+        if not self._pareto:
+            return lambda i, j: self.objective.better_than(population[i].score, population[j].score)
+        keys = nsga2_rank(self._points(population), self._directions)
+        return lambda i, j: keys[i] < keys[j]
 
     def _mutate(self, values: dict[str, Any]) -> dict[str, Any]:
         active = self.resolve(values)

@@ -13,6 +13,7 @@ from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.estimation.pruning import PruningRule
 from keras_nas.files import write_npz_atomically
+from keras_nas.objectives.constraints import Constraints
 from keras_nas.oracles.base import NASOracle
 
 #: The side file, under the project directory, that holds the policy and its optimizer state.
@@ -121,6 +122,8 @@ class ReinforceOracle(NASOracle):
             `keras_nas.estimation.MedianStopping(min_epochs=2)`; see `NASOracle`.
         trial_timeout: Seconds without a report after which a parallel worker's trial is
             run again by another worker; `None` (the default) never. See `NASOracle`.
+        constraints: Limits on each candidate's parameters, FLOPs and latency
+            (`keras_nas.objectives.Constraints`); see `NASOracle`.
 
     Raises:
         ValueError: If `learning_rate` is not positive, `entropy_weight` is negative or
@@ -144,6 +147,7 @@ class ReinforceOracle(NASOracle):
         max_consecutive_failed_trials: int = 3,
         pruning: PruningRule | None = None,
         trial_timeout: float | None = None,
+        constraints: Constraints | None = None,
     ):
         if not _is_real(learning_rate) or not learning_rate > 0:
             raise ValueError(
@@ -172,6 +176,7 @@ class ReinforceOracle(NASOracle):
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             pruning=pruning,
             trial_timeout=trial_timeout,
+            constraints=constraints,
         )
         self.learning_rate = float(learning_rate)
         self.entropy_weight = float(entropy_weight)

@@ -1,20 +1,26 @@
 """The best epoch's weights of a trial, kept in memory and written once when the trial ends.
 
 KerasTuner's `Tuner` writes a checkpoint to disk every time an epoch improves on the best so
-far (`SaveBestEpoch`), several files per trial, most of them overwritten before the trial
-ends. `NASTuner` keeps the best epoch's weights in memory instead (`KeepBestWeights`) and
-writes them once, where KerasTuner's `load_model` and `get_best_models` read them, before the
-trial's end is recorded: a trial is only ever marked complete with its weights on disk, and
-a crash before that reruns it.
+far (`SaveBestEpoch`, a Keras `.weights.h5` file), several times per trial, most of them
+overwritten before the trial ends. `NASTuner` keeps the best epoch's weights in memory
+instead (`KeepBestWeights`) and writes them once, as `best_weights.npz` in the trial's
+directory (numpy arrays in `model.get_weights()` order, no pickle; much faster to write than
+a `.weights.h5` file, see BENCHMARKS.md), before the trial's end is recorded: a trial
+is only ever marked complete with its weights on disk, and a crash before that reruns it.
+`NASTuner.load_model` (and so `get_best_models`) reads them back with `read_best_weights`.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import keras
 import numpy as np
+
+from keras_nas.files import write_npz_atomically
+
+#: The file of a trial's best weights, in its trial directory.
+BEST_WEIGHTS_FILE = "best_weights.npz"
 
 
 class KeepBestWeights(keras.callbacks.Callback):
@@ -30,11 +36,11 @@ class KeepBestWeights(keras.callbacks.Callback):
     >>> model.compile("sgd", "mse")
     >>> keep = KeepBestWeights(keras_tuner.Objective("loss", "min"))
     >>> _ = model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=2, verbose=0, callbacks=[keep])
-    >>> path = os.path.join(tempfile.mkdtemp(), "checkpoint.weights.h5")
+    >>> path = os.path.join(tempfile.mkdtemp(), BEST_WEIGHTS_FILE)
     >>> keep.write(model, path)
     True
-    >>> os.path.exists(path)
-    True
+    >>> [w.shape for w in read_best_weights(path)]
+    [(1, 1), (1,)]
 
     Args:
         objective: A `keras_tuner.Objective` (or KerasTuner's multi-objective), whose
@@ -61,24 +67,25 @@ class KeepBestWeights(keras.callbacks.Callback):
             self._best_model = self.model
 
     def write(self, model: keras.Model, filepath: str) -> bool:
-        """Writes the best weights to `filepath` (a `.weights.h5` file) through `model`, the
-        trial's last model; returns whether there were any (no epoch ended: `False`).
-
-        The file is written under a temporary name and renamed, so it is never torn. `model`
-        is left with the best weights.
-        """
-        if self._best_model is not model:
+        """Writes the best weights to the `.npz` file `filepath`, atomically; returns whether
+        there were any (no epoch ended: `False`). `model` is the trial's last model."""
+        if self._best_model is model:
+            weights = model.get_weights()
+        else:
             self._copy_best()
             if self._best_weights is None:
                 return False
-            model.set_weights(self._best_weights)
-        suffix = ".weights.h5"
-        partial = filepath[: -len(suffix)] + ".partial" + suffix
-        model.save_weights(partial)
-        os.replace(partial, filepath)
+            weights = self._best_weights
+        write_npz_atomically(filepath, {f"{i:05d}": array for i, array in enumerate(weights)})
         return True
 
     def _copy_best(self) -> None:
         if self._best_model is not None:
             self._best_weights = self._best_model.get_weights()
             self._best_model = None
+
+
+def read_best_weights(filepath: str) -> list[np.ndarray]:
+    """The weights that `KeepBestWeights.write` wrote, in `model.get_weights()` order."""
+    with np.load(filepath, allow_pickle=False) as arrays:
+        return [arrays[name] for name in sorted(arrays.files)]

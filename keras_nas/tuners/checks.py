@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 #: Metrics that keras-nas tuners report for every trial besides the compiled ones.
-COST_METRICS = ("params", "flops", "seconds")
+COST_METRICS = ("params", "flops", "size_bytes", "seconds")
 
 
 def check_search_inputs(
@@ -27,12 +27,16 @@ def check_search_inputs(
     y: Any = None,
     validation_data: Any = None,
     validation_split: float = 0.0,
+    cost_metrics: Sequence[str] = COST_METRICS,
 ) -> None:
     """Raises a `ValueError` naming the problem if the data or objective cannot work.
 
     `space` is a keras-nas search space (other hypermodels are not checked); `objectives`
-    are `keras_tuner.Objective`s. Arrays are checked (a `tf.data.Dataset` by its element
-    spec); other inputs (generators, dicts) are left to Keras.
+    are `keras_tuner.Objective`s; an objective computed from other metrics (with `inputs`,
+    such as `keras_nas.objectives.MnasNetReward`) is checked by its inputs. `cost_metrics`
+    are the metrics the tuner adds to the compiled ones. Arrays are checked (a
+    `tf.data.Dataset` by its element spec); other inputs (generators, dicts) are left to
+    Keras.
 
     Example:
     >>> import keras_tuner
@@ -47,22 +51,27 @@ def check_search_inputs(
     """
     if not hasattr(space, "input_shape") or not hasattr(space, "num_classes"):
         return
-    _check_objectives(space, objectives, validation_data is not None or validation_split > 0)
+    validates = validation_data is not None or validation_split > 0
+    _check_objectives(space, objectives, validates, cost_metrics)
     _check_pair(space, x, y, "x", "y", "training")
     if isinstance(validation_data, (tuple, list)) and len(validation_data) >= 2:
         _check_pair(space, validation_data[0], validation_data[1], "x_val", "y_val", "validation")
 
 
-def _check_objectives(space: Any, objectives: Sequence[Any], validates: bool) -> None:
+def _check_objectives(
+    space: Any, objectives: Sequence[Any], validates: bool, cost_metrics: Sequence[str]
+) -> None:
     names = _metric_names(space)
     if names is None:
         return  # Metric objects of unknown names: Keras will say.
     available = ["loss", *names]
     if validates:
         available += [f"val_{name}" for name in ["loss", *names]]
-    available += list(COST_METRICS)
+    available += list(cost_metrics)
+    needed = []  # An objective computed from other metrics needs those.
     for objective in objectives:
-        name = objective.name
+        needed.extend(getattr(objective, "inputs", None) or [objective.name])
+    for name in needed:
         if name in available:
             continue
         if name.startswith("val_") and not validates and name[4:] in ["loss", *names]:

@@ -7,10 +7,12 @@ import glob
 import os
 import time
 import warnings
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 import keras
 import keras_tuner
+from keras_tuner import errors
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.callbacks.hparams import trial_hparams
@@ -19,14 +21,17 @@ from keras_nas.distribute.chief import role, serve
 from keras_nas.distribute.heartbeat import Heartbeat
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import read_json_state, write_json_atomically
+from keras_nas.objectives import Constraints, pareto_front
 from keras_nas.oracles.base import NASOracle
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.timing import TrialClock
-from keras_nas.tuners.best_weights import KeepBestWeights
+from keras_nas.tuners.best_weights import BEST_WEIGHTS_FILE, KeepBestWeights, read_best_weights
 from keras_nas.tuners.checks import check_search_inputs, check_writable_directory
 from keras_nas.tuners.cleanup import custom_gradient_names, forget_custom_gradients
+from keras_nas.tuners.costs import CandidateCosts, derived_objectives, needed_metrics
 from keras_nas.tuners.failures import TrialGuard, as_failed_trial
 from keras_nas.tuners.progress import SearchProgress
+from keras_nas.tuners.sessions import objects_frozen, release_keras_state
 from keras_nas.version import __version__
 from keras_nas.weight_sharing import InheritWeights, SharedLayerRegistry
 
@@ -59,8 +64,26 @@ class NASTuner(keras_tuner.Tuner):
       workers sharing the directory inherit them too. The progress line says how many layers
       each candidate inherited;
     - every epoch's metrics go to the oracle (`oracle.update_trial(..., step=epoch)`), with the
-      candidate's `params` and `flops` (first epoch) and the `seconds` since the trial began;
-      an oracle with a pruning rule can stop the trial there (`keras_nas.estimation`);
+      candidate's cost (`params`, `flops`, `size_bytes`, and `latency_ms` when measured; see
+      `keras_nas.tuners.costs`) and the `seconds` since the trial began; an oracle with a
+      pruning rule can stop the trial there (`keras_nas.estimation`);
+    - hardware-aware search: `constraints=keras_nas.objectives.Constraints(max_params=...,
+      max_flops=..., max_latency_ms=...)` (here or on a keras-nas oracle) is checked on each
+      candidate, built once and untrained, before it becomes a trial; a candidate over a
+      limit is never trained, never counts as failed, and the oracle proposes another (the
+      accepted candidate's model is the one trained). Latency (`latency_ms`, and
+      `latency_ms_b<n>` for each of `latency_batch_sizes`) is measured when an objective or
+      constraint needs it, or with `latency=True`. Objectives may be costs
+      (`objective=["val_accuracy", Objective("latency_ms", "min")]`: Pareto search with
+      evolution) or MnasNet's reward (`objective=MnasNetReward(target=...)`), computed at
+      every epoch; `pareto_front()` gives the non-dominated trials;
+    - fast trials: each candidate is built once, the search's space is declared without
+      building a model, the best epoch's weights stay in memory and are written once per
+      trial (`best_weights`), `trial.json` and `oracle.json` are written once per trial, and
+      one garbage collection frees the previous trial (`sessions`); each trial records its
+      `build_seconds`, `fit_seconds` and `bookkeeping_seconds` (`keras_nas.timing`), which
+      `keras-nas report` shows (`benchmarks/overhead.py` compares a search with a plain
+      `model.fit` loop);
     - `keras.callbacks.TensorBoard(log_dir)` and its subclasses log each trial under
       `log_dir/<trial id>/execution<k>` with the trial's HParams, inactive conditional choices
       included as `"inactive"` (KerasTuner matches the class name exactly and leaves them out);
@@ -79,9 +102,8 @@ class NASTuner(keras_tuner.Tuner):
       search goes on, and only `max_consecutive_failed_trials` failures in a row stop it
       (`keras_nas.tuners.failures`);
     - `max_model_size` (a `keras_tuner.Tuner` argument), with a keras-nas oracle: a larger
-      candidate is rejected before it becomes a trial (it is built once, untrained, to
-      count its parameters); it is never trained, never counts as a failed trial, and the
-      oracle proposes another (`NASOracle.constraint`);
+      candidate is rejected before it becomes a trial, as with `constraints`
+      (`NASOracle.constraint`);
     - memory: what a trial leaves in TensorFlow that `keras.backend.clear_session()` does
       not free (its training graphs, `keras_nas.tuners.cleanup`) is dropped when it ends,
       so hundreds of trials run in one process (`benchmarks/memory.py`);
@@ -115,6 +137,13 @@ class NASTuner(keras_tuner.Tuner):
             `SharedLayerRegistry` in the project directory, or a registry of your own (for
             instance one in memory, `SharedLayerRegistry()`); `False` (the default) trains
             every candidate from scratch.
+        constraints: Limits on each candidate's parameters, FLOPs and latency
+            (`keras_nas.objectives.Constraints`), checked before it is trained; needs a
+            keras-nas oracle. `None` takes the oracle's `constraints`.
+        latency: Whether to measure each candidate's latency: `None` (the default) when an
+            objective or the constraints need it, `True` always, `False` never.
+        latency_batch_sizes: The batch sizes whose latency is measured: 1 is `latency_ms`,
+            n is `latency_ms_b<n>` (one call on a whole batch of n).
         progress_out: Where the progress lines go; standard output by default.
         **kwargs: The arguments of `keras_tuner.Tuner` (`directory`, `project_name`,
             `overwrite`, `max_model_size`, `distribution_strategy`, ...).
@@ -126,6 +155,9 @@ class NASTuner(keras_tuner.Tuner):
         oracle: keras_tuner.Oracle,
         *,
         weight_sharing: bool | SharedLayerRegistry = False,
+        constraints: Constraints | None = None,
+        latency: bool | None = None,
+        latency_batch_sizes: Sequence[int] = (1,),
         progress_out: TextIO | None = None,
         **kwargs: Any,
     ):
@@ -143,9 +175,21 @@ class NASTuner(keras_tuner.Tuner):
         self._oracle_name = type(oracle).__name__
         self._asked_for_trial = False
         check_writable_directory(kwargs.get("directory"), kwargs.get("project_name"))
+        constraints = _constraints_of(constraints, oracle)
         super().__init__(hypermodel=hypermodel, oracle=oracle, **kwargs)
-        if self.max_model_size and isinstance(self.oracle, NASOracle):
-            self.oracle.constraint = self._model_size_violation
+        self.costs = CandidateCosts(
+            constraints=constraints,
+            max_model_size=self.max_model_size,
+            latency=latency,
+            latency_batch_sizes=latency_batch_sizes,
+            needed=needed_metrics(_objectives(oracle.objective)),
+        )
+        if self.costs.checks and isinstance(self.oracle, NASOracle):
+            self.oracle.constraint = self._candidate_violation
+        # An accepted candidate, built and measured by `_candidate_violation` for its trial.
+        self._prebuilt: tuple[dict[str, Any], keras.Model, dict[str, float]] | None = None
+        self._prebuilt_cost: dict[str, float] | None = None
+        self._trial_cost: dict[str, dict[str, float]] = {}
         if self._oracle_file_without_tuner_file(kwargs.get("overwrite", False)):
             # The crash came after the oracle's first save and before the tuner's: the
             # oracle's record is the search's, so reload it rather than start over.
@@ -160,7 +204,6 @@ class NASTuner(keras_tuner.Tuner):
         self._inheritance: dict[str, InheritWeights] = {}
         self._search_boards: list[SearchTensorBoard] = []
         self._trial_start: dict[str, float] = {}
-        self._cost_reported: set[str] = set()
         self._heartbeat: Heartbeat | None = None
         self._custom_gradients: set[str] = set()
         self._clock = TrialClock()
@@ -183,7 +226,7 @@ class NASTuner(keras_tuner.Tuner):
         # Search-level callbacks follow the search, not a `model.fit`: kept out of the trials.
         self._search_boards = [c for c in callbacks if isinstance(c, SearchTensorBoard)]
         fit_kwargs["callbacks"] = [c for c in callbacks if not isinstance(c, SearchTensorBoard)]
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), objects_frozen():
             # KerasTuner warns when the objective was reported during the trial, which is
             # what `on_epoch_end` does on purpose (so that an oracle can stop poor trials).
             warnings.filterwarnings(
@@ -209,6 +252,7 @@ class NASTuner(keras_tuner.Tuner):
             y,
             validation_data=validation_data,
             validation_split=validation_split,
+            cost_metrics=[*self.costs.metric_names(), "seconds"],
         )
 
     def run_trial(self, trial, *args: Any, **kwargs: Any) -> list:
@@ -235,6 +279,7 @@ class NASTuner(keras_tuner.Tuner):
                 self._configure_tensorboard_dir(callbacks, trial, execution)
                 with self._clock.part("build"):
                     model = self._try_build(trial.hyperparameters)
+                self._trial_cost[trial.trial_id] = self._take_cost(model)
                 built = model.built
                 with self._clock.part("fit"):
                     histories.append(
@@ -246,16 +291,55 @@ class NASTuner(keras_tuner.Tuner):
                             **kwargs,
                         )
                     )
-            best.write(model, self._get_checkpoint_fname(trial.trial_id))
-            if not built:  # KerasTuner's `load_model` builds such a model from its config.
+            if not built:  # `load_model` builds such a model from its config.
                 path = self._get_build_config_fname(trial.trial_id)
                 write_json_atomically(path, model.get_build_config())
+            best.write(model, self._best_weights_path(trial.trial_id))
         except Exception as error:
             failed = as_failed_trial(error, training_started=guard.training_started)
             if failed is error:
                 raise
             raise failed from error
         return histories
+
+    def _try_build(self, hp) -> keras.Model:
+        # Overrides a private method of `keras_tuner.Tuner` (1.4.8), which every build of a
+        # candidate goes through (`run_trial`, `load_model`), to free the previous trial's
+        # state with one garbage collection instead of two (`keras_nas.tuners.sessions`).
+        prebuilt, self._prebuilt = self._prebuilt, None
+        if prebuilt is not None and prebuilt[0] == hp.values:
+            self._prebuilt_cost = prebuilt[2]
+            return prebuilt[1]  # Built when the oracle checked it: each candidate once.
+        release_keras_state()
+        model = self._build_hypermodel(hp)
+        if not isinstance(model, keras.Model):
+            raise errors.FatalTypeError(
+                "Expected the model-building function, or HyperModel.build(), to return a "
+                f"Keras Model. Received: {model!r} of type {type(model).__name__}."
+            )
+        if self.max_model_size and model.count_params() > self.max_model_size:
+            raise errors.FailedTrialError(
+                f"Oversized model: {model.count_params()} parameters, over "
+                f"max_model_size={self.max_model_size}."
+            )
+        return model
+
+    def load_model(self, trial) -> keras.Model:
+        """The trial's model with the weights of its best epoch (see `best_weights`); what
+        `get_best_models` returns. A trial of a search saved by KerasTuner's own checkpoint
+        loads as KerasTuner loads it."""
+        path = self._best_weights_path(trial.trial_id)
+        if not os.path.exists(path):
+            return super().load_model(trial)
+        model = self._try_build(trial.hyperparameters)
+        if not model.built:
+            config = read_json_state(self._get_build_config_fname(trial.trial_id), "build")
+            model.build_from_config(config)
+        model.set_weights(read_best_weights(path))
+        return model
+
+    def _best_weights_path(self, trial_id: str) -> str:
+        return os.path.join(self.get_trial_dir(trial_id), BEST_WEIGHTS_FILE)
 
     def save(self) -> None:
         """Saves the oracle (on the chief or alone) and the tuner's state, each atomically."""
@@ -312,12 +396,18 @@ class NASTuner(keras_tuner.Tuner):
     def _report_epoch(self, trial, model, epoch: int, logs: dict | None) -> None:
         super().on_epoch_end(trial, model, epoch, logs=logs)
         metrics = {name: float(value) for name, value in (logs or {}).items()}
-        if not all(one.name in metrics for one in _objectives(self.oracle.objective)):
+        cost = self._trial_cost.get(trial.trial_id, {})
+        needed = needed_metrics(_objectives(self.oracle.objective))
+        if not all(name in metrics or name in cost for name in needed):
             return  # An epoch without validation (`validation_freq`): nothing to compare.
         metrics["seconds"] = time.monotonic() - self._trial_start.get(trial.trial_id, 0.0)
-        if trial.trial_id not in self._cost_reported:
-            self._cost_reported.add(trial.trial_id)
-            metrics.update(_model_cost(model))
+        metrics.update(self._trial_cost.get(trial.trial_id, {}))
+        for objective in derived_objectives(_objectives(self.oracle.objective)):
+            metrics[objective.name] = objective.compute(metrics)
+        objective = self.oracle.objective
+        if getattr(objective, "objectives", None) and objective.name not in metrics:
+            # KerasTuner's score of several objectives, which its own oracles do not add.
+            metrics[objective.name] = objective.get_value(metrics)
         reported = self.oracle.update_trial(trial.trial_id, metrics, step=epoch)
         if reported.status == TrialStatus.STOPPED:
             model.stop_training = True
@@ -344,7 +434,7 @@ class NASTuner(keras_tuner.Tuner):
             # Only now that the oracle has recorded the trial's end do its weights count.
             self.registry.commit(self._pending_weights(trial.trial_id))
         self._trial_start.pop(trial.trial_id, None)
-        self._cost_reported.discard(trial.trial_id)
+        self._trial_cost.pop(trial.trial_id, None)
         notes = [self._inheritance_note(trial), self._stopped_note(trial)]
         note = ", ".join(note for note in notes if note) or None
         if self._show_progress:
@@ -402,23 +492,65 @@ class NASTuner(keras_tuner.Tuner):
             else:
                 self.registry.discard(path)
 
-    def _model_size_violation(self, values: dict[str, Any]) -> str | None:
-        """Why the candidate `values` is over `max_model_size`; builds it, untrained, to count.
+    def _candidate_violation(self, values: dict[str, Any]) -> str | None:
+        """Why the candidate `values` may not train (`max_model_size`, `constraints`), or
+        `None`; builds it, untrained, to measure it, and keeps an accepted one for its trial.
 
         A candidate that cannot be built passes: its trial fails with the build error.
         """
         hp = self.oracle.get_space()
         hp.values = dict(values)
-        keras.backend.clear_session()
+        self._prebuilt = None
+        release_keras_state()
         try:
-            size = self.hypermodel.build(hp).count_params()
+            model = self._build_hypermodel(hp)
+            cost = self.costs.measure(model)
         except Exception:
             return None
-        finally:
-            keras.backend.clear_session()
-        if size <= self.max_model_size:
-            return None
-        return f"{size} parameters, over max_model_size={self.max_model_size}"
+        reason = self.costs.violation(cost)
+        if reason is None:
+            self._prebuilt = (dict(values), model, cost)
+        return reason
+
+    def _take_cost(self, model: keras.Model) -> dict[str, float]:
+        """The cost of the trial's model: measured when the oracle checked it, or now."""
+        cost, self._prebuilt_cost = self._prebuilt_cost, None
+        return cost if cost is not None else self.costs.measure(model)
+
+    def pareto_front(self, objectives: Sequence[Any] | None = None) -> list:
+        """The completed trials that no other completed trial dominates, best first by the
+        first objective.
+
+        A trial dominates another if it is at least as good in every objective and better
+        in one; each trial counts with its best value of each objective. Trials without a
+        finite value of every objective are left out.
+
+        Example:
+        >>> # After `tuner.search(...)` with objective=["val_accuracy",
+        >>> # keras_nas.objectives.Objective("latency_ms", "min")]:
+        >>> # for trial in tuner.pareto_front(): print(trial.trial_id, trial.metrics...)
+
+        Args:
+            objectives: The objectives (`keras_tuner.Objective`s); the search's by default.
+
+        Returns:
+            A list of `keras_tuner.engine.trial.Trial`.
+        """
+        objectives = list(objectives or _objectives(self.oracle.objective))
+        completed = [
+            trial for trial in self.oracle.trials.values() if trial.status == TrialStatus.COMPLETED
+        ]
+        points = [
+            [trial.metrics.get_best_value(one.name) for one in objectives] for trial in completed
+        ]
+        directions = [one.direction for one in objectives]
+        front = [completed[index] for index in pareto_front(points, directions)]
+        first = objectives[0]
+        return sorted(
+            front,
+            key=lambda trial: trial.metrics.get_best_value(first.name),
+            reverse=first.direction == "max",
+        )
 
     def _oracle_file_without_tuner_file(self, overwrite: bool) -> bool:
         # `oracle.json` is the name KerasTuner's `Oracle.save` writes (1.4.8).
@@ -472,21 +604,26 @@ class NASTuner(keras_tuner.Tuner):
         return f"inherited {len(inherit.inherited)}/{len(inherit.keys)} layers"
 
 
+def _constraints_of(constraints: Constraints | None, oracle: Any) -> Constraints | None:
+    """The search's constraints: the tuner's argument or the oracle's, not two different."""
+    own = getattr(oracle, "constraints", None)
+    if constraints is not None and own is not None and constraints != own:
+        raise ValueError(
+            "Pass `constraints` to the tuner or to the oracle, not two different ones. "
+            f"Received: constraints={constraints!r} and the oracle's {own!r}."
+        )
+    if constraints is not None and not isinstance(oracle, NASOracle):
+        raise ValueError(
+            "`constraints` need a keras-nas oracle, which rejects a candidate before it "
+            f"becomes a trial. Received: an oracle of class {type(oracle).__name__}. Use "
+            "RegularizedEvolutionOracle or ReinforceOracle, or `max_model_size`."
+        )
+    return constraints if constraints is not None else own
+
+
 def _objectives(objective: Any) -> list[Any]:
     # KerasTuner's `MultiObjective` (not public) holds several objectives in `objectives`.
     return list(getattr(objective, "objectives", None) or [objective])
-
-
-def _model_cost(model: keras.Model) -> dict[str, float]:
-    """The candidate's parameter count and, where every layer is known, its FLOPs."""
-    from keras_nas.objectives import count_flops
-
-    cost = {"params": float(model.count_params())}
-    try:
-        cost["flops"] = float(count_flops(model))
-    except ValueError:  # A model whose cost cannot be counted still trains.
-        pass
-    return cost
 
 
 class _TunerHooks(keras.callbacks.Callback):

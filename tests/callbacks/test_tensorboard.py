@@ -115,6 +115,7 @@ def test_search_scalars_equal_the_scores_the_oracle_recorded(search):
     tags = accumulator.Tags()["tensors"]
     for tag in ("search/reward", "search/baseline", "search/entropy"):
         assert len(accumulator.Tensors(tag)) == 4
+    assert {"cost/size_bytes", "cost/build_seconds", "cost/fit_seconds"} <= set(tags)
     layers = [t for t in tags if t.startswith("search/probability/num_layers/")]
     assert len(layers) == 3
     total = sum(float(tf.make_ndarray(accumulator.Tensors(t)[-1].tensor_proto)) for t in layers)

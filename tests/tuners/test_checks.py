@@ -103,8 +103,8 @@ def test_an_objective_the_trials_do_not_log():
     )
     assert message == (
         "The objective 'val_auc' is not a metric that the trials log. Available: 'loss', "
-        "'accuracy', 'val_loss', 'val_accuracy', 'params', 'flops', 'seconds'. Pick one of "
-        "them, or add the metric to the space (metrics=[...])."
+        "'accuracy', 'val_loss', 'val_accuracy', 'params', 'flops', 'size_bytes', 'seconds'. "
+        "Pick one of them, or add the metric to the space (metrics=[...])."
     )
 
 

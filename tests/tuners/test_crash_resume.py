@@ -109,7 +109,7 @@ def test_a_search_killed_again_and_again_loses_and_repeats_no_trial(tmp_path, st
         completed = _completed(tmp_path)
         assert {key: completed.get(key) for key in history} == history, kill_at
         if kill_at == "best_weights:2":  # Trial 1 trained; it is not recorded as complete.
-            assert (tmp_path / "crash" / "trial_1" / "checkpoint.weights.h5").exists()
+            assert (tmp_path / "crash" / "trial_1" / "best_weights.npz").exists()
             assert "1" not in _ended(tmp_path) and "1" not in completed
             assert _trial_status(tmp_path, "1") != "COMPLETED"
         history = completed

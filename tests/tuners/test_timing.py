@@ -21,8 +21,8 @@ from keras_nas.search_spaces import (
     NASNetCellSpace,
 )
 from keras_nas.timing import TIMING_METRICS, TrialClock, trial_timing
-from keras_nas.tuners import nas_tuner
-from keras_nas.tuners.best_weights import KeepBestWeights
+from keras_nas.tuners import best_weights, nas_tuner
+from keras_nas.tuners.best_weights import KeepBestWeights, read_best_weights
 
 TRIALS = 3
 
@@ -113,22 +113,20 @@ def _nth(items, item, n):
     return [i for i, one in enumerate(items) if one == item][n]
 
 
-def test_the_best_weights_are_written_once_and_load_as_the_best_model(tmp_path, digits):
+def test_the_best_weights_are_written_once_and_load_as_the_best_model(
+    tmp_path, digits, monkeypatch
+):
     saved = []
-    original = keras.Model.save_weights
+    write = best_weights.write_npz_atomically
 
-    def counting(self, filepath, *args, **kwargs):
-        saved.append(str(filepath))
-        return original(self, filepath, *args, **kwargs)
+    def counting(path, arrays):
+        saved.append(str(path).split("/timed/")[-1])
+        write(path, arrays)
 
-    keras.Model.save_weights = counting
-    try:
-        tuner = _search(tmp_path, digits)
-    finally:
-        keras.Model.save_weights = original
-    assert len(saved) == TRIALS
-    assert all(path.endswith(".partial.weights.h5") for path in saved)
-    assert not list((tmp_path / "timed").glob("trial_*/*.partial.weights.h5"))
+    monkeypatch.setattr(best_weights, "write_npz_atomically", counting)
+    monkeypatch.setattr(keras.Model, "save_weights", None)  # No Keras checkpoint at all.
+    tuner = _search(tmp_path, digits)
+    assert saved == [f"trial_{index}/best_weights.npz" for index in range(TRIALS)]
     _, _, x_val, y_val = digits
     best = tuner.oracle.get_best_trials(1)[0]
     model = tuner.get_best_models(1)[0]
@@ -152,11 +150,9 @@ def _train(keep, model, val_losses, first_value):
 
 
 def _written(tmp_path, keep, model):
-    path = str(tmp_path / "best.weights.h5")
+    path = str(tmp_path / "best_weights.npz")
     assert keep.write(model, path)
-    fresh = _dense()
-    fresh.load_weights(path)
-    return [w.tolist() for w in fresh.get_weights()]
+    return [w.tolist() for w in read_best_weights(path)]
 
 
 @pytest.mark.parametrize(("val_losses", "best"), [([3.0, 1.0, 2.0], 2.0), ([3.0, 2.0, 1.0], 3.0)])
@@ -177,8 +173,8 @@ def test_keep_best_weights_keeps_an_earlier_executions_best(tmp_path):
 def test_keep_best_weights_without_an_epoch_writes_nothing(tmp_path):
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     keep = KeepBestWeights(keras_tuner.Objective("val_loss", "min"))
-    assert not keep.write(model, str(tmp_path / "best.weights.h5"))
-    assert not (tmp_path / "best.weights.h5").exists()
+    assert not keep.write(model, str(tmp_path / "best_weights.npz"))
+    assert not (tmp_path / "best_weights.npz").exists()
 
 
 SPACES = [
