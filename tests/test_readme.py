@@ -89,3 +89,25 @@ def test_long_searches_section_runs(tmp_path, monkeypatch):
     _run_smaller(heading, smaller, tmp_path, monkeypatch)
     project = tmp_path / "runs" / "long"
     assert sorted(path.name for path in project.glob("trial_*")) == ["trial_0", "trial_1"]
+
+
+def test_hardware_aware_section_runs(tmp_path, monkeypatch, capsys):
+    smaller = [
+        ("max_trials=30", "max_trials=2"),
+        ("max_trials=10", "max_trials=1"),
+        ("epochs=3)", "epochs=1)"),
+    ]
+    _run_smaller(
+        "### Hardware-aware search: costs as objectives and limits, Pareto fronts, compound "
+        "scaling",
+        smaller,
+        tmp_path,
+        monkeypatch,
+    )
+    front = [
+        line.split()
+        for line in capsys.readouterr().out.splitlines()
+        if re.fullmatch(r"\d+ [0-9.]+ [0-9.e-]+", line)
+    ]
+    assert front and all(0 < float(latency) <= 5 for _, _, latency in front)
+    assert (tmp_path / "runs" / "mnas" / "oracle.json").exists()
