@@ -275,9 +275,15 @@ class OneShotSearch(NASTuner):
         return model
 
     def run_trial(self, trial, x=None, y=None, *, validation_data=None, batch_size=32, **kwargs):
-        """Scores one sub-network with inherited weights on the validation data."""
-        model = self.sub_network(trial.hyperparameters.values)
-        results = _evaluate(model, validation_data, max(batch_size, _EVALUATION_BATCH))
+        """Scores one sub-network with inherited weights on the validation data.
+
+        Its timing (`keras_nas.timing`) counts making the sub-network (weights inherited,
+        BatchNorm statistics re-estimated) as `build` and scoring it as `fit`.
+        """
+        with self._clock.part("build"):
+            model = self.sub_network(trial.hyperparameters.values)
+        with self._clock.part("fit"):
+            results = _evaluate(model, validation_data, max(batch_size, _EVALUATION_BATCH))
         model.save_weights(self._weights_path(trial.trial_id))
         return {f"val_{name}": value for name, value in results.items()}
 

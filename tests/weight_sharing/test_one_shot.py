@@ -11,6 +11,7 @@ import pytest
 from keras_nas import OneShotSearch
 from keras_nas.datasets import load_digits
 from keras_nas.search_spaces import MobileNetSpace, NASBench201Space, NASNetCellSpace
+from keras_nas.timing import trial_timing
 from keras_nas.tuners.nas_tuner import SHARED_WEIGHTS_DIR
 from keras_nas.tuners.one_shot import RETRAIN_FILE, SUPERNET_STATE_FILE
 
@@ -60,6 +61,10 @@ def test_trials_are_scored_without_training(searched):
     assert len(trials) == 4
     assert all(0.0 <= trial.score <= 1.0 for trial in trials)
     assert tuner.supernet_epochs_trained() == 2
+    # Making the sub-network is its build, scoring it its fit (keras_nas.timing).
+    assert all(
+        trial_timing(trial)["build"] > 0 and trial_timing(trial)["fit"] > 0 for trial in trials
+    )
     with open(os.path.join(tuner.project_dir, SUPERNET_STATE_FILE)) as file:
         assert json.load(file) == {"epochs_trained": 2}
 
