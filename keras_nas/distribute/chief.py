@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent import futures
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from keras_nas.oracles.base import NASOracle
@@ -51,10 +51,17 @@ def role() -> str:
     return "chief" if "chief" in os.environ.get(TUNER_ID, "") else "worker"
 
 
-def serve(oracle: NASOracle, *, verbose: bool = True, poll_seconds: float = POLL_SECONDS) -> None:
+def serve(
+    oracle: NASOracle,
+    *,
+    verbose: bool = True,
+    poll_seconds: float = POLL_SECONDS,
+    out: TextIO | None = None,
+) -> None:
     """Serves `oracle` to the workers until the search is over, then returns.
 
-    With `verbose`, prints a line when it starts, when each trial ends and when it stops.
+    With `verbose`, prints a line when it starts, when each trial ends and when it stops, to
+    `out` (standard output by default).
     Over when every trial has ended (or a worker was told the oracle has nothing more to
     try), no trial is running or waiting to run again, and every worker still heard from
     has been told to stop. Workers silent for longer than the oracle's `trial_timeout` are
@@ -85,12 +92,16 @@ def serve(oracle: NASOracle, *, verbose: bool = True, poll_seconds: float = POLL
             f"The chief could not listen on {address} ({cause or 'address not available'}). "
             f"Set {ORACLE_PORT} to a free port (keras-nas launch picks one by itself)."
         ) from cause
-    say = print if verbose else (lambda *args, **kwargs: None)
+
+    def say(line: str) -> None:
+        if verbose:
+            print(line, file=out if out is not None else sys.stdout, flush=True)
+
     with _quiet_rpc_threads():
         server.start()
-        say(f"Chief: serving the oracle on {address}.", flush=True)
+        say(f"Chief: serving the oracle on {address}.")
         _serve_until_finished(oracle, servicer, server, say, poll_seconds)
-    say(f"Chief: done, {len(oracle.end_order)} trials ended.", flush=True)
+    say(f"Chief: done, {len(oracle.end_order)} trials ended.")
 
 
 def _serve_until_finished(oracle, servicer, server, say, poll_seconds: float) -> None:
@@ -100,7 +111,7 @@ def _serve_until_finished(oracle, servicer, server, say, poll_seconds: float) ->
             finished = oracle.search_finished(stop_requested=servicer.stop_triggered)
             ended = list(oracle.end_order[reported:])
             for number, trial_id in enumerate(ended, start=reported + 1):
-                say(_ended_line(oracle, trial_id, number), flush=True)
+                say(_ended_line(oracle, trial_id, number))
             reported = len(oracle.end_order)
             if finished:
                 time.sleep(LINGER_SECONDS)

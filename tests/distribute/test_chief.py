@@ -1,6 +1,7 @@
 """`serve`: a keras-nas oracle behind KerasTuner's gRPC service on 127.0.0.1, driven by
 KerasTuner's own worker client in this process (no training)."""
 
+import io
 import threading
 
 import keras_tuner
@@ -15,13 +16,10 @@ from tests.oracles.toy import flat_space
 
 
 @pytest.fixture
-def chief(tmp_path, monkeypatch, capsys):
-    """An oracle served on a free port of 127.0.0.1, and a worker's client of it.
-
-    Takes `capsys` so that pytest's capture is in place before the server's thread wraps
-    `sys.stdout` (and restores it when it ends): otherwise the order of the two decides
-    whether the chief's last line is captured by `capsys`.
-    """
+def chief(tmp_path, monkeypatch):
+    """An oracle served on a free port of 127.0.0.1, a worker's client of it, and the
+    stream the chief prints to (its own: pytest swaps `sys.stdout` between a test's phases,
+    while the server's thread wraps it, so `capsys` may miss the chief's lines)."""
     port = free_port()
     monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
     monkeypatch.setenv("KERASTUNER_ORACLE_PORT", str(port))
@@ -36,14 +34,17 @@ def chief(tmp_path, monkeypatch, capsys):
     oracle.verbose = 0
     oracle._set_project_dir(str(tmp_path), "served")  # Tests only: the tuner's private call.
     assert role() == "chief"
-    server = threading.Thread(target=serve, args=(oracle,), kwargs={"poll_seconds": 0.05})
+    printed = io.StringIO()
+    server = threading.Thread(
+        target=serve, args=(oracle,), kwargs={"poll_seconds": 0.05, "out": printed}
+    )
     server.start()
     # KerasTuner's worker side (a private module): what a worker's tuner talks through.
     from keras_tuner.src.distribute.oracle_client import OracleClient
 
     monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner0")
     client = OracleClient(oracle)
-    yield oracle, client, server
+    yield oracle, client, server, printed
     server.join(timeout=30)
     assert not server.is_alive()
 
@@ -53,8 +54,8 @@ def _end(client, trial):
     client.end_trial(trial)
 
 
-def test_pruning_reaches_the_worker_and_the_chief_exits_when_done(chief, capsys):
-    oracle, client, server = chief
+def test_pruning_reaches_the_worker_and_the_chief_exits_when_done(chief):
+    oracle, client, server, printed = chief
     first = client.create_trial("tuner0")
     assert client.update_trial(first.trial_id, {"score": 1.0}, step=0).status == "RUNNING"
     _end(client, first)
@@ -74,7 +75,7 @@ def test_pruning_reaches_the_worker_and_the_chief_exits_when_done(chief, capsys)
 
     assert not server.is_alive()
     assert oracle.end_order == ["0", "1", "2"]
-    out = capsys.readouterr().out
+    out = printed.getvalue()
     assert "Chief: serving the oracle on 127.0.0.1:" in out
     assert "Chief: trial 1 completed, score 0.1000 (2/3 ended)" in out
     assert out.rstrip().endswith("Chief: done, 3 trials ended.")
