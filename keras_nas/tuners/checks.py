@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from keras_nas.tuners.costs import COST_METRICS as CANDIDATE_COSTS
+
 #: Metrics that keras-nas tuners report for every trial besides the compiled ones.
-COST_METRICS = ("params", "flops", "size_bytes", "seconds")
+COST_METRICS = (*CANDIDATE_COSTS, "seconds")
 
 
 def check_search_inputs(
