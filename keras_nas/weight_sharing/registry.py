@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import keras
 import numpy as np
 
 from keras_nas.files import write_npz_atomically
+from keras_nas.weight_sharing.elastic_kernel import centre_slices
 
 _KEY_ARRAY = "key"
 _WEIGHT_PREFIX = "weight_"
@@ -100,33 +101,47 @@ class SharedLayerRegistry:
         """
         return [key for key, _ in _keyed_layers(model)]
 
-    def restore(self, model: keras.Model, *, sliced: bool = False) -> list[str]:
+    def restore(
+        self,
+        model: keras.Model,
+        *,
+        sliced: bool = False,
+        source_name: Callable[[str], str] | None = None,
+    ) -> list[str]:
         """Sets the weights of the model's layers that the registry holds.
 
         Args:
             model: The model whose layers inherit weights.
             sliced: Also restore a layer that the registry holds only with larger weights
-                (same name and class, every dimension at least as large), from the leading
-                slice of each weight: a narrow sub-network of a Once-for-All supernet whose
-                layers hold the widest choice (see `ChannelMask`).
+                (same name and class, every dimension at least as large), from a slice of
+                each weight: the leading channels (a narrow sub-network of a Once-for-All
+                supernet whose layers hold the widest choice, see `ChannelMask`) and, for a
+                convolution's kernel, the centre (a smaller kernel of an elastic kernel, see
+                `keras_nas.weight_sharing.elastic_kernel`).
+            source_name: Maps a layer's name to the name of the stored layer it inherits
+                from (a supernet that holds one layer for several operations, see
+                `SearchSpace.supernet_layer_name`); `None` inherits from the same name.
 
         Returns:
             The keys of the layers that inherited weights, in the model's layer order.
         """
         restored = []
         for key, layer in _keyed_layers(model):
-            self._refresh(key)
-            weights = self._weights.get(key)
+            source = key if source_name is None else _renamed(key, source_name(layer.name))
+            self._refresh(source)
+            weights = self._weights.get(source)
             if weights is None and sliced:
-                weights = self._leading_slices(key, [tuple(w.shape) for w in layer.weights])
+                weights = self._sliced(source, [tuple(w.shape) for w in _weights_of(layer)])
             if weights is not None:
-                layer.set_weights(weights)
+                _set_weights(layer, weights)
                 restored.append(key)
         return restored
 
-    def _leading_slices(self, key: str, shapes: list[tuple[int, ...]]) -> list | None:
-        """The leading slices of `shapes` of a larger layer with the same name and class."""
+    def _sliced(self, key: str, shapes: list[tuple[int, ...]]) -> list | None:
+        """The slices of `shapes` of a larger layer with the same name and class: the centre
+        of a convolution kernel's spatial dimensions, the leading part of the others."""
         prefix = key[: key.rindex(":") + 1]
+        convolution = "Conv" in prefix.split(":")[-2]
         for candidate in sorted(self._weights):
             if not candidate.startswith(prefix):
                 continue
@@ -138,7 +153,11 @@ class SharedLayerRegistry:
                 for array, shape in zip(larger, shapes, strict=True)
             ):
                 return [
-                    array[tuple(slice(0, size) for size in shape)]
+                    array[
+                        centre_slices(
+                            array.shape, shape, spatial=len(shape) - 2 if convolution else 0
+                        )
+                    ]
                     for array, shape in zip(larger, shapes, strict=True)
                 ]
         return None
@@ -162,7 +181,7 @@ class SharedLayerRegistry:
         """
         stored = []
         for key, layer in _keyed_layers(model):
-            weights = [np.array(array) for array in layer.get_weights()]
+            weights = [np.array(variable.numpy()) for variable in _weights_of(layer)]
             if not all(np.all(np.isfinite(array)) for array in weights):
                 continue
             self._weights[key] = weights
@@ -261,16 +280,17 @@ def layer_key(layer: keras.layers.Layer) -> str:
     >>> layer_key(layer)
     'stage_1_block_1_conv_k3_conv:Conv2D:3x3x4x16,16'
     """
-    shapes = ",".join("x".join(str(size) for size in weight.shape) for weight in layer.weights)
-    return f"{layer.name}:{type(layer).__name__}:{shapes}"
+    shapes = ",".join("x".join(str(size) for size in weight.shape) for weight in _weights_of(layer))
+    # An elastic supernet layer stands for the plain class whose weights it holds.
+    kind = getattr(type(layer), "plain_class", type(layer)).__name__
+    return f"{layer.name}:{kind}:{shapes}"
 
 
 def _keyed_layers(model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
     """The layers of `model` that hold weights (nested models opened), with their keys."""
     keyed, seen = [], {}
     for layer in leaf_layers(model):
-        # Integer variables are a layer's state (a supernet's active path), not weights.
-        if not any(_is_floating(weight.dtype) for weight in layer.weights):
+        if not _weights_of(layer):
             continue
         key = layer_key(layer)
         if key in seen:
@@ -293,8 +313,20 @@ def leaf_layers(model: keras.Model) -> Iterator[keras.layers.Layer]:
             yield layer
 
 
-def _is_floating(dtype) -> bool:
-    return "float" in keras.backend.standardize_dtype(dtype)
+def _weights_of(layer: keras.layers.Layer) -> list:
+    """The layer's floating-point variables. Integer variables are a layer's state (a
+    supernet's active path or kernel size), not weights."""
+    return [w for w in layer.weights if "float" in keras.backend.standardize_dtype(w.dtype)]
+
+
+def _set_weights(layer: keras.layers.Layer, weights: list[np.ndarray]) -> None:
+    for variable, array in zip(_weights_of(layer), weights, strict=True):
+        variable.assign(array)
+
+
+def _renamed(key: str, name: str) -> str:
+    """`key` with its layer name replaced by `name`."""
+    return name + key[key.index(":") :]
 
 
 def _version(path: str) -> tuple[int, int] | None:

@@ -6,7 +6,9 @@ built with exactly the layer names the plain sub-network uses. Training samples 
 step (`SamplePaths`); a sub-network then inherits its weights through a
 `SharedLayerRegistry` by those names, so the exported sub-network is a plain Keras model.
 A choice of width is a `ChannelMask` instead: the layers hold the widest weights and a
-narrower sub-network inherits their leading slice (Once-for-All's elastic width). The
+narrower sub-network inherits their leading slice (Once-for-All's elastic width); a choice of
+odd kernel sizes can be one elastic convolution (`keras_nas.weight_sharing.elastic_kernel`)
+whose smaller kernels are the centre of the largest. The
 supernet trains with `single_path_optimizer`, which leaves the branches a step did not run
 alone.
 """
@@ -20,6 +22,7 @@ import keras
 import numpy as np
 
 from keras_nas.layers import Zeros
+from keras_nas.weight_sharing.elastic_kernel import is_elastic_kernel
 from keras_nas.weight_sharing.registry import leaf_layers
 
 
@@ -205,12 +208,18 @@ class ChannelMask(keras.layers.Layer):
         return (*input_shape[:-1], self.channels or input_shape[-1])
 
 
-def path_choices(model: keras.Model) -> list[PathChoice | ChannelMask]:
-    """The `PathChoice` and `ChannelMask` layers of a supernet, in nested models and
-    branches too."""
+def _follows_the_path(layer: keras.layers.Layer) -> bool:
+    """Whether `layer` changes with the architecture: a `PathChoice`, a `ChannelMask` or an
+    elastic kernel."""
+    return isinstance(layer, (PathChoice, ChannelMask)) or is_elastic_kernel(layer)
+
+
+def path_choices(model: keras.Model) -> list[keras.layers.Layer]:
+    """The `PathChoice`, `ChannelMask` and elastic-kernel layers of a supernet, in nested
+    models and branches too."""
     found = []
     for layer in model.layers:
-        if isinstance(layer, (PathChoice, ChannelMask)):
+        if _follows_the_path(layer):
             found.append(layer)
         if isinstance(layer, PathChoice):
             for branch in layer.branches:
@@ -221,7 +230,8 @@ def path_choices(model: keras.Model) -> list[PathChoice | ChannelMask]:
 
 
 def set_path(model: keras.Model, values: dict[str, Any]) -> None:
-    """Sets the supernet's `PathChoice` and `ChannelMask` layers to an architecture.
+    """Sets the supernet's `PathChoice`, `ChannelMask` and elastic-kernel layers to an
+    architecture.
 
     Only the layers on the architecture's path are set: a branch that does not run keeps
     its choices and masks (setting them all cost about 30 ms per step on a MacroSpace
@@ -229,7 +239,7 @@ def set_path(model: keras.Model, values: dict[str, Any]) -> None:
     (inactive) keep their branch.
     """
     for layer in model.layers:
-        if isinstance(layer, (PathChoice, ChannelMask)):
+        if _follows_the_path(layer):
             layer.set_from(values)
         if isinstance(layer, PathChoice):
             set_path(layer.active_branch, values)
