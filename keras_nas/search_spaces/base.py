@@ -146,6 +146,12 @@ class SearchSpace(keras_tuner.HyperModel):
             return f"{type(self).__name__} has no one-shot supernet"
         return None
 
+    def supernet_layer_name(self, name: str) -> str:
+        """The name of the supernet layer whose weights the sub-network's layer `name`
+        inherits: the same name, unless the supernet holds one layer for several
+        operations (`MacroSpace`'s elastic kernels and expansions)."""
+        return name
+
     def build_model(self, values: dict[str, Any] | None = None) -> keras.Model:
         """Builds the compiled model of one architecture, without a tuner.
 

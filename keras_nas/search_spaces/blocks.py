@@ -9,9 +9,14 @@ searched operation, by that operation's `op_token` (`stage_2_block_1_mbconv_k5_e
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Protocol
 
 from keras import layers
+
+from keras_nas.weight_sharing import elastic_kernel
+from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
 
 
 class ElasticWidths(Protocol):
@@ -33,11 +38,17 @@ class ElasticWidths(Protocol):
 
     `has(kind)` says whether any sub-network has the `"identity"` or `"projection"`
     connection; a block builds only the connections that some sub-network has.
+
+    `optional(x, build, kind, name)` returns `build(x)` where the active sub-network has the
+    optional part `kind` (`"squeeze_excite"`) and `x` where it does not; a supernet whose
+    sub-networks all have the part returns `build(x)`.
     """
 
     def mask(self, x, kind: str, name: str): ...
 
     def has(self, kind: str) -> bool: ...
+
+    def optional(self, x, build: Callable, kind: str, name: str): ...
 
 
 def masked(x, elastic: ElasticWidths | None, kind: str, name: str):
@@ -48,7 +59,7 @@ def masked(x, elastic: ElasticWidths | None, kind: str, name: str):
 def conv_layer(
     x,
     filters: int,
-    kernel: int,
+    kernel: int | ElasticKernelSize,
     *,
     strides: int = 1,
     dilation: int = 1,
@@ -56,11 +67,18 @@ def conv_layer(
     activation: str | None = None,
     name: str,
 ):
-    """A Conv1D or Conv2D layer applied to `x`, with "same" padding."""
-    conv = layers.Conv1D if _spatial_rank(x) == 1 else layers.Conv2D
+    """A Conv1D or Conv2D layer applied to `x`, with "same" padding; an elastic one (in a
+    supernet) when `kernel` is an `ElasticKernelSize`."""
+    if isinstance(kernel, ElasticKernelSize):
+        conv = (
+            elastic_kernel.ElasticConv1D if _spatial_rank(x) == 1 else elastic_kernel.ElasticConv2D
+        )
+        conv = functools.partial(conv, kernel=kernel)
+    else:
+        conv = layers.Conv1D if _spatial_rank(x) == 1 else layers.Conv2D
+        conv = functools.partial(conv, kernel_size=kernel)
     return conv(
         filters,
-        kernel,
         strides=strides,
         dilation_rate=dilation,
         padding="same",
@@ -70,11 +88,24 @@ def conv_layer(
     )(x)
 
 
-def depthwise_layer(x, kernel: int, *, strides: int = 1, dilation: int = 1, name: str):
-    """A DepthwiseConv1D or DepthwiseConv2D layer applied to `x`, with "same" padding."""
-    depthwise = layers.DepthwiseConv1D if _spatial_rank(x) == 1 else layers.DepthwiseConv2D
+def depthwise_layer(
+    x, kernel: int | ElasticKernelSize, *, strides: int = 1, dilation: int = 1, name: str
+):
+    """A DepthwiseConv1D or DepthwiseConv2D layer applied to `x`, with "same" padding; an
+    elastic one (in a supernet) when `kernel` is an `ElasticKernelSize`."""
+    one_d = _spatial_rank(x) == 1
+    if isinstance(kernel, ElasticKernelSize):
+        depthwise = functools.partial(
+            elastic_kernel.ElasticDepthwiseConv1D
+            if one_d
+            else elastic_kernel.ElasticDepthwiseConv2D,
+            kernel=kernel,
+        )
+    else:
+        depthwise = layers.DepthwiseConv1D if one_d else layers.DepthwiseConv2D
+        depthwise = functools.partial(depthwise, kernel_size=kernel)
     return depthwise(
-        kernel, strides=strides, dilation_rate=dilation, padding="same", use_bias=False, name=name
+        strides=strides, dilation_rate=dilation, padding="same", use_bias=False, name=name
     )(x)
 
 
@@ -171,7 +202,11 @@ def mbconv_block(
     x = masked(x, elastic, "expanded", f"{name}_depthwise_mask")
     if squeeze_excite_ratio > 0:
         reduced = se_filters(in_filters, squeeze_excite_ratio)
-        x = squeeze_excite(x, reduced, name=f"{name}_se", elastic=elastic)
+
+        def excite(t):
+            return squeeze_excite(t, reduced, name=f"{name}_se", elastic=elastic)
+
+        x = excite(x) if elastic is None else elastic.optional(x, excite, "squeeze_excite", name)
     x = conv_bn_act(x, filters, 1, activation=None, name=f"{name}_project")
     x = masked(x, elastic, "output", f"{name}_project_mask")
     residual = _identity(inputs, filters, strides, elastic, name=f"{name}_identity")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from keras_nas.search_spaces.base import (
     default_choice,
     plan_strides,
 )
+from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
 from keras_nas.weight_sharing.supernet import ChannelMask, PathChoice
 
 BLOCK_TYPES = ("conv", "separable", "mbconv", "resnet")
@@ -156,15 +158,20 @@ class MacroSpace(SearchSpace):
         return plan_strides(self.input_shape, (1,) + (2,) * (self.num_stages - 1))
 
     def build_supernet_features(self, inputs: keras.KerasTensor) -> keras.KerasTensor:
-        """The one-shot supernet, with Once-for-All's elastic width.
+        """The one-shot supernet, with Once-for-All's elastic kernel, expansion and width.
 
-        Every block position up to the largest depth holds each operation once, at the
-        widest width: a `PathChoice` on the stage's block type whose branches are
-        `PathChoice`s on the kernel (and, for MBConv, expansion and squeeze-excite); blocks
-        beyond the smallest depth sit in a `PathChoice` on the stage's depth that skips them.
-        `ChannelMask` layers zero the channels beyond the active widths, so a sub-network
-        inherits the leading slice of each weight (`SharedLayerRegistry.restore(model,
-        sliced=True)`) and computes exactly what the supernet's path computes.
+        Every block position up to the largest depth holds one operation per block type, at
+        the largest odd kernel, the largest expansion and the widest width: a `PathChoice` on
+        the stage's block type. A smaller odd kernel runs the centre of the largest (an
+        elastic convolution), a smaller expansion or width the leading channels (`ChannelMask`
+        layers zero the others), and squeeze-excite is a `PathChoice` that runs it or skips
+        it. Only even kernels, a kernel of 1 and an expansion of 1 stay operations of their
+        own, in a `PathChoice` inside the block type's branch. Blocks beyond the smallest
+        depth sit in a `PathChoice` on the stage's depth that skips them. A sub-network inherits the
+        matching slice of each weight (`SharedLayerRegistry.restore(model, sliced=True,
+        source_name=space.supernet_layer_name)`) and computes exactly what the supernet's path
+        computes. So every step that runs a block type trains the weights that all its
+        kernels and expansions share.
         """
         x = blocks.conv_bn_act(inputs, self.stem_width, 3, name="stem")
         in_width = None  # The stem's width is fixed.
@@ -178,6 +185,42 @@ class MacroSpace(SearchSpace):
                 )
                 in_width = f"stage_{stage}/width"
         return x
+
+    def supernet_layer_name(self, name: str) -> str:
+        """The supernet layer a sub-network layer inherits from: the same position and
+        block type, with the supernet's kernel and expansion for its own, and no
+        squeeze-excite flag (the supernet gates it).
+
+        Example:
+        >>> space = MacroSpace(input_shape=(8, 8, 1), num_classes=10, kernels=(3, 5, 7))
+        >>> space.supernet_layer_name("stage_2_block_1_mbconv_k3_e3_se_se_reduce")
+        'stage_2_block_1_mbconv_k7_e6_se_reduce'
+        >>> space.supernet_layer_name("stem_conv")
+        'stem_conv'
+        """
+        match = _BLOCK_LAYER.match(name)
+        if match is None:
+            return name
+        position, block_type, kernel, expansion, rest = match.groups()
+        renamed = f"{position}_{block_type}_k{self._supernet_kernel_size(int(kernel))}"
+        if expansion is not None:
+            renamed += f"_e{self._supernet_expansion(int(expansion))}"
+        return f"{renamed}_{rest}"
+
+    def _elastic_kernels(self) -> tuple[int, ...]:
+        """The kernel sizes that the supernet runs as one elastic kernel: the odd ones from 3
+        up, if there are several. An even size, and 1 (not the centre of a larger kernel at
+        stride 2), stay operations of their own."""
+        odd = tuple(kernel for kernel in self.kernels if kernel % 2 and kernel >= 3)
+        return odd if len(odd) > 1 else ()
+
+    def _supernet_kernel_size(self, kernel: int) -> int:
+        """The kernel size of the supernet layer that runs `kernel`."""
+        return max(self._elastic_kernels()) if kernel in self._elastic_kernels() else kernel
+
+    def _supernet_expansion(self, expansion: int) -> int:
+        """The supernet's expansion for `expansion`: the largest for all those above 1."""
+        return max(e for e in self.expansions if e > 1) if expansion > 1 else expansion
 
     def _supernet_block(self, x, stage: int, block: int, elastic: _BlockWidths, *, strides: int):
         name = f"stage_{stage}_block_{block}"
@@ -197,17 +240,23 @@ class MacroSpace(SearchSpace):
 
     def _options_choice(
         self, x, block_type: str, stage: int, name: str, elastic: _BlockWidths, strides: int
-    ) -> PathChoice:
-        """A `PathChoice` over the options of one block type at one position: the kernel,
-        and for MBConv also the expansion and squeeze-excite."""
-        hp_names = (f"stage_{stage}/kernel",)
-        keys: list[Any] = list(self.kernels)
-        if block_type == "mbconv":
-            hp_names += (f"stage_{stage}/expansion", f"stage_{stage}/squeeze_excite")
-            keys = list(itertools.product(self.kernels, self.expansions, (False, True)))
+    ):
+        """The operations of one block type at one position: one, unless even kernels or an
+        expansion of 1 need operations of their own; then a `PathChoice` over them."""
+        mbconv = block_type == "mbconv"
+        hp_names = (f"stage_{stage}/kernel",) + ((f"stage_{stage}/expansion",) if mbconv else ())
+        keys = list(itertools.product(self.kernels, self.expansions if mbconv else (1,)))
+        operations: dict[tuple, keras.Model] = {}
 
-        def branch(key) -> keras.Model:
-            kernel, expansion, squeeze_excite = key if block_type == "mbconv" else (key, 1, False)
+        def operation(kernel: int | ElasticKernelSize, expansion: int) -> keras.Model:
+            widths = elastic
+            if mbconv:
+                elastic_expansions = tuple(e for e in self.expansions if e > 1)
+                widths = elastic.with_expansion(
+                    f"stage_{stage}/expansion" if expansion > 1 else None,
+                    elastic_expansions if expansion > 1 else (expansion,),
+                    squeeze_excite=f"stage_{stage}/squeeze_excite",
+                )
             return PathChoice.branch(
                 x.shape,
                 lambda t: self._operation(
@@ -215,16 +264,29 @@ class MacroSpace(SearchSpace):
                     block_type,
                     max(self.widths),
                     kernel,
-                    expansion,
-                    squeeze_excite,
+                    expansion if mbconv else None,
+                    mbconv,
                     strides=strides,
                     name=name,
-                    elastic=elastic.with_expansion(expansion, squeeze_excite),
+                    elastic=widths,
                 ),
             )
 
-        options = {key: branch(key) for key in keys}
-        return PathChoice(hp_names, options, name=f"{name}_{block_type}_choice")
+        branches = {}
+        for kernel, expansion in keys:
+            group = (self._supernet_kernel_size(kernel), self._supernet_expansion(expansion))
+            if group not in operations:
+                elastic_kernels = self._elastic_kernels()
+                operations[group] = operation(
+                    ElasticKernelSize(f"stage_{stage}/kernel", elastic_kernels)
+                    if kernel in elastic_kernels
+                    else kernel,
+                    group[1],
+                )
+            branches[(kernel, expansion) if mbconv else kernel] = operations[group]
+        if len(operations) == 1:
+            return next(iter(operations.values()))
+        return PathChoice(hp_names, branches, name=f"{name}_{block_type}_choice")
 
     def _block(self, x, arch: dict[str, Any], stage: int, *, strides: int, name: str):
         block_type = arch[f"stage_{stage}/block"]
@@ -245,7 +307,7 @@ class MacroSpace(SearchSpace):
         x,
         block_type: str,
         width: int,
-        kernel: int,
+        kernel: int | ElasticKernelSize,
         expansion: int | None,
         squeeze_excite: bool,
         *,
@@ -254,9 +316,13 @@ class MacroSpace(SearchSpace):
         elastic: blocks.ElasticWidths | None = None,
     ):
         """One block; its layers are named by position, type and kernel (and expansion and
-        squeeze-excite for MBConv)."""
+        squeeze-excite for MBConv). In the supernet (`elastic`) squeeze-excite is gated, so
+        the names leave it out, and an elastic kernel is named by its largest size."""
+        size = _token_size(kernel)
         if block_type == "mbconv":
-            token = blocks.op_token(block_type, k=kernel, e=expansion, se=squeeze_excite)
+            token = blocks.op_token(
+                block_type, k=size, e=expansion, se=squeeze_excite and elastic is None
+            )
             return blocks.mbconv_block(
                 x,
                 width,
@@ -267,7 +333,7 @@ class MacroSpace(SearchSpace):
                 name=f"{name}_{token}",
                 elastic=elastic,
             )
-        name = f"{name}_{blocks.op_token(block_type, k=kernel)}"
+        name = f"{name}_{blocks.op_token(block_type, k=size)}"
         if block_type == "conv":
             x = blocks.conv_bn_act(x, width, kernel, strides=strides, name=name)
             return blocks.masked(x, elastic, "output", f"{name}_mask")
@@ -293,12 +359,14 @@ class _BlockWidths:
         widths: tuple[int, ...],
         *,
         stem_width: int,
-        expansion: int = 1,
-        squeeze_excite: bool = False,
+        expansion: str | None = None,
+        expansions: tuple[int, ...] = (1,),
+        squeeze_excite: str | None = None,
     ):
         self.in_width, self.out_width, self.widths = in_width, out_width, widths
         self.stem_width = stem_width
-        self.expansion, self.squeeze_excite = expansion, squeeze_excite
+        self.expansion, self.expansions = expansion, expansions
+        self.squeeze_excite = squeeze_excite
         if in_width is None:
             self.hp_names = (out_width,)
             self.pairs = {w: (stem_width, w) for w in widths}
@@ -309,14 +377,19 @@ class _BlockWidths:
             self.hp_names = (in_width, out_width)
             self.pairs = {(a, b): (a, b) for a in widths for b in widths}
 
-    def with_expansion(self, expansion: int, squeeze_excite: bool) -> _BlockWidths:
-        """The same block's widths for an operation with this expansion and squeeze-excite."""
+    def with_expansion(
+        self, expansion: str | None, expansions: tuple[int, ...], *, squeeze_excite: str
+    ) -> _BlockWidths:
+        """The same block's widths for an MBConv operation: its inner width follows the
+        hyperparameter `expansion` over `expansions` (`None`: the one expansion of
+        `expansions`), and its squeeze-excite the Boolean `squeeze_excite`."""
         return _BlockWidths(
             self.in_width,
             self.out_width,
             self.widths,
             stem_width=self.stem_width,
             expansion=expansion,
+            expansions=expansions,
             squeeze_excite=squeeze_excite,
         )
 
@@ -325,8 +398,15 @@ class _BlockWidths:
         return any(same) if kind == "identity" else not all(same)
 
     def mask(self, x, kind: str, name: str):
+        if kind == "expanded" and self.expansion is not None:
+            widths = {
+                (*_as_tuple(key), expansion): a * expansion
+                for key, (a, _) in self.pairs.items()
+                for expansion in self.expansions
+            }
+            return ChannelMask((*self.hp_names, self.expansion), widths, name=name)(x)
         width_of = {
-            "expanded": lambda a, b: a * self.expansion,
+            "expanded": lambda a, b: a * self.expansions[0],
             "reduced": lambda a, b: blocks.se_filters(a, SQUEEZE_EXCITE_RATIO),
             "output": lambda a, b: b,
             "identity": lambda a, b: b if a == b else 0,
@@ -335,3 +415,28 @@ class _BlockWidths:
         widths = {key: width_of(a, b) for key, (a, b) in self.pairs.items()}
         channels = max(self.widths) if kind == "identity" else None
         return ChannelMask(self.hp_names, widths, channels, name=name)(x)
+
+    def optional(self, x, build, kind: str, name: str):
+        """Squeeze-excite where the sub-network's Boolean says so, else `x` unchanged."""
+        if kind != "squeeze_excite" or self.squeeze_excite is None:
+            return build(x)
+        branches = {
+            True: PathChoice.branch(x.shape, build),
+            False: PathChoice.branch(x.shape, lambda t: t),
+        }
+        return PathChoice(self.squeeze_excite, branches, name=f"{name}_se_choice")(x)
+
+
+# A layer of a searched block: position, block type, kernel, expansion, squeeze-excite, rest.
+_BLOCK_LAYER = re.compile(
+    r"^(stage_\d+_block_\d+)_(conv|separable|mbconv|resnet)_k(\d+)(?:_e(\d+))?(?:_se)?_(.+)$"
+)
+
+
+def _token_size(kernel: int | ElasticKernelSize) -> int:
+    """The kernel size that names a block's layers: an elastic kernel's largest."""
+    return kernel.largest if isinstance(kernel, ElasticKernelSize) else kernel
+
+
+def _as_tuple(key: Any) -> tuple:
+    return key if isinstance(key, tuple) else (key,)

@@ -263,7 +263,9 @@ class OneShotSearch(NASTuner):
         with self._scope():
             model = self.hypermodel.build_model(values)
         keys = self.registry.keys_of(model)
-        restored = self.registry.restore(model, sliced=True)
+        restored = self.registry.restore(
+            model, sliced=True, source_name=self.hypermodel.supernet_layer_name
+        )
         if len(restored) != len(keys):
             missing = sorted(set(keys) - set(restored))[:3]
             raise RuntimeError(

@@ -1,6 +1,8 @@
 """Elastic width (`ChannelMask`, sliced restore), the single-path optimizer and the MacroSpace
 supernet."""
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from keras_nas import OneShotSearch
 from keras_nas.datasets import load_digits
 from keras_nas.search_spaces import MacroSpace
 from keras_nas.weight_sharing import SharedLayerRegistry
+from keras_nas.weight_sharing.elastic_kernel import is_elastic_kernel
 from keras_nas.weight_sharing.registry import leaf_layers
 from keras_nas.weight_sharing.supernet import (
     ChannelMask,
@@ -98,6 +101,11 @@ MACRO_ARCHITECTURES = [
     {"stage_1/block": "separable", "stage_1/width": 4, "stage_2/block": "mbconv"},
     {"stage_1/kernel": 5, "stage_2/width": 4, "stage_2/depth": 2, "stage_2/block": "separable"},
     {"stage_2/block": "mbconv", "stage_2/width": 8, "stage_2/squeeze_excite": True},
+    # Smaller kernels and expansions: the centre and leading channels of the largest.
+    {"stage_1/block": "mbconv", "stage_1/kernel": 3, "stage_1/expansion": 2, "stage_2/kernel": 5},
+    {"stage_1/block": "resnet", "stage_1/kernel": 5, "stage_2/block": "conv", "stage_2/kernel": 3},
+    {"stage_2/block": "mbconv", "stage_2/kernel": 3, "stage_2/expansion": 2, "stage_2/depth": 2},
+    {"stage_2/block": "mbconv", "stage_2/squeeze_excite": True, "stage_2/expansion": 2},
 ]
 
 
@@ -112,7 +120,8 @@ def test_a_macro_sub_network_computes_what_its_supernet_path_computes(rank):
         values = space.complete_values(architecture)
         set_path(supernet, values)
         sub_network = space.build_model(values)
-        assert registry.restore(sub_network, sliced=True) == registry.keys_of(sub_network)
+        restored = registry.restore(sub_network, sliced=True, source_name=space.supernet_layer_name)
+        assert restored == registry.keys_of(sub_network)
         for training in (False, True):
             np.testing.assert_allclose(
                 sub_network(x, training=training),
@@ -133,22 +142,61 @@ def test_the_macro_supernet_pads_and_cuts_between_widths_that_differ_from_the_st
         values = space.complete_values({"stage_1/block": "mbconv", "stage_1/width": width})
         set_path(supernet, values)
         sub_network = space.build_model(values)
-        registry.restore(sub_network, sliced=True)
+        registry.restore(sub_network, sliced=True, source_name=space.supernet_layer_name)
         np.testing.assert_allclose(sub_network(x), supernet(x), rtol=1e-4, atol=1e-5)
 
 
-def test_the_macro_supernet_holds_each_operation_once_at_the_widest_width():
+def test_the_macro_supernet_holds_one_operation_per_block_type_at_the_largest_options():
     space = _macro()
     supernet = space.build_supernet()
     assert space.supports_one_shot()
     choices = [c for c in path_choices(supernet) if isinstance(c, PathChoice)]
-    hp_names = {choice.hp_names for choice in choices}
-    assert ("stage_2/depth",) in hp_names and ("stage_1/block",) in hp_names
-    assert ("stage_1/kernel", "stage_1/expansion", "stage_1/squeeze_excite") in hp_names
-    # 2 stages x 2 block positions: a type choice, four per-type choices; 2 depth gates.
-    assert len(choices) == 2 * 2 * 5 + 2
-    widest = supernet.get_layer("predictions").kernel.shape
-    assert widest == (8, 3)
+    hp_names = sorted(choice.hp_names for choice in choices)
+    # 2 stages x 2 block positions: a block-type choice and a squeeze-excite gate; 2 depth
+    # gates. Kernels and expansions are elastic, not choices.
+    assert hp_names == sorted(
+        [(f"stage_{s}/block",) for s in (1, 2)] * 2
+        + [(f"stage_{s}/squeeze_excite",) for s in (1, 2)] * 2
+        + [(f"stage_{s}/depth",) for s in (1, 2)]
+    )
+    kernels = [c for c in path_choices(supernet) if is_elastic_kernel(c)]
+    # conv 1, separable 1, mbconv 1, resnet 2 kernel layers per position.
+    assert len(kernels) == 2 * 2 * 5
+    assert {c.kernel_size for c in kernels} == {(5, 5)}
+    [expand] = [
+        layer
+        for layer in leaf_layers(supernet)
+        if layer.name == "stage_1_block_1_mbconv_k5_e3_expand_conv"
+    ]
+    assert expand.filters == 8 * 3  # The widest input times the largest expansion.
+    assert supernet.get_layer("predictions").kernel.shape == (8, 3)
+
+
+def test_even_kernels_and_an_expansion_of_one_stay_operations_of_their_own():
+    space = _macro(block_types=("mbconv",), kernels=(3, 4, 5), expansions=(1, 2, 3), depths=(1,))
+    supernet = space.build_supernet()
+    [choice] = [c for c in path_choices(supernet) if c.name == "stage_1_block_1_mbconv_choice"]
+    assert choice.hp_names == ("stage_1/kernel", "stage_1/expansion")
+    assert len(choice.branches) == 4  # Kernel 3 and 5 or 4, expansion 1 or 2 and 3.
+    assert space.supernet_layer_name("stage_1_block_1_mbconv_k3_e2_depthwise") == (
+        "stage_1_block_1_mbconv_k5_e3_depthwise"
+    )
+    assert space.supernet_layer_name("stage_1_block_1_mbconv_k4_e1_se_se_reduce") == (
+        "stage_1_block_1_mbconv_k4_e1_se_reduce"
+    )
+    supernet = _randomized_supernet(space)
+    registry = SharedLayerRegistry()
+    registry.store(supernet)
+    x = np.random.default_rng(4).normal(size=(2, 8, 8, 1)).astype("float32")
+    for kernel, expansion in itertools.product((3, 4, 5), (1, 2, 3)):
+        values = space.complete_values(
+            {"stage_1/kernel": kernel, "stage_1/expansion": expansion, "stage_1/width": 4}
+        )
+        set_path(supernet, values)
+        sub_network = space.build_model(values)
+        restored = registry.restore(sub_network, sliced=True, source_name=space.supernet_layer_name)
+        assert restored == registry.keys_of(sub_network)
+        np.testing.assert_allclose(sub_network(x), supernet(x), rtol=1e-4, atol=1e-5)
 
 
 def test_a_sandwich_trained_macro_one_shot_search_exports_a_plain_model(tmp_path):
