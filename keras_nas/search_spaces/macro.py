@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +10,7 @@ import keras
 import keras_tuner
 
 from keras_nas.search_spaces import blocks
+from keras_nas.search_spaces import elastic as elastic_ops
 from keras_nas.search_spaces.base import (
     SearchSpace,
     check_choices,
@@ -19,7 +19,7 @@ from keras_nas.search_spaces.base import (
     plan_strides,
 )
 from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
-from keras_nas.weight_sharing.supernet import ChannelMask, PathChoice
+from keras_nas.weight_sharing.supernet import ChannelMask, PathChoice, optional_path
 
 BLOCK_TYPES = ("conv", "separable", "mbconv", "resnet")
 SQUEEZE_EXCITE_RATIO = 0.25
@@ -187,40 +187,15 @@ class MacroSpace(SearchSpace):
         return x
 
     def supernet_layer_name(self, name: str) -> str:
-        """The supernet layer a sub-network layer inherits from: the same position and
-        block type, with the supernet's kernel and expansion for its own, and no
-        squeeze-excite flag (the supernet gates it).
+        """The supernet layer a sub-network layer inherits from (see
+        `keras_nas.search_spaces.elastic.supernet_layer_name`).
 
         Example:
         >>> space = MacroSpace(input_shape=(8, 8, 1), num_classes=10, kernels=(3, 5, 7))
-        >>> space.supernet_layer_name("stage_2_block_1_mbconv_k3_e3_se_se_reduce")
-        'stage_2_block_1_mbconv_k7_e6_se_reduce'
-        >>> space.supernet_layer_name("stem_conv")
-        'stem_conv'
+        >>> space.supernet_layer_name("stage_2_block_1_resnet_k3_1_conv")
+        'stage_2_block_1_resnet_k7_1_conv'
         """
-        match = _BLOCK_LAYER.match(name)
-        if match is None:
-            return name
-        position, block_type, kernel, expansion, rest = match.groups()
-        renamed = f"{position}_{block_type}_k{self._supernet_kernel_size(int(kernel))}"
-        if expansion is not None:
-            renamed += f"_e{self._supernet_expansion(int(expansion))}"
-        return f"{renamed}_{rest}"
-
-    def _elastic_kernels(self) -> tuple[int, ...]:
-        """The kernel sizes that the supernet runs as one elastic kernel: the odd ones from 3
-        up, if there are several. An even size, and 1 (not the centre of a larger kernel at
-        stride 2), stay operations of their own."""
-        odd = tuple(kernel for kernel in self.kernels if kernel % 2 and kernel >= 3)
-        return odd if len(odd) > 1 else ()
-
-    def _supernet_kernel_size(self, kernel: int) -> int:
-        """The kernel size of the supernet layer that runs `kernel`."""
-        return max(self._elastic_kernels()) if kernel in self._elastic_kernels() else kernel
-
-    def _supernet_expansion(self, expansion: int) -> int:
-        """The supernet's expansion for `expansion`: the largest for all those above 1."""
-        return max(e for e in self.expansions if e > 1) if expansion > 1 else expansion
+        return elastic_ops.supernet_layer_name(name, self.kernels, self.expansions)
 
     def _supernet_block(self, x, stage: int, block: int, elastic: _BlockWidths, *, strides: int):
         name = f"stage_{stage}_block_{block}"
@@ -248,13 +223,12 @@ class MacroSpace(SearchSpace):
         keys = list(itertools.product(self.kernels, self.expansions if mbconv else (1,)))
         operations: dict[tuple, keras.Model] = {}
 
-        def operation(kernel: int | ElasticKernelSize, expansion: int) -> keras.Model:
+        def operation(kernel: int | ElasticKernelSize, expansions: tuple[int, ...]):
             widths = elastic
             if mbconv:
-                elastic_expansions = tuple(e for e in self.expansions if e > 1)
                 widths = elastic.with_expansion(
-                    f"stage_{stage}/expansion" if expansion > 1 else None,
-                    elastic_expansions if expansion > 1 else (expansion,),
+                    f"stage_{stage}/expansion" if len(expansions) > 1 else None,
+                    expansions,
                     squeeze_excite=f"stage_{stage}/squeeze_excite",
                 )
             return PathChoice.branch(
@@ -264,7 +238,7 @@ class MacroSpace(SearchSpace):
                     block_type,
                     max(self.widths),
                     kernel,
-                    expansion if mbconv else None,
+                    max(expansions) if mbconv else None,
                     mbconv,
                     strides=strides,
                     name=name,
@@ -274,13 +248,13 @@ class MacroSpace(SearchSpace):
 
         branches = {}
         for kernel, expansion in keys:
-            group = (self._supernet_kernel_size(kernel), self._supernet_expansion(expansion))
+            group = (
+                elastic_ops.supernet_kernel_size(kernel, self.kernels),
+                elastic_ops.expansion_group(expansion, self.expansions),
+            )
             if group not in operations:
-                elastic_kernels = self._elastic_kernels()
                 operations[group] = operation(
-                    ElasticKernelSize(f"stage_{stage}/kernel", elastic_kernels)
-                    if kernel in elastic_kernels
-                    else kernel,
+                    elastic_ops.supernet_kernel(kernel, self.kernels, f"stage_{stage}/kernel"),
                     group[1],
                 )
             branches[(kernel, expansion) if mbconv else kernel] = operations[group]
@@ -420,17 +394,7 @@ class _BlockWidths:
         """Squeeze-excite where the sub-network's Boolean says so, else `x` unchanged."""
         if kind != "squeeze_excite" or self.squeeze_excite is None:
             return build(x)
-        branches = {
-            True: PathChoice.branch(x.shape, build),
-            False: PathChoice.branch(x.shape, lambda t: t),
-        }
-        return PathChoice(self.squeeze_excite, branches, name=f"{name}_se_choice")(x)
-
-
-# A layer of a searched block: position, block type, kernel, expansion, squeeze-excite, rest.
-_BLOCK_LAYER = re.compile(
-    r"^(stage_\d+_block_\d+)_(conv|separable|mbconv|resnet)_k(\d+)(?:_e(\d+))?(?:_se)?_(.+)$"
-)
+        return optional_path(x, self.squeeze_excite, build, name=f"{name}_se_choice")
 
 
 def _token_size(kernel: int | ElasticKernelSize) -> int:

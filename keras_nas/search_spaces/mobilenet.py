@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,13 +10,15 @@ import keras
 import keras_tuner
 
 from keras_nas.search_spaces import blocks
+from keras_nas.search_spaces import elastic as elastic_ops
 from keras_nas.search_spaces.base import (
     SearchSpace,
     check_choices,
     default_choice,
     plan_strides,
 )
-from keras_nas.weight_sharing.supernet import PathChoice
+from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
+from keras_nas.weight_sharing.supernet import ChannelMask, PathChoice, optional_path
 
 # Once-for-All's MobileNetV3 stages: (width, stride, squeeze-excite by default, activation).
 OFA_STAGES = (
@@ -142,12 +145,17 @@ class MobileNetSpace(SearchSpace):
         return None
 
     def build_supernet_features(self, inputs: keras.KerasTensor) -> keras.KerasTensor:
-        """The one-shot supernet (Once-for-All without elastic width).
+        """The one-shot supernet: Once-for-All's elastic kernel, expansion and depth.
 
-        Every block position up to the largest depth is a `PathChoice` over kernel,
-        expansion and the stage's squeeze-excite; a block deeper than the smallest depth
-        sits in a second `PathChoice` on the stage's depth that skips it for smaller depths.
-        The space must have a single width multiplier (`one_shot_problem`).
+        Every block position up to the largest depth holds one MBConv operation at the
+        largest kernel and expansion: a smaller odd kernel runs the centre of the largest, a
+        smaller expansion the leading channels (a `ChannelMask` zeroes the others), and the
+        stage's squeeze-excite is a `PathChoice` that runs it or skips it. Only a kernel of 1
+        or an even size and an expansion of 1 stay operations of their own, in a
+        `PathChoice`. A block deeper than the smallest depth sits in a second `PathChoice` on
+        the stage's depth that skips it for smaller depths. A sub-network inherits the
+        matching slice of each weight (`supernet_layer_name`). The space must have a single
+        width multiplier (`one_shot_problem`).
         """
         problem = self.one_shot_problem()
         if problem is not None:
@@ -162,24 +170,63 @@ class MobileNetSpace(SearchSpace):
                 x = self._supernet_block(x, stage, block, filters, stride, activation)
         return _head(x, multiplier)
 
+    def supernet_layer_name(self, name: str) -> str:
+        """The supernet layer a sub-network layer inherits from (see
+        `keras_nas.search_spaces.elastic.supernet_layer_name`).
+
+        Example:
+        >>> space = MobileNetSpace(input_shape=(32, 32, 3), width_multipliers=(1.0,))
+        >>> space.supernet_layer_name("stage_2_block_1_mbconv_k5_e4_se_expand_conv")
+        'stage_2_block_1_mbconv_k7_e6_expand_conv'
+        """
+        return elastic_ops.supernet_layer_name(name, self.kernels, self.expansions)
+
     def _supernet_block(self, x, stage: int, block: int, filters: int, stride: int, activation):
         name = f"stage_{stage}/block_{block}"
-        branches = {
-            (kernel, expansion, se): PathChoice.branch(
-                x.shape,
-                lambda t, k=kernel, e=expansion, se=se: _block(
-                    t, name, filters, k, e, se, strides=stride, activation=activation
-                ),
+        operations: dict[tuple, keras.Model] = {}
+        branches = {}
+        for kernel in self.kernels:
+            for expansion in self.expansions:
+                group = (
+                    elastic_ops.supernet_kernel_size(kernel, self.kernels),
+                    elastic_ops.expansion_group(expansion, self.expansions),
+                )
+                if group not in operations:
+                    elastic = _ElasticExpansion(
+                        f"{name}/expansion" if len(group[1]) > 1 else None,
+                        group[1],
+                        f"stage_{stage}/squeeze_excite",
+                        in_filters=x.shape[-1],
+                        filters=filters,
+                    )
+                    operations[group] = PathChoice.branch(
+                        x.shape,
+                        functools.partial(
+                            _block,
+                            name=name,
+                            filters=filters,
+                            kernel=elastic_ops.supernet_kernel(
+                                kernel, self.kernels, f"{name}/kernel"
+                            ),
+                            expansion=max(group[1]),
+                            se=True,
+                            strides=stride,
+                            activation=activation,
+                            elastic=elastic,
+                        ),
+                    )
+                branches[(kernel, expansion)] = operations[group]
+        if len(operations) == 1:
+            [operation] = operations.values()
+        else:
+            operation = PathChoice(
+                (f"{name}/kernel", f"{name}/expansion"),
+                branches,
+                name=f"{blocks.layer_name(name)}_choice",
             )
-            for kernel in self.kernels
-            for expansion in self.expansions
-            for se in (False, True)
-        }
-        hp_names = (f"{name}/kernel", f"{name}/expansion", f"stage_{stage}/squeeze_excite")
-        operations = PathChoice(hp_names, branches, name=f"{blocks.layer_name(name)}_choice")
         if block <= self.depths[0]:
-            return operations(x)
-        run = PathChoice.branch(x.shape, operations)
+            return operation(x)
+        run = PathChoice.branch(x.shape, operation)
         skip = PathChoice.branch(x.shape, lambda t: t)
         depth_gate = {depth: run if depth >= block else skip for depth in self.depths}
         return PathChoice(
@@ -218,9 +265,20 @@ def _stem(inputs, multiplier: float, strides: int):
     return blocks.mbconv_block(x, width, 3, expansion=1, activation="relu", name="stem_block")
 
 
-def _block(x, name: str, filters: int, kernel: int, expansion: int, se: bool, **kwargs):
-    """One searched MBConv block; its layers name the position and the operation."""
-    token = blocks.op_token("mbconv", k=kernel, e=expansion, se=se)
+def _block(
+    x,
+    name: str,
+    filters: int,
+    kernel: int | ElasticKernelSize,
+    expansion: int,
+    se: bool,
+    elastic: _ElasticExpansion | None = None,
+    **kwargs,
+):
+    """One searched MBConv block; its layers name the position and the operation (in the
+    supernet, `elastic`, the largest kernel and no squeeze-excite flag: it is gated)."""
+    size = kernel.largest if isinstance(kernel, ElasticKernelSize) else kernel
+    token = blocks.op_token("mbconv", k=size, e=expansion, se=se and elastic is None)
     return blocks.mbconv_block(
         x,
         filters,
@@ -228,8 +286,40 @@ def _block(x, name: str, filters: int, kernel: int, expansion: int, se: bool, **
         expansion=expansion,
         squeeze_excite_ratio=0.25 if se else 0.0,
         name=f"{blocks.layer_name(name)}_{token}",
+        elastic=elastic,
         **kwargs,
     )
+
+
+class _ElasticExpansion:
+    """The `ElasticWidths` of one MobileNetSpace supernet block: its width is fixed, its
+    inner width follows the hyperparameter `expansion` over `expansions` (`None`: the one
+    expansion), and its squeeze-excite the stage's Boolean `squeeze_excite`."""
+
+    def __init__(
+        self,
+        expansion: str | None,
+        expansions: tuple[int, ...],
+        squeeze_excite: str,
+        *,
+        in_filters: int,
+        filters: int,
+    ):
+        self.expansion, self.expansions = expansion, expansions
+        self.squeeze_excite = squeeze_excite
+        self.in_filters, self.filters = in_filters, filters
+
+    def mask(self, x, kind: str, name: str):
+        if kind != "expanded" or self.expansion is None:
+            return x  # Every other width is fixed.
+        widths = {expansion: self.in_filters * expansion for expansion in self.expansions}
+        return ChannelMask(self.expansion, widths, name=name)(x)
+
+    def has(self, kind: str) -> bool:
+        return kind == "identity" and self.in_filters == self.filters
+
+    def optional(self, x, build, kind: str, name: str):
+        return optional_path(x, self.squeeze_excite, build, name=f"{name}_se_choice")
 
 
 def _head(x, multiplier: float):

@@ -128,6 +128,26 @@ class PathChoice(keras.layers.Layer):
         return self.branches[0].compute_output_shape(input_shape)
 
 
+def optional_path(x, hp_name: str, build: Callable, *, name: str):
+    """`build(x)` where the Boolean hyperparameter `hp_name` is true, `x` where it is false:
+    a `PathChoice` with the two branches (a supernet's squeeze-excite, say).
+
+    Example:
+    >>> inputs = keras.Input((2,))
+    >>> doubled = optional_path(inputs, "double", lambda t: keras.layers.Rescaling(2.0)(t),
+    ...                         name="double_choice")
+    >>> model = keras.Model(inputs, doubled)
+    >>> set_path(model, {"double": False})
+    >>> model(np.ones((1, 2), "float32")).numpy().tolist()
+    [[1.0, 1.0]]
+    """
+    branches = {
+        True: PathChoice.branch(x.shape, build),
+        False: PathChoice.branch(x.shape, lambda t: t),
+    }
+    return PathChoice(hp_name, branches, name=name)(x)
+
+
 class ChannelMask(keras.layers.Layer):
     """Keeps the first channels of its input, as many as the current values of some
     hyperparameters give, and zeroes the others: Once-for-All's elastic width.

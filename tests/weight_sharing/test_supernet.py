@@ -7,6 +7,7 @@ import pytest
 
 from keras_nas.search_spaces import MobileNetSpace, NASBench201Space
 from keras_nas.weight_sharing import SharedLayerRegistry
+from keras_nas.weight_sharing.elastic_kernel import is_elastic_kernel
 from keras_nas.weight_sharing.supernet import (
     PathChoice,
     path_choices,
@@ -183,7 +184,8 @@ def test_a_mobilenet_sub_network_computes_what_its_supernet_path_computes(seed):
     )
     set_path(supernet, values)
     sub_network = space.build_model(values)
-    assert registry.restore(sub_network) == registry.keys_of(sub_network)
+    restored = registry.restore(sub_network, sliced=True, source_name=space.supernet_layer_name)
+    assert restored == registry.keys_of(sub_network)
     x = rng.normal(size=(4, 8, 8, 1)).astype("float32")
     np.testing.assert_allclose(
         sub_network(x, training=False), supernet(x, training=False), rtol=1e-4, atol=1e-5
@@ -191,11 +193,17 @@ def test_a_mobilenet_sub_network_computes_what_its_supernet_path_computes(seed):
 
 
 def test_the_mobilenet_supernet_gates_blocks_deeper_than_the_smallest_depth():
-    choices = path_choices(_mobilenet().build_supernet())
+    supernet = _mobilenet().build_supernet()
+    choices = [choice for choice in path_choices(supernet) if isinstance(choice, PathChoice)]
     gates = [choice for choice in choices if choice.hp_names[0].endswith("/depth")]
     assert [gate.hp_names for gate in gates] == [(f"stage_{s}/depth",) for s in range(1, 6)]
-    assert len(choices) == 5 * 2 + 5
-    assert all(len(choice.branches) == 8 for choice in choices if choice not in gates)
+    # Kernels and expansions are elastic: besides the gates, only squeeze-excite choices.
+    assert sorted(c.hp_names for c in choices if c not in gates) == [
+        (f"stage_{s}/squeeze_excite",) for s in range(1, 6) for _ in range(2)
+    ]
+    assert all(len(choice.branches) == 2 for choice in choices)
+    kernels = [layer for layer in path_choices(supernet) if is_elastic_kernel(layer)]
+    assert len(kernels) == 5 * 2 and {layer.kernel_size for layer in kernels} == {(5, 5)}
 
 
 def test_mobilenet_needs_one_width_multiplier_for_one_shot():

@@ -1,0 +1,76 @@
+"""Which operations of a block a Once-for-All supernet runs as one: elastic kernel and expansion.
+
+A supernet block holds one operation for all the odd kernel sizes from 3 up (the smaller run
+the centre of the largest, `keras_nas.weight_sharing.elastic_kernel`) and for all the
+expansions above 1 (the smaller run the leading channels of the largest). A kernel of 1 or
+an even size, and an expansion of 1 (which has no expansion layer), stay operations of their
+own. A sub-network's layer names its own kernel and expansion (`stage_2_block_1_mbconv_k3_e3_
+expand_conv`); `supernet_layer_name` gives the supernet layer it inherits from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
+
+# A layer of a searched block: position, operation, kernel, expansion, squeeze-excite, rest.
+_BLOCK_LAYER = re.compile(r"^(stage_\d+_block_\d+)_([a-z]+)_k(\d+)(?:_e(\d+))?(?:_se)?_(.+)$")
+
+
+def elastic_kernels(kernels: Sequence[int]) -> tuple[int, ...]:
+    """The kernel sizes that run as one elastic kernel: the odd ones from 3 up, if several.
+
+    Example:
+    >>> elastic_kernels((1, 3, 4, 5, 7))
+    (3, 5, 7)
+    >>> elastic_kernels((3, 4))
+    ()
+    """
+    odd = tuple(kernel for kernel in kernels if kernel % 2 and kernel >= 3)
+    return odd if len(odd) > 1 else ()
+
+
+def supernet_kernel(kernel: int, kernels: Sequence[int], hp_name: str) -> int | ElasticKernelSize:
+    """The kernel the supernet builds for `kernel`: the elastic kernel, or the size itself."""
+    shared = elastic_kernels(kernels)
+    return ElasticKernelSize(hp_name, shared) if kernel in shared else kernel
+
+
+def supernet_kernel_size(kernel: int, kernels: Sequence[int]) -> int:
+    """The kernel size of the supernet layer that runs `kernel`."""
+    shared = elastic_kernels(kernels)
+    return max(shared) if kernel in shared else kernel
+
+
+def expansion_group(expansion: int, expansions: Sequence[int]) -> tuple[int, ...]:
+    """The expansions that one supernet operation runs with `expansion`: all those above 1,
+    or 1 alone.
+
+    Example:
+    >>> expansion_group(3, (1, 3, 6)), expansion_group(1, (1, 3, 6))
+    ((3, 6), (1,))
+    """
+    return (1,) if expansion == 1 else tuple(e for e in expansions if e > 1)
+
+
+def supernet_layer_name(name: str, kernels: Sequence[int], expansions: Sequence[int]) -> str:
+    """The supernet layer that a sub-network's layer `name` inherits from: the same position
+    and operation, with the supernet's kernel and expansion for its own and no squeeze-excite
+    flag (the supernet gates squeeze-excite). Other names are returned unchanged.
+
+    Example:
+    >>> supernet_layer_name("stage_2_block_1_mbconv_k3_e3_se_se_reduce", (3, 5, 7), (3, 6))
+    'stage_2_block_1_mbconv_k7_e6_se_reduce'
+    >>> supernet_layer_name("stem_conv", (3, 5, 7), (3, 6))
+    'stem_conv'
+    """
+    match = _BLOCK_LAYER.match(name)
+    if match is None:
+        return name
+    position, operation, kernel, expansion, rest = match.groups()
+    renamed = f"{position}_{operation}_k{supernet_kernel_size(int(kernel), kernels)}"
+    if expansion is not None:
+        renamed += f"_e{max(expansion_group(int(expansion), expansions))}"
+    return f"{renamed}_{rest}"
