@@ -47,8 +47,11 @@ ONE_OPERATION = dict(block_types=("conv",), kernels=(3,), widths=(32,), depths=(
 # name: (what is open, MacroSpace arguments beyond ONE_OPERATION's)
 VARIANTS = {
     "fixed": ("nothing: one path trained throughout", dict(widths=(8, 16, 32), depths=(1, 2))),
-    "kernel2": ("kernel 3 or 5 (2 operations a position)", dict(kernels=(3, 5))),
-    "kernel4": ("kernel 1, 3, 5 or 7 (4 operations)", dict(kernels=(1, 3, 5, 7))),
+    "kernel2": ("kernel 3 or 5 (one elastic kernel)", dict(kernels=(3, 5))),
+    "kernel4": (
+        "kernel 1, 3, 5 or 7 (2 operations: 1, and an elastic 3-5-7)",
+        dict(kernels=(1, 3, 5, 7)),
+    ),
     "conv_resnet": ("block conv or resnet (2 operations)", dict(block_types=("conv", "resnet"))),
     "block4": (
         "block conv, separable, mbconv or resnet (4 operations)",
@@ -57,8 +60,29 @@ VARIANTS = {
     "width": ("width 8, 16 or 32 (shared leading channels)", dict(widths=(8, 16, 32))),
     "depth": ("depth 1 or 2", dict(depths=(1, 2))),
     "width_depth": ("width and depth", dict(widths=(8, 16, 32), depths=(1, 2))),
+    "mbconv_all": (
+        "MBConv only, with kernel, expansion, squeeze-excite, width and depth",
+        dict(
+            block_types=("mbconv",),
+            kernels=(3, 5),
+            widths=(8, 16, 32),
+            depths=(1, 2),
+            expansions=(3, 6),
+        ),
+    ),
+    "mbconv_resnet": (
+        "blocks MBConv or ResNet, with kernel, expansion, squeeze-excite, width and depth",
+        dict(
+            block_types=("mbconv", "resnet"),
+            kernels=(3, 5),
+            widths=(8, 16, 32),
+            depths=(1, 2),
+            expansions=(3, 6),
+        ),
+    ),
     "benchmark": (
-        "the MacroSpace of benchmarks/weight_sharing.py (14 operations, width, depth)",
+        "the MacroSpace of benchmarks/weight_sharing.py (4 block types, kernel, expansion, "
+        "squeeze-excite, width, depth)",
         dict(
             block_types=("conv", "separable", "mbconv", "resnet"),
             kernels=(3, 5),

@@ -6,7 +6,7 @@
         [--supernet-learning-rate 0.003] [--path-sampling uniform] [--calibration-batches 10]
         [--cost-trials 30] [--cost-epochs 5] [--alone-epochs 15] [--alone-seeds 2]
         [--alone-learning-rate 0.003] [--alone-schedule cosine]
-        [--jobs 1] [--threads-per-job 1]
+        [--jobs 1] [--threads-per-job 1] [--alone-cache FILE]
 
 Inheritance (`NASTuner(..., weight_sharing=True)`): on each task and space, the same
 `EvolutionarySearch` (population 5, tournament 5, same seed) runs `--trials` trials of
@@ -56,7 +56,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
+import json
 import multiprocessing
 import os
 import platform
@@ -78,6 +80,7 @@ from spaces import make_image_task  # noqa: E402  (benchmarks/spaces.py)
 
 from keras_nas import EvolutionarySearch, OneShotSearch  # noqa: E402
 from keras_nas.datasets import load_digits  # noqa: E402
+from keras_nas.files import write_json_atomically  # noqa: E402
 from keras_nas.search_spaces import MacroSpace, NASBench201Space, SearchSpace  # noqa: E402
 
 BATCH_SIZE = 32
@@ -188,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     one_shot_parts = [part for part in ("ranking", "cost") if part in args.parts]
     if not one_shot_parts:
         return 0
-    with stand_alone_trainer(args.jobs, args.threads_per_job) as train_alone:
+    with stand_alone_trainer(args.jobs, args.threads_per_job, args.alone_cache) as train_alone:
         for part in one_shot_parts:
             measure = ranking if part == "ranking" else cost
             for task, space_name, seed in one_shot_runs(args, part):
@@ -343,10 +346,16 @@ def _task_and_space(space_name: str, task: str, data_seed: int) -> tuple[Any, Se
 
 
 @contextlib.contextmanager
-def stand_alone_trainer(jobs: int, threads_per_job: int) -> Iterator[TrainAlone]:
-    """Trains in this process when `jobs` is 1, else in `jobs` spawned worker processes."""
+def stand_alone_trainer(
+    jobs: int, threads_per_job: int, cache: str | None = None
+) -> Iterator[TrainAlone]:
+    """Trains in this process when `jobs` is 1, else in `jobs` spawned worker processes.
+
+    With `cache`, a JSON file, the accuracy of every job is kept there and a job found there
+    is not trained again: runs that change only the one-shot side reuse the ground truth.
+    """
     if jobs == 1:
-        yield lambda batch: [train_alone_job(job) for job in batch]
+        yield _cached(lambda batch: [train_alone_job(job) for job in batch], cache)
         return
     with ProcessPoolExecutor(
         max_workers=jobs,
@@ -354,7 +363,27 @@ def stand_alone_trainer(jobs: int, threads_per_job: int) -> Iterator[TrainAlone]
         initializer=start_worker,
         initargs=(BENCHMARKS_DIR, threads_per_job),
     ) as pool:
-        yield lambda batch: list(pool.map(train_alone_job, batch))
+        yield _cached(lambda batch: list(pool.map(train_alone_job, batch)), cache)
+
+
+def _cached(train_alone: TrainAlone, cache: str | None) -> TrainAlone:
+    """`train_alone`, reading and writing the accuracies of jobs in the JSON file `cache`."""
+    if cache is None:
+        return train_alone
+
+    def train(batch: Sequence[AloneJob]) -> list[float]:
+        known = {}
+        if os.path.exists(cache):
+            with open(cache) as file:
+                known = json.load(file)
+        keys = [json.dumps(dataclasses.asdict(job), sort_keys=True) for job in batch]
+        missing = [job for job, key in zip(batch, keys, strict=True) if key not in known]
+        for job, accuracy in zip(missing, train_alone(missing) if missing else [], strict=True):
+            known[json.dumps(dataclasses.asdict(job), sort_keys=True)] = accuracy
+        write_json_atomically(cache, known)
+        return [known[key] for key in keys]
+
+    return train
 
 
 def start_worker(benchmarks_dir: str, threads: int) -> None:
@@ -664,6 +693,11 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=1,
         help="worker processes for the stand-alone trainings; 1 trains in this process (1)",
+    )
+    parser.add_argument(
+        "--alone-cache",
+        default=None,
+        help="a JSON file that keeps the stand-alone accuracies between runs (none)",
     )
     parser.add_argument(
         "--threads-per-job",

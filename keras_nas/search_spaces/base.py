@@ -105,9 +105,12 @@ class SearchSpace(keras_tuner.HyperModel):
 
         Each choice of the space is a `keras_nas.weight_sharing.PathChoice` layer that runs
         one of its operations at a time (`set_path(supernet, values)`); the layers of each
-        operation carry the names the plain sub-network gives them, so a
-        `SharedLayerRegistry` moves weights between the supernet and any sub-network built
-        by `build_model`. Used by `keras_nas.OneShotSearch`.
+        operation carry the names the plain sub-network gives them, or, where one supernet
+        layer serves several operations (elastic kernels and expansions), the names that
+        `supernet_layer_name` maps them to. So a `SharedLayerRegistry` moves weights from the
+        supernet to any sub-network built by `build_model`
+        (`restore(model, sliced=True, source_name=space.supernet_layer_name)`). Used by
+        `keras_nas.OneShotSearch`.
 
         Args:
             learning_rate: The supernet optimizer's learning rate; `None` takes the space's.
