@@ -11,9 +11,12 @@ expand_conv`); `supernet_layer_name` gives the supernet layer it inherits from.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import keras
 
 from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
+from keras_nas.weight_sharing.supernet import PathChoice
 
 # A layer of a searched block: position, operation, kernel, expansion, squeeze-excite, rest.
 _BLOCK_LAYER = re.compile(r"^(stage_\d+_block_\d+)_([a-z]+)_k(\d+)(?:_e(\d+))?(?:_se)?_(.+)$")
@@ -53,6 +56,56 @@ def expansion_group(expansion: int, expansions: Sequence[int]) -> tuple[int, ...
     ((3, 6), (1,))
     """
     return (1,) if expansion == 1 else tuple(e for e in expansions if e > 1)
+
+
+def elastic_operations(
+    input_shape: Sequence[int | None],
+    build: Callable[..., keras.KerasTensor],
+    *,
+    kernels: Sequence[int],
+    kernel_hp: str,
+    expansions: Sequence[int] = (1,),
+    expansion_hp: str | None = None,
+    name: str,
+) -> keras.Layer:
+    """The supernet operations of one block at one position, grouped as Once-for-All shares
+    them: one operation per supernet kernel size and expansion group, each built by
+    `build(inputs, kernel=..., expansions=...)` with the supernet's kernel (an
+    `ElasticKernelSize` for the elastic group) and the group's expansions.
+
+    Returns:
+        The operation itself when there is one, otherwise a `PathChoice` named `name` that
+        follows `kernel_hp` (keys: kernels), or `kernel_hp` and `expansion_hp` when that is
+        given (keys: `(kernel, expansion)`).
+
+    Example:
+    >>> def build(x, *, kernel, expansions):
+    ...     size = kernel if isinstance(kernel, int) else kernel.largest
+    ...     return keras.layers.Conv2D(4, size, padding="same")(x)
+    >>> choice = elastic_operations((None, 8, 8, 1), build, kernels=(1, 3, 5), kernel_hp="k",
+    ...                             name="demo_choice")
+    >>> choice.hp_names, choice.keys, len(choice.branches)
+    (('k',), [1, 3, 5], 2)
+    """
+    operations: dict[tuple, keras.Model] = {}
+    branches: dict = {}
+    for kernel in kernels:
+        for expansion in expansions:
+            group = (supernet_kernel_size(kernel, kernels), expansion_group(expansion, expansions))
+            if group not in operations:
+                operations[group] = PathChoice.branch(
+                    input_shape,
+                    _partial(build, supernet_kernel(kernel, kernels, kernel_hp), group[1]),
+                )
+            branches[(kernel, expansion) if expansion_hp else kernel] = operations[group]
+    if len(operations) == 1:
+        return next(iter(operations.values()))
+    hp_names = (kernel_hp, expansion_hp) if expansion_hp else kernel_hp
+    return PathChoice(hp_names, branches, name=name)
+
+
+def _partial(build: Callable, kernel: int | ElasticKernelSize, expansions: tuple[int, ...]):
+    return lambda x: build(x, kernel=kernel, expansions=expansions)
 
 
 def supernet_layer_name(name: str, kernels: Sequence[int], expansions: Sequence[int]) -> str:

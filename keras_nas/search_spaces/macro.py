@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -219,11 +218,8 @@ class MacroSpace(SearchSpace):
         """The operations of one block type at one position: one, unless even kernels or an
         expansion of 1 need operations of their own; then a `PathChoice` over them."""
         mbconv = block_type == "mbconv"
-        hp_names = (f"stage_{stage}/kernel",) + ((f"stage_{stage}/expansion",) if mbconv else ())
-        keys = list(itertools.product(self.kernels, self.expansions if mbconv else (1,)))
-        operations: dict[tuple, keras.Model] = {}
 
-        def operation(kernel: int | ElasticKernelSize, expansions: tuple[int, ...]):
+        def build(t, *, kernel: int | ElasticKernelSize, expansions: tuple[int, ...]):
             widths = elastic
             if mbconv:
                 widths = elastic.with_expansion(
@@ -231,36 +227,27 @@ class MacroSpace(SearchSpace):
                     expansions,
                     squeeze_excite=f"stage_{stage}/squeeze_excite",
                 )
-            return PathChoice.branch(
-                x.shape,
-                lambda t: self._operation(
-                    t,
-                    block_type,
-                    max(self.widths),
-                    kernel,
-                    max(expansions) if mbconv else None,
-                    mbconv,
-                    strides=strides,
-                    name=name,
-                    elastic=widths,
-                ),
+            return self._operation(
+                t,
+                block_type,
+                max(self.widths),
+                kernel,
+                max(expansions) if mbconv else None,
+                mbconv,
+                strides=strides,
+                name=name,
+                elastic=widths,
             )
 
-        branches = {}
-        for kernel, expansion in keys:
-            group = (
-                elastic_ops.supernet_kernel_size(kernel, self.kernels),
-                elastic_ops.expansion_group(expansion, self.expansions),
-            )
-            if group not in operations:
-                operations[group] = operation(
-                    elastic_ops.supernet_kernel(kernel, self.kernels, f"stage_{stage}/kernel"),
-                    group[1],
-                )
-            branches[(kernel, expansion) if mbconv else kernel] = operations[group]
-        if len(operations) == 1:
-            return next(iter(operations.values()))
-        return PathChoice(hp_names, branches, name=f"{name}_{block_type}_choice")
+        return elastic_ops.elastic_operations(
+            x.shape,
+            build,
+            kernels=self.kernels,
+            kernel_hp=f"stage_{stage}/kernel",
+            expansions=self.expansions if mbconv else (1,),
+            expansion_hp=f"stage_{stage}/expansion" if mbconv else None,
+            name=f"{name}_{block_type}_choice",
+        )
 
     def _block(self, x, arch: dict[str, Any], stage: int, *, strides: int, name: str):
         block_type = arch[f"stage_{stage}/block"]

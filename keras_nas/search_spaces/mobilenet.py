@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -183,47 +182,36 @@ class MobileNetSpace(SearchSpace):
 
     def _supernet_block(self, x, stage: int, block: int, filters: int, stride: int, activation):
         name = f"stage_{stage}/block_{block}"
-        operations: dict[tuple, keras.Model] = {}
-        branches = {}
-        for kernel in self.kernels:
-            for expansion in self.expansions:
-                group = (
-                    elastic_ops.supernet_kernel_size(kernel, self.kernels),
-                    elastic_ops.expansion_group(expansion, self.expansions),
-                )
-                if group not in operations:
-                    elastic = _ElasticExpansion(
-                        f"{name}/expansion" if len(group[1]) > 1 else None,
-                        group[1],
-                        f"stage_{stage}/squeeze_excite",
-                        in_filters=x.shape[-1],
-                        filters=filters,
-                    )
-                    operations[group] = PathChoice.branch(
-                        x.shape,
-                        functools.partial(
-                            _block,
-                            name=name,
-                            filters=filters,
-                            kernel=elastic_ops.supernet_kernel(
-                                kernel, self.kernels, f"{name}/kernel"
-                            ),
-                            expansion=max(group[1]),
-                            se=True,
-                            strides=stride,
-                            activation=activation,
-                            elastic=elastic,
-                        ),
-                    )
-                branches[(kernel, expansion)] = operations[group]
-        if len(operations) == 1:
-            [operation] = operations.values()
-        else:
-            operation = PathChoice(
-                (f"{name}/kernel", f"{name}/expansion"),
-                branches,
-                name=f"{blocks.layer_name(name)}_choice",
+
+        def build(t, *, kernel: int | ElasticKernelSize, expansions: tuple[int, ...]):
+            elastic = _ElasticExpansion(
+                f"{name}/expansion" if len(expansions) > 1 else None,
+                expansions,
+                f"stage_{stage}/squeeze_excite",
+                in_filters=x.shape[-1],
+                filters=filters,
             )
+            return _block(
+                t,
+                name=name,
+                filters=filters,
+                kernel=kernel,
+                expansion=max(expansions),
+                se=True,
+                strides=stride,
+                activation=activation,
+                elastic=elastic,
+            )
+
+        operation = elastic_ops.elastic_operations(
+            x.shape,
+            build,
+            kernels=self.kernels,
+            kernel_hp=f"{name}/kernel",
+            expansions=self.expansions,
+            expansion_hp=f"{name}/expansion",
+            name=f"{blocks.layer_name(name)}_choice",
+        )
         if block <= self.depths[0]:
             return operation(x)
         run = PathChoice.branch(x.shape, operation)
