@@ -645,7 +645,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--path-sampling",
-        choices=["uniform", "sandwich"],
+        choices=["uniform", "sandwich", "fair"],
         default="uniform",
         help="how the supernet's training steps pick their architecture (uniform)",
     )

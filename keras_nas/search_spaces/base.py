@@ -100,7 +100,9 @@ class SearchSpace(keras_tuner.HyperModel):
         )
         return model
 
-    def build_supernet(self, learning_rate: float | None = None) -> keras.Model:
+    def build_supernet(
+        self, learning_rate: float | None = None, *, steps_per_update: int = 1
+    ) -> keras.Model:
         """Builds and compiles the one-shot supernet: every operation of the space at once.
 
         Each choice of the space is a `keras_nas.weight_sharing.PathChoice` layer that runs
@@ -114,6 +116,9 @@ class SearchSpace(keras_tuner.HyperModel):
 
         Args:
             learning_rate: The supernet optimizer's learning rate; `None` takes the space's.
+            steps_per_update: How many training steps' gradients the optimizer adds up
+                before it updates the weights (Keras's `gradient_accumulation_steps`; the
+                fair path sampling of `keras_nas.weight_sharing.PathSampler` needs it).
 
         Raises:
             NotImplementedError: If the space has no supernet (`supports_one_shot()` is
@@ -124,8 +129,12 @@ class SearchSpace(keras_tuner.HyperModel):
         name = f"{genotype.snake_case(self.name)}_supernet"
         model = keras.Model(inputs, self._head(features), name=name)
         rate = self.learning_rate if learning_rate is None else _check_learning_rate(learning_rate)
+        optimizer = _make_optimizer(self.optimizer, rate)
+        if steps_per_update > 1:
+            config = {**optimizer.get_config(), "gradient_accumulation_steps": steps_per_update}
+            optimizer = type(optimizer).from_config(config)
         model.compile(
-            optimizer=single_path_optimizer(_make_optimizer(self.optimizer, rate)),
+            optimizer=single_path_optimizer(optimizer),
             loss=self._loss(),
             metrics=self._metrics(),
         )

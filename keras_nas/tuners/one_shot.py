@@ -38,7 +38,8 @@ class OneShotSearch(NASTuner):
     1. `search` first trains the space's supernet (`SearchSpace.build_supernet`), which holds
        every operation; each training step runs one architecture, drawn uniformly at random
        (or, with `path_sampling="sandwich"`, the largest and the smallest in turn with
-       random ones).
+       random ones; with `"fair"`, groups of architectures that run every option of every
+       choice once, their gradients added up into one update).
        Its weights go to the `SharedLayerRegistry` in `<project dir>/shared_weights/` after
        every epoch, and `supernet.json` records the epochs done: a resumed search continues
        the supernet's training where it stopped, and never trains it again once done.
@@ -82,8 +83,10 @@ class OneShotSearch(NASTuner):
         calibration_batches: How many training batches of the search's `batch_size` go into
             re-estimating each sub-network's BatchNorm statistics (in one forward pass).
         path_sampling: Which architecture each supernet training step runs: `"uniform"`
-            (one drawn at random) or `"sandwich"` (the largest, the smallest, then two
-            random ones, in turn); see `keras_nas.weight_sharing.PathSampler`.
+            (one drawn at random), `"sandwich"` (the largest, the smallest, then two
+            random ones, in turn) or `"fair"` (FairNAS's strict fairness: each group of
+            steps runs every option of every choice equally often, and the optimizer
+            updates once per group); see `keras_nas.weight_sharing.PathSampler`.
         seed: Seeds the paths sampled while training the supernet, the calibration batches
             and (when `oracle` is `None`) the oracle.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner` (`directory`,
@@ -220,10 +223,12 @@ class OneShotSearch(NASTuner):
             if verbose:
                 print(f"Supernet already trained for {done} epochs; not training it again.")
             return None
-        with self._scope():
-            supernet = self.hypermodel.build_supernet(self.supernet_learning_rate)
-            self.registry.restore(supernet)
         sampler = PathSampler(self.hypermodel, rule=self.path_sampling, seed=self.seed)
+        with self._scope():
+            supernet = self.hypermodel.build_supernet(
+                self.supernet_learning_rate, steps_per_update=sampler.steps_per_update
+            )
+            self.registry.restore(supernet)
         history = supernet.fit(
             x,
             y,

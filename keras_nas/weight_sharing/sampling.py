@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # The spaces import this package (their supernets' layers).
     from keras_nas.search_spaces.base import SearchSpace
 
 #: The sampling rules of `PathSampler`.
-RULES = ("uniform", "sandwich")
+RULES = ("uniform", "sandwich", "fair")
 # Under the sandwich rule, each group of steps trains the largest architecture, the smallest,
 # then this many uniformly drawn ones.
 SANDWICH_RANDOM_STEPS = 2
@@ -30,6 +30,15 @@ class PathSampler:
       hyperparameter at a time in declaration order. The rule suits spaces with elastic
       width and depth (`MacroSpace`, `MobileNetSpace`); in `NASBench201Space` the smallest
       cell is all `none` (no output), which is not worth a quarter of the steps.
+    - `"fair"`: strict fairness (FairNAS, Chu et al. 2021, https://arxiv.org/abs/1907.01845):
+      steps come in groups of `steps_per_update`, the most options any hyperparameter has,
+      and within a group every hyperparameter takes each of its options equally often (once
+      each when it has that many; otherwise as evenly as the group allows), in a random
+      order of its own. The supernet's optimizer adds up the gradients of a group and
+      updates once (`OneShotSearch` sets Keras's `gradient_accumulation_steps`), so every
+      option of a choice is trained from the same weights. A hyperparameter that is active
+      only under some values of others (MBConv's expansion) is balanced over the whole
+      group, not over the steps where it is active.
 
     Example:
     >>> from keras_nas.search_spaces import MacroSpace
@@ -38,6 +47,9 @@ class PathSampler:
     >>> sampler = PathSampler(space, rule="sandwich", seed=0)
     >>> [space.summarize(sampler()) for _ in range(2)]
     ['stem32 | conv5-16 x2', 'stem32 | conv3-8']
+    >>> fair = PathSampler(space, rule="fair", seed=0)
+    >>> fair.steps_per_update, sorted(fair()["stage_1/width"] for _ in range(2))
+    (2, [8, 16])
 
     Args:
         space: The search space of the supernet.
@@ -45,7 +57,7 @@ class PathSampler:
         seed: Seeds the uniform draws.
 
     Raises:
-        ValueError: If `rule` is not one of `RULES`, or the sandwich rule meets a
+        ValueError: If `rule` is not one of `RULES`, or the sandwich or fair rule meets a
             hyperparameter that is not a `Choice` or `Boolean`.
     """
 
@@ -59,10 +71,24 @@ class PathSampler:
         self.extremes: list[dict[str, Any]] = []
         if rule == "sandwich":
             self.extremes = [extreme_values(space, largest=True), extreme_values(space)]
+        self._options = (
+            {hp.name: _options(hp, rule) for hp in self.hyperparameters.space}
+            if rule == "fair"
+            else {}
+        )
+        #: How many consecutive steps the optimizer adds up into one update: 1, except
+        #: under the fair rule.
+        self.steps_per_update = max(map(len, self._options.values()), default=1)
+        self._group: list[dict[str, Any]] = []
 
     def __call__(self) -> dict[str, Any]:
-        position = self.steps % (len(self.extremes) + SANDWICH_RANDOM_STEPS)
+        step = self.steps
         self.steps += 1
+        if self.rule == "fair":
+            if step % self.steps_per_update == 0:
+                self._group = self.fair_group()
+            return self._group[step % self.steps_per_update]
+        position = step % (len(self.extremes) + SANDWICH_RANDOM_STEPS)
         if position < len(self.extremes):
             return dict(self.extremes[position])
         return self.uniform()
@@ -75,6 +101,24 @@ class PathSampler:
                 continue
             values[hp.name] = hp.random_sample(int(self.rng.integers(2**31)))
         return self.space.complete_values(values)
+
+    def fair_group(self) -> list[dict[str, Any]]:
+        """`steps_per_update` architectures in which each hyperparameter takes each of its
+        options equally often (as nearly as the group's size allows), in a random order."""
+        size = self.steps_per_update
+        columns = {}
+        for name, options in self._options.items():
+            order = [options[i] for i in self.rng.permutation(len(options))]
+            column = (order * (size // len(order) + 1))[:size]
+            columns[name] = [column[i] for i in self.rng.permutation(size)]
+        group = []
+        for step in range(size):
+            values: dict[str, Any] = {}
+            for hp in self.hyperparameters.space:
+                if hp.name not in values and all(c.is_active(values) for c in hp.conditions):
+                    values[hp.name] = columns[hp.name][step]
+            group.append(self.space.complete_values(values))
+        return group
 
 
 def extreme_values(space: SearchSpace, *, largest: bool = False) -> dict[str, Any]:
@@ -91,20 +135,20 @@ def extreme_values(space: SearchSpace, *, largest: bool = False) -> dict[str, An
         if hp.name not in values:
             continue  # Inactive under the values chosen so far.
         counts = {}
-        for option in _options(hp):
+        for option in _options(hp, "sandwich"):
             candidate = space.complete_values({**values, hp.name: option})
             counts[option] = sign * _parameters(space, candidate)
         values = space.complete_values({**values, hp.name: max(counts, key=counts.get)})
     return values
 
 
-def _options(hp: hp_module.HyperParameter) -> list[Any]:
+def _options(hp: hp_module.HyperParameter, rule: str) -> list[Any]:
     if isinstance(hp, hp_module.Boolean):
         return [False, True]
     if isinstance(hp, hp_module.Choice):
         return list(hp.values)
     raise ValueError(
-        f"The sandwich rule needs every hyperparameter to be a Choice or a Boolean; "
+        f"The {rule} rule needs every hyperparameter to be a Choice or a Boolean; "
         f"{hp.name!r} is a {type(hp).__name__}. Use rule='uniform'."
     )
 

@@ -199,7 +199,8 @@ def test_even_kernels_and_an_expansion_of_one_stay_operations_of_their_own():
         np.testing.assert_allclose(sub_network(x), supernet(x), rtol=1e-4, atol=1e-5)
 
 
-def test_a_sandwich_trained_macro_one_shot_search_exports_a_plain_model(tmp_path):
+@pytest.mark.parametrize("path_sampling", ["sandwich", "fair"])
+def test_a_macro_one_shot_search_exports_a_plain_model(tmp_path, path_sampling):
     (x, y), validation = load_digits()
     space = MacroSpace(
         input_shape=(8, 8, 1),
@@ -215,11 +216,12 @@ def test_a_sandwich_trained_macro_one_shot_search_exports_a_plain_model(tmp_path
         space,
         max_trials=3,
         supernet_epochs=1,
-        path_sampling="sandwich",
+        path_sampling=path_sampling,
         seed=0,
         directory=str(tmp_path),
     )
     tuner.search(x, y, validation_data=validation, batch_size=64, verbose=0)
+    assert tuner.supernet_epochs_trained() == 1
     trial = tuner.oracle.get_best_trials(1)[0]
     model = tuner.get_best_models(1)[0]
     path = str(tmp_path / "best.keras")

@@ -1,12 +1,16 @@
-"""`PathSampler`: uniform and sandwich path sampling for supernet training."""
+"""`PathSampler`: uniform, sandwich and fair path sampling for supernet training."""
+
+import collections
 
 import keras
+import numpy as np
 import pytest
 
 from keras_nas import OneShotSearch
 from keras_nas.search_spaces import MacroSpace, NASBench201Space, SearchSpace
 from keras_nas.weight_sharing import PathSampler
 from keras_nas.weight_sharing.sampling import extreme_values
+from keras_nas.weight_sharing.supernet import set_path
 
 
 class _IntegerWidthSpace(SearchSpace):
@@ -67,11 +71,68 @@ def test_uniform_draws_are_seeded_and_cover_every_option():
 
 
 def test_invalid_rules_and_hyperparameters_raise():
-    with pytest.raises(ValueError, match="`rule` must be one of \\('uniform', 'sandwich'\\)"):
-        PathSampler(_macro(), rule="fair")
+    with pytest.raises(
+        ValueError, match="`rule` must be one of \\('uniform', 'sandwich', 'fair'\\)"
+    ):
+        PathSampler(_macro(), rule="largest")
     space = _IntegerWidthSpace(input_shape=(4,), num_classes=2)
-    with pytest.raises(ValueError, match="needs every hyperparameter to be a Choice or a Boolean"):
+    with pytest.raises(ValueError, match="The sandwich rule needs every hyperparameter"):
         extreme_values(space)
+    with pytest.raises(ValueError, match="The fair rule needs every hyperparameter"):
+        PathSampler(space, rule="fair")
+
+
+def test_the_fair_rule_runs_every_option_once_per_group():
+    space = NASBench201Space(input_shape=(8, 8, 1), num_classes=3, cells_per_stage=1)
+    sampler = PathSampler(space, rule="fair", seed=0)
+    assert sampler.steps_per_update == len(space.operations) == 5
+    groups = [[sampler() for _ in range(5)] for _ in range(3)]
+    for group in groups:
+        for edge in range(1, 7):
+            assert sorted(v[f"cell/edge_{edge}/op"] for v in group) == sorted(space.operations)
+    assert groups[0] != groups[1]  # A new random order each group.
+    again = PathSampler(space, rule="fair", seed=0)
+    assert [again() for _ in range(5)] == groups[0]
+
+
+def test_the_fair_rule_spreads_fewer_options_evenly_over_a_group():
+    space = MacroSpace(
+        input_shape=(8, 8, 1),
+        num_classes=3,
+        num_stages=1,
+        block_types=("conv", "resnet"),
+        kernels=(3, 5),
+        widths=(4, 8, 16),
+        depths=(1,),
+    )
+    sampler = PathSampler(space, rule="fair", seed=3)
+    assert sampler.steps_per_update == 3
+    for _ in range(4):
+        group = [sampler() for _ in range(3)]
+        assert sorted(v["stage_1/width"] for v in group) == [4, 8, 16]
+        blocks = collections.Counter(v["stage_1/block"] for v in group)
+        assert sorted(blocks.values()) == [1, 2]
+
+
+def test_uniform_and_sandwich_update_every_step():
+    assert PathSampler(_macro(), seed=0).steps_per_update == 1
+    assert PathSampler(_macro(), rule="sandwich", seed=0).steps_per_update == 1
+
+
+def test_a_supernet_built_for_fair_sampling_updates_once_per_group():
+    space = NASBench201Space(input_shape=(8, 8, 1), num_classes=3, cells_per_stage=1, channels=4)
+    supernet = space.build_supernet(0.01, steps_per_update=3)
+    assert supernet.optimizer.gradient_accumulation_steps == 3
+    # The default cell is all `none`, which leaves the stem without a gradient.
+    set_path(supernet, {f"cell/edge_{edge}/op": "nor_conv_3x3" for edge in range(1, 7)})
+    x = np.random.default_rng(0).normal(size=(8, 8, 8, 1)).astype("float32")
+    y = np.arange(8) % 3
+    stem = supernet.get_layer("stem_conv")
+    before = keras.ops.convert_to_numpy(stem.kernel).copy()
+    for step in range(1, 4):
+        supernet.train_on_batch(x, y)
+        changed = not np.array_equal(keras.ops.convert_to_numpy(stem.kernel), before)
+        assert changed == (step == 3), step
 
 
 def test_one_shot_search_checks_path_sampling(tmp_path):
