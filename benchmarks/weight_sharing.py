@@ -82,6 +82,7 @@ from keras_nas import EvolutionarySearch, OneShotSearch  # noqa: E402
 from keras_nas.datasets import load_digits  # noqa: E402
 from keras_nas.files import write_json_atomically  # noqa: E402
 from keras_nas.search_spaces import MacroSpace, NASBench201Space, SearchSpace  # noqa: E402
+from keras_nas.weight_sharing.sampling import RULES  # noqa: E402
 
 BATCH_SIZE = 32
 POPULATION = 5
@@ -645,7 +646,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--path-sampling",
-        choices=["uniform", "sandwich", "fair"],
+        choices=RULES,
         default="uniform",
         help="how the supernet's training steps pick their architecture (uniform)",
     )

@@ -41,8 +41,10 @@ def test_one_shot_digits(tmp_path, capsys):
         supernet_epochs=1,
         max_trials=3,
         retrain_epochs=1,
+        path_sampling="fair",
         directory=str(tmp_path),
     )
+    assert tuner.path_sampling == "fair"
     assert len(tuner.oracle.trials) == 3
     assert "'stand_alone':" in capsys.readouterr().out
     assert (tmp_path / "one_shot_digits_nasbench201" / "best_one_shot.keras").is_file()
