@@ -3,7 +3,8 @@
     TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/weight_sharing.py [--parts inheritance ranking cost]
         [--trials 15] [--epochs 1] [--seeds 0 1] [--tasks digits image]
         [--spaces nasbench201 macro] [--architectures 30] [--supernet-epochs 30]
-        [--supernet-learning-rate 0.003] [--path-sampling uniform] [--calibration-batches 10]
+        [--supernet-learning-rate 0.003] [--path-sampling uniform] [--supernet-seed N]
+        [--calibration-batches 10]
         [--cost-trials 30] [--cost-epochs 5] [--alone-epochs 15] [--alone-seeds 2]
         [--alone-learning-rate 0.003] [--alone-schedule cosine]
         [--jobs 1] [--threads-per-job 1] [--alone-cache FILE]
@@ -28,7 +29,10 @@ skipped with the reason): the supernet is trained for `--supernet-epochs` at lea
 `--supernet-learning-rate` (Adam), each step on an architecture picked by `--path-sampling`;
 then `--architectures` distinct random architectures are each scored by the one-shot
 estimate (inherited weights, BatchNorm recalibrated on `--calibration-batches` training
-batches, no training) and by their stand-alone accuracy.
+batches, no training) and by their stand-alone accuracy. `--supernet-seed` changes only the
+supernet's initial weights and paths (by default they follow the run's seed), so reruns with
+other values show how much tau varies with the supernet alone, against the same architectures
+and ground truth.
 Printed: Kendall's tau between the two (also ranking by the one-shot loss), Spearman's rho,
 tau over the working architectures only (stand-alone accuracy above 1.5 / number of classes),
 the ground truth's repeatability (tau between its seeds), and every architecture's scores with
@@ -442,14 +446,15 @@ def ranking(
     data, num_classes = load_task(task, seed)
     (x, y), (x_val, y_val) = data
     space = make_space(space_name, x.shape[1:], num_classes)
-    keras.utils.set_random_seed(seed)
+    supernet_seed = seed if args.supernet_seed is None else args.supernet_seed
+    keras.utils.set_random_seed(supernet_seed)
     with tempfile.TemporaryDirectory() as directory:
         tuner = OneShotSearch(
             space,
             supernet_epochs=args.supernet_epochs,
             supernet_learning_rate=args.supernet_learning_rate,
             path_sampling=args.path_sampling,
-            seed=seed,
+            seed=supernet_seed,
             directory=directory,
         )
         start = time.monotonic()
@@ -472,7 +477,8 @@ def ranking(
     working = [index for index, mean in enumerate(means) if mean > WORKING_FACTOR / num_classes]
     print(
         f"\n## Ranking: {task}, {space_name}, seed {seed}, {len(cells)} architectures "
-        f"(supernet {args.supernet_epochs} epochs, {supernet_seconds:.0f}s; stand-alone "
+        f"(supernet {args.supernet_epochs} epochs, {args.path_sampling} paths, seed "
+        f"{supernet_seed}, {supernet_seconds:.0f}s; stand-alone "
         f"{args.alone_seeds} x {args.alone_epochs} epochs)\n"
         f"Kendall tau {_tau(estimates, means):.3f} (by the one-shot loss instead of accuracy "
         f"{_tau([-loss for loss in losses], means):.3f}), Spearman rho "
@@ -649,6 +655,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=RULES,
         default="uniform",
         help="how the supernet's training steps pick their architecture (uniform)",
+    )
+    parser.add_argument(
+        "--supernet-seed",
+        type=int,
+        default=None,
+        help="seed of the supernet's weights and paths in ranking (the run's seed)",
     )
     parser.add_argument(
         "--calibration-batches",

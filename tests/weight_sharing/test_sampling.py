@@ -138,3 +138,10 @@ def test_a_supernet_built_for_fair_sampling_updates_once_per_group():
 def test_one_shot_search_checks_path_sampling(tmp_path):
     with pytest.raises(ValueError, match="`path_sampling` must be one of"):
         OneShotSearch(_macro(), path_sampling="largest", directory=str(tmp_path))
+
+
+@pytest.mark.parametrize("steps", [0, 2.0, None])
+def test_build_supernet_checks_steps_per_update(steps):
+    space = NASBench201Space(input_shape=(8, 8, 1), num_classes=3, cells_per_stage=1)
+    with pytest.raises(ValueError, match="`steps_per_update` must be a positive integer"):
+        space.build_supernet(steps_per_update=steps)
