@@ -125,11 +125,7 @@ class SearchSpace(keras_tuner.HyperModel):
                 `False`).
             ValueError: If `steps_per_update` is not a positive integer.
         """
-        if not isinstance(steps_per_update, int) or steps_per_update < 1:
-            raise ValueError(
-                "`steps_per_update` must be a positive integer (1 updates every step). "
-                f"Received: steps_per_update={steps_per_update!r}."
-            )
+        steps_per_update = check_positive_int("steps_per_update", steps_per_update)
         inputs = keras.Input(shape=self.input_shape, name="inputs")
         features = self.build_supernet_features(inputs)
         name = f"{genotype.snake_case(self.name)}_supernet"

@@ -10,6 +10,7 @@ expand_conv`); `supernet_layer_name` gives the supernet layer it inherits from.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -95,17 +96,17 @@ def elastic_operations(
             if group not in operations:
                 operations[group] = PathChoice.branch(
                     input_shape,
-                    _partial(build, supernet_kernel(kernel, kernels, kernel_hp), group[1]),
+                    functools.partial(
+                        build,
+                        kernel=supernet_kernel(kernel, kernels, kernel_hp),
+                        expansions=group[1],
+                    ),
                 )
             branches[(kernel, expansion) if expansion_hp else kernel] = operations[group]
     if len(operations) == 1:
         return next(iter(operations.values()))
     hp_names = (kernel_hp, expansion_hp) if expansion_hp else kernel_hp
     return PathChoice(hp_names, branches, name=name)
-
-
-def _partial(build: Callable, kernel: int | ElasticKernelSize, expansions: tuple[int, ...]):
-    return lambda x: build(x, kernel=kernel, expansions=expansions)
 
 
 def supernet_layer_name(name: str, kernels: Sequence[int], expansions: Sequence[int]) -> str:

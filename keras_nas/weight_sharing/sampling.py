@@ -87,7 +87,7 @@ class PathSampler:
         if self.rule == "fair":
             if step % self.steps_per_update == 0:
                 self._group = self.fair_group()
-            return self._group[step % self.steps_per_update]
+            return dict(self._group[step % self.steps_per_update])
         position = step % (len(self.extremes) + SANDWICH_RANDOM_STEPS)
         if position < len(self.extremes):
             return dict(self.extremes[position])
