@@ -185,9 +185,11 @@ def test_two_workers_complete_the_search_once_each(tmp_path, oracle, oracle_clas
 
 def test_a_worker_killed_in_a_trial_does_not_stop_the_search(tmp_path):
     timeout = 12  # Above the workers' 10 s heartbeat.
-    # 4 trials of 4 epochs: tuner1 gets one even if it starts a few seconds after tuner0.
+    # 4 trials of 25 epochs (several seconds each): tuner1 gets one even if it starts a few
+    # seconds after tuner0, and is still training it when it is killed (4 epochs took under
+    # 2 s on a quiet machine and tuner1 sometimes finished first).
     launched = Launched(
-        2, _script_args(tmp_path, "evolution", trials=4, epochs=4, trial_timeout=timeout)
+        2, _script_args(tmp_path, "evolution", trials=4, epochs=25, trial_timeout=timeout)
     )
     oracle_file = tmp_path / "parallel_evolution" / "oracle.json"
     deadline = time.monotonic() + 300
