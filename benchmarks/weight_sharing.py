@@ -70,7 +70,7 @@ import shlex
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -270,8 +270,8 @@ class AloneJob:
     schedule: str
 
 
-#: Trains a batch of jobs; returns each job's best validation accuracy, in the jobs' order.
-TrainAlone = Callable[[Sequence[AloneJob]], list[float]]
+#: Trains a batch of jobs; yields their accuracies in the jobs' order, each as it is known.
+TrainAlone = Callable[[Sequence[AloneJob]], Iterable[float]]
 
 
 @dataclass
@@ -317,7 +317,7 @@ def stand_alone(
     args: argparse.Namespace,
 ) -> list[StandAlone]:
     """The stand-alone accuracies of each architecture, in the architectures' order."""
-    accuracies = train_alone(alone_jobs(space_name, task, seed, architectures, args))
+    accuracies = list(train_alone(alone_jobs(space_name, task, seed, architectures, args)))
     per_architecture = args.alone_seeds
     return [
         StandAlone(accuracies[start : start + per_architecture])
@@ -358,9 +358,10 @@ def stand_alone_trainer(
 
     With `cache`, a JSON file, the accuracy of every job is kept there and a job found there
     is not trained again: runs that change only the one-shot side reuse the ground truth.
+    The file is rewritten after every job, so a run stopped halfway keeps what it trained.
     """
     if jobs == 1:
-        yield _cached(lambda batch: [train_alone_job(job) for job in batch], cache)
+        yield _cached(lambda batch: map(train_alone_job, batch), cache)
         return
     with ProcessPoolExecutor(
         max_workers=jobs,
@@ -368,7 +369,7 @@ def stand_alone_trainer(
         initializer=start_worker,
         initargs=(BENCHMARKS_DIR, threads_per_job),
     ) as pool:
-        yield _cached(lambda batch: list(pool.map(train_alone_job, batch)), cache)
+        yield _cached(lambda batch: pool.map(train_alone_job, batch), cache)
 
 
 def _cached(train_alone: TrainAlone, cache: str | None) -> TrainAlone:
@@ -382,10 +383,11 @@ def _cached(train_alone: TrainAlone, cache: str | None) -> TrainAlone:
             with open(cache) as file:
                 known = json.load(file)
         keys = [json.dumps(dataclasses.asdict(job), sort_keys=True) for job in batch]
-        missing = [job for job, key in zip(batch, keys, strict=True) if key not in known]
-        for job, accuracy in zip(missing, train_alone(missing) if missing else [], strict=True):
-            known[json.dumps(dataclasses.asdict(job), sort_keys=True)] = accuracy
-        write_json_atomically(cache, known)
+        missing = [key for key in dict.fromkeys(keys) if key not in known]
+        jobs = [AloneJob(**json.loads(key)) for key in missing]
+        for key, accuracy in zip(missing, train_alone(jobs) if jobs else [], strict=True):
+            known[key] = accuracy
+            write_json_atomically(cache, known)
         return [known[key] for key in keys]
 
     return train
@@ -487,7 +489,8 @@ def ranking(
         f"{_tau([estimates[i] for i in working], [means[i] for i in working]):.3f}; "
         f"stand-alone spread between seeds (max - min) {_mean_spread(alone):.3f} on average; "
         f"the ground truth's own repeatability, Kendall tau between its seeds' accuracies, "
-        f"{_seed_agreement(alone):.3f}"
+        f"{_seed_agreement(alone):.3f}, between the means of its first and second half of "
+        f"seeds {_split_half_agreement(alone):.3f}"
     )
     print(
         "| architecture | one-shot accuracy | one-shot loss | stand-alone mean | per seed |\n"
@@ -525,6 +528,20 @@ def _seed_agreement(results: Sequence[StandAlone]) -> float:
         for j in range(i + 1, seeds)
     ]
     return float(np.mean(pairs)) if pairs else float("nan")
+
+
+def _split_half_agreement(results: Sequence[StandAlone]) -> float:
+    """Kendall tau between the mean accuracies of the first and the second half of the seeds.
+
+    With 2 seeds this is `_seed_agreement`; with more, it shows how the ground truth's
+    repeatability grows as seeds are averaged (NaN for a single seed).
+    """
+    half = len(results[0].accuracies) // 2
+    if half == 0:
+        return float("nan")
+    first = [np.mean(r.accuracies[:half]) for r in results]
+    second = [np.mean(r.accuracies[half : 2 * half]) for r in results]
+    return _tau(first, second)
 
 
 def _mean_spread(results: Sequence[StandAlone]) -> float:
