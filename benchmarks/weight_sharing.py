@@ -383,9 +383,8 @@ def _cached(train_alone: TrainAlone, cache: str | None) -> TrainAlone:
             with open(cache) as file:
                 known = json.load(file)
         keys = [json.dumps(dataclasses.asdict(job), sort_keys=True) for job in batch]
-        missing = [key for key in dict.fromkeys(keys) if key not in known]
-        jobs = [AloneJob(**json.loads(key)) for key in missing]
-        for key, accuracy in zip(missing, train_alone(jobs) if jobs else [], strict=True):
+        missing = {key: job for key, job in zip(keys, batch, strict=True) if key not in known}
+        for key, accuracy in zip(missing, train_alone(list(missing.values())), strict=True):
             known[key] = accuracy
             write_json_atomically(cache, known)
         return [known[key] for key in keys]

@@ -143,6 +143,12 @@ def _results(launched):
     return json.loads(lines[0][len("[chief] RESULTS ") :])
 
 
+def _trials_reported_by(tuner, lines):
+    """The ids of the trials whose result line `tuner` printed ("[tuner1] [1 here] trial 0 ...")."""
+    found = (re.match(rf"\[{tuner}\] \[\d+ here\] trial (\S+) ", line) for line in lines)
+    return {match[1] for match in found if match}
+
+
 def _script_args(directory, oracle, *flags, trials=3, **options):
     args = ["--oracle", oracle, "--space", "mlp", "--trials", str(trials), "--threads", "1"]
     args += ["--directory", str(directory), "--json", *flags]
@@ -195,13 +201,15 @@ def test_a_worker_killed_in_a_trial_does_not_stop_the_search(tmp_path):
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and launched.process.poll() is None:
-        if any(line.startswith("[tuner1] [1 here] trial ") for line in launched.lines):
+        if _trials_reported_by("tuner1", launched.lines):
             break
         time.sleep(0.1)
+    assert _trials_reported_by("tuner1", launched.lines), launched.output()
     assert launched.process.poll() is None, launched.output()
     time.sleep(1)
     os.kill(launched.pid_of("tuner1"), signal.SIGKILL)
     killed_at = time.monotonic()
+    finished_by_victim = _trials_reported_by("tuner1", launched.lines)
 
     status = launched.wait(timeout=300)
 
@@ -209,9 +217,12 @@ def test_a_worker_killed_in_a_trial_does_not_stop_the_search(tmp_path):
     assert time.monotonic() - killed_at < timeout + 90, launched.output()
     assert "[launch] tuner1 exited with status 137" in launched.lines, launched.output()
     handed_back = re.compile(
-        rf"Worker tuner1 sent nothing for over {timeout} s; trial \S+ goes back"
+        rf"Worker tuner1 sent nothing for over {timeout} s; trial (\S+) goes back"
     )
-    assert any(handed_back.search(line) for line in launched.lines), launched.output()
+    victims = [match[1] for line in launched.lines if (match := handed_back.search(line))]
+    # The trial handed back is the one tuner1 was training, not one it had finished.
+    assert len(victims) == 1, launched.output()
+    assert victims[0] not in finished_by_victim, launched.output()
     results = _results(launched)
     assert len(results) == 6
     assert all(trial["status"] == "COMPLETED" for trial in results.values())
