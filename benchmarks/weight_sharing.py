@@ -3,7 +3,8 @@
     TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/weight_sharing.py [--parts inheritance ranking cost]
         [--trials 15] [--epochs 1] [--seeds 0 1] [--tasks digits image]
         [--spaces nasbench201 macro] [--architectures 30] [--supernet-epochs 30]
-        [--supernet-learning-rate 0.003] [--path-sampling uniform] [--supernet-seed N]
+        [--supernet-learning-rate 0.003] [--supernet-schedule constant]
+        [--path-sampling uniform] [--supernet-seed N]
         [--calibration-batches 10]
         [--cost-trials 30] [--cost-epochs 5] [--alone-epochs 15] [--alone-seeds 2]
         [--alone-learning-rate 0.003] [--alone-schedule cosine]
@@ -26,7 +27,8 @@ against each other; with it, 0.010 and 0.65.
 
 Ranking (`OneShotSearch`, on each space of `--spaces` that has a supernet; the others are
 skipped with the reason): the supernet is trained for `--supernet-epochs` at learning rate
-`--supernet-learning-rate` (Adam), each step on an architecture picked by `--path-sampling`;
+`--supernet-learning-rate` (Adam; kept, or decayed towards 0 by `--supernet-schedule
+cosine`), each step on an architecture picked by `--path-sampling`;
 then `--architectures` distinct random architectures are each scored by the one-shot
 estimate (inherited weights, BatchNorm recalibrated on `--calibration-batches` training
 batches, no training) and by their stand-alone accuracy. `--supernet-seed` changes only the
@@ -86,6 +88,7 @@ from keras_nas import EvolutionarySearch, OneShotSearch  # noqa: E402
 from keras_nas.datasets import load_digits  # noqa: E402
 from keras_nas.files import write_json_atomically  # noqa: E402
 from keras_nas.search_spaces import MacroSpace, NASBench201Space, SearchSpace  # noqa: E402
+from keras_nas.tuners.one_shot import SCHEDULES  # noqa: E402
 from keras_nas.weight_sharing.sampling import RULES  # noqa: E402
 
 BATCH_SIZE = 32
@@ -454,6 +457,7 @@ def ranking(
             space,
             supernet_epochs=args.supernet_epochs,
             supernet_learning_rate=args.supernet_learning_rate,
+            supernet_schedule=args.supernet_schedule,
             path_sampling=args.path_sampling,
             seed=supernet_seed,
             directory=directory,
@@ -478,7 +482,8 @@ def ranking(
     working = [index for index, mean in enumerate(means) if mean > WORKING_FACTOR / num_classes]
     print(
         f"\n## Ranking: {task}, {space_name}, seed {seed}, {len(cells)} architectures "
-        f"(supernet {args.supernet_epochs} epochs, {args.path_sampling} paths, seed "
+        f"(supernet {args.supernet_epochs} epochs, {args.supernet_schedule} learning rate, "
+        f"{args.path_sampling} paths, seed "
         f"{supernet_seed}, {supernet_seconds:.0f}s; stand-alone "
         f"{args.alone_seeds} x {args.alone_epochs} epochs)\n"
         f"Kendall tau {_tau(estimates, means):.3f} (by the one-shot loss instead of accuracy "
@@ -619,6 +624,7 @@ def run_one_shot(space: SearchSpace, data, args: argparse.Namespace, seed: int) 
             max_trials=args.cost_trials,
             supernet_epochs=args.supernet_epochs,
             supernet_learning_rate=args.supernet_learning_rate,
+            supernet_schedule=args.supernet_schedule,
             path_sampling=args.path_sampling,
             calibration_batches=args.calibration_batches,
             seed=seed + 1,
@@ -665,6 +671,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=3e-3,
         help="Adam learning rate of the supernet (0.003)",
+    )
+    parser.add_argument(
+        "--supernet-schedule",
+        choices=SCHEDULES,
+        default="constant",
+        help="learning rate schedule of the supernet (constant; cosine decays it to 0)",
     )
     parser.add_argument(
         "--path-sampling",

@@ -2,12 +2,13 @@
 
     python examples/one_shot_digits.py --supernet-epochs 10 --trials 100 --retrain-epochs 10
     python examples/one_shot_digits.py --space macro
-    python examples/one_shot_digits.py --path-sampling fair
+    python examples/one_shot_digits.py --path-sampling fair --supernet-schedule cosine
 
 `keras_nas.OneShotSearch` trains the supernet of the space (NAS-Bench-201: every operation on
 every edge; macro: every block type and kernel at every position, at the widest width, with
 Once-for-All's elastic width), one random architecture per training step (`--path-sampling`:
-`uniform`, `sandwich` or `fair`, see `keras_nas.weight_sharing.PathSampler`); then evolution
+`uniform`, `sandwich` or `fair`, see `keras_nas.weight_sharing.PathSampler`), at a constant
+learning rate or one decayed by a cosine (`--supernet-schedule`); then evolution
 scores `--trials` architectures with the supernet's weights and no training (a second or so
 each), then the best 3 are trained from scratch. The best is saved as a plain `.keras` model
 with its inherited weights.
@@ -22,6 +23,7 @@ import keras
 
 import keras_nas
 from keras_nas.datasets import load_digits
+from keras_nas.tuners.one_shot import SCHEDULES
 from keras_nas.weight_sharing.sampling import RULES
 
 
@@ -50,6 +52,7 @@ def main(
     max_trials: int = 100,
     retrain_epochs: int = 10,
     path_sampling: str = "uniform",
+    supernet_schedule: str = "constant",
     directory: str = "keras_nas_runs",
     seed: int = 0,
 ) -> keras_nas.OneShotSearch:
@@ -61,6 +64,7 @@ def main(
         max_trials=max_trials,
         supernet_epochs=supernet_epochs,
         path_sampling=path_sampling,
+        supernet_schedule=supernet_schedule,
         seed=seed,
         directory=directory,
         project_name=f"one_shot_digits_{space}",
@@ -80,6 +84,7 @@ if __name__ == "__main__":
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--path-sampling", choices=RULES, default="uniform")
+    parser.add_argument("--supernet-schedule", choices=SCHEDULES, default="constant")
     parser.add_argument("--directory", default="keras_nas_runs")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -89,6 +94,7 @@ if __name__ == "__main__":
         max_trials=args.trials,
         retrain_epochs=args.retrain_epochs,
         path_sampling=args.path_sampling,
+        supernet_schedule=args.supernet_schedule,
         directory=args.directory,
         seed=args.seed,
     )

@@ -42,9 +42,10 @@ def test_one_shot_digits(tmp_path, capsys):
         max_trials=3,
         retrain_epochs=1,
         path_sampling="fair",
+        supernet_schedule="cosine",
         directory=str(tmp_path),
     )
-    assert tuner.path_sampling == "fair"
+    assert (tuner.path_sampling, tuner.supernet_schedule) == ("fair", "cosine")
     assert len(tuner.oracle.trials) == 3
     assert "'stand_alone':" in capsys.readouterr().out
     assert (tmp_path / "one_shot_digits_nasbench201" / "best_one_shot.keras").is_file()

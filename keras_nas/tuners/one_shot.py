@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 from typing import Any
 
@@ -23,6 +24,8 @@ from keras_nas.weight_sharing.supernet import SamplePaths, recalibrate_batch_nor
 SUPERNET_STATE_FILE = "supernet.json"
 #: The results of `retrain`, under the project directory.
 RETRAIN_FILE = "retrain.json"
+#: The learning rate schedules of the supernet's training (`OneShotSearch(supernet_schedule=)`).
+SCHEDULES = ("constant", "cosine")
 # Sub-networks are evaluated eagerly, in batches of at least this many examples.
 _EVALUATION_BATCH = 256
 #: Each trial's sub-network weights (inherited, BatchNorm recalibrated), in its trial folder.
@@ -79,7 +82,12 @@ class OneShotSearch(NASTuner):
         supernet_epochs: Epochs of supernet training. A supernet needs several times the
             epochs of one network, since each step trains one path of many.
         supernet_learning_rate: Learning rate of the supernet's optimizer (the space's
-            optimizer); `None` takes the space's learning rate.
+            optimizer); `None` takes the space's learning rate. Under the cosine schedule,
+            its value in the first epoch.
+        supernet_schedule: `"constant"` keeps the learning rate; `"cosine"` decays it epoch
+            by epoch along a half cosine, towards 0 after the last of `supernet_epochs` (as
+            NAS-Bench-201 trains its networks). The decay follows the epoch number, so a
+            resumed supernet continues it where it stopped.
         calibration_batches: How many training batches of the search's `batch_size` go into
             re-estimating each sub-network's BatchNorm statistics (in one forward pass).
         path_sampling: Which architecture each supernet training step runs: `"uniform"`
@@ -105,6 +113,7 @@ class OneShotSearch(NASTuner):
         max_trials: int = 100,
         supernet_epochs: int = 30,
         supernet_learning_rate: float | None = None,
+        supernet_schedule: str = "constant",
         calibration_batches: int = 10,
         path_sampling: str = "uniform",
         seed: int | None = None,
@@ -135,6 +144,11 @@ class OneShotSearch(NASTuner):
                 f"`path_sampling` must be one of {RULES}. Received: "
                 f"path_sampling={path_sampling!r}."
             )
+        if supernet_schedule not in SCHEDULES:
+            raise ValueError(
+                f"`supernet_schedule` must be one of {SCHEDULES}. Received: "
+                f"supernet_schedule={supernet_schedule!r}."
+            )
         if role() != "single":
             raise ValueError(
                 "OneShotSearch runs in one process: its trials score sub-networks in seconds, "
@@ -154,6 +168,7 @@ class OneShotSearch(NASTuner):
             )
         self.supernet_epochs = supernet_epochs
         self.supernet_learning_rate = supernet_learning_rate
+        self.supernet_schedule = supernet_schedule
         self.calibration_batches = calibration_batches
         self.path_sampling = path_sampling
         self.seed = seed
@@ -236,6 +251,7 @@ class OneShotSearch(NASTuner):
             initial_epoch=done,
             callbacks=[
                 SamplePaths(sampler),
+                *self._schedule_callbacks(supernet, epochs),
                 _SaveSupernet(self.registry, self._supernet_state_path()),
                 *(callbacks or []),
             ],
@@ -245,6 +261,15 @@ class OneShotSearch(NASTuner):
         del supernet
         keras.backend.clear_session()
         return history
+
+    def _schedule_callbacks(self, supernet: keras.Model, epochs: int) -> list:
+        if self.supernet_schedule == "constant":
+            return []
+        peak = float(keras.ops.convert_to_numpy(supernet.optimizer.learning_rate))
+        # The decay spans the configured length, so that training stopped early (`epochs`
+        # below it) and resumed follows one schedule; a longer run stretches it.
+        span = max(epochs, self.supernet_epochs)
+        return [keras.callbacks.LearningRateScheduler(cosine_schedule(peak, span))]
 
     def supernet_epochs_trained(self) -> int:
         """How many epochs the supernet has been trained for (0 before any)."""
@@ -391,6 +416,22 @@ class _SaveSupernet(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.registry.store(self.model)
         write_json_atomically(self.state_path, {"epochs_trained": epoch + 1})
+
+
+def cosine_schedule(peak: float, epochs: int):
+    """The learning rate of each epoch (from 0) under a half-cosine decay from `peak` at
+    epoch 0 towards 0 after `epochs` epochs, for `keras.callbacks.LearningRateScheduler`.
+
+    Example:
+    >>> schedule = cosine_schedule(0.01, 4)
+    >>> [round(schedule(epoch, None), 5) for epoch in range(4)]
+    [0.01, 0.00854, 0.005, 0.00146]
+    """
+
+    def learning_rate(epoch: int, current: float | None) -> float:
+        return peak * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
+
+    return learning_rate
 
 
 def _evaluate(model: keras.Model, validation_data: Any, batch_size: int) -> dict[str, float]:

@@ -112,6 +112,44 @@ def test_a_resumed_search_does_not_retrain_the_supernet(searched, digits, capsys
     } == stamps
 
 
+class _RecordLearningRate(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+
+@pytest.mark.parametrize(
+    "schedule, expected",
+    [("constant", [0.01] * 4), ("cosine", [0.01, 0.008535534, 0.005, 0.001464466])],
+)
+def test_the_supernet_schedule_continues_where_a_resumed_supernet_stopped(
+    tmp_path, digits, schedule, expected
+):
+    (x, y), _ = digits
+
+    def train(epochs):
+        tuner = OneShotSearch(
+            _space(),
+            supernet_epochs=4,
+            supernet_learning_rate=0.01,
+            supernet_schedule=schedule,
+            seed=0,
+            directory=str(tmp_path),
+            progress_out=io.StringIO(),
+        )
+        recorder = _RecordLearningRate()
+        tuner.train_supernet(
+            x[:64], y[:64], epochs=epochs, batch_size=64, callbacks=[recorder], verbose=0
+        )
+        return recorder.rates
+
+    rates = train(2) + train(None)  # Stopped after 2 of 4 epochs, then resumed.
+    assert rates == pytest.approx(expected, rel=1e-5)
+
+
 def test_a_space_without_a_supernet_is_refused(tmp_path):
     space = NASNetCellSpace(input_shape=(8, 8, 1), num_classes=10)
     with pytest.raises(ValueError, match="one-shot supernet.*NASNetCellSpace has no one-shot"):
@@ -132,6 +170,11 @@ def test_validation_data_is_required_before_any_training(tmp_path, digits):
         ({"supernet_epochs": 0}, "`supernet_epochs` must be a positive integer"),
         ({"calibration_batches": 1.5}, "`calibration_batches` must be a positive integer"),
         ({"weight_sharing": True}, "always shares weights"),
+        (
+            {"supernet_schedule": "linear"},
+            "`supernet_schedule` must be one of \\('constant', 'cosine'\\). "
+            "Received: supernet_schedule='linear'",
+        ),
     ],
 )
 def test_bad_arguments_are_named(tmp_path, arguments, message):
