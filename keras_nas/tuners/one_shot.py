@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import os
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -418,7 +419,7 @@ class _SaveSupernet(keras.callbacks.Callback):
         write_json_atomically(self.state_path, {"epochs_trained": epoch + 1})
 
 
-def cosine_schedule(peak: float, epochs: int):
+def cosine_schedule(peak: float, epochs: int) -> Callable[[int, float | None], float]:
     """The learning rate of each epoch (from 0) under a half-cosine decay from `peak` at
     epoch 0 towards 0 after `epochs` epochs, for `keras.callbacks.LearningRateScheduler`.
 
