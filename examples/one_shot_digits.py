@@ -3,15 +3,16 @@
     python examples/one_shot_digits.py --supernet-epochs 10 --trials 100 --retrain-epochs 10
     python examples/one_shot_digits.py --space macro
     python examples/one_shot_digits.py --path-sampling fair --supernet-schedule cosine
+    python examples/one_shot_digits.py --space macro --path-sampling progressive
 
 `keras_nas.OneShotSearch` trains the supernet of the space (NAS-Bench-201: every operation on
 every edge; macro: every block type and kernel at every position, at the widest width, with
 Once-for-All's elastic width), one random architecture per training step (`--path-sampling`:
-`uniform`, `sandwich` or `fair`, see `keras_nas.weight_sharing.PathSampler`), at a constant
-learning rate or one decayed by a cosine (`--supernet-schedule`); then evolution
-scores `--trials` architectures with the supernet's weights and no training (a second or so
-each), then the best 3 are trained from scratch. The best is saved as a plain `.keras` model
-with its inherited weights.
+`uniform`, `sandwich`, `fair` or, for macro, `progressive`, see
+`keras_nas.weight_sharing.PathSampler`), at a constant learning rate or one decayed by a cosine
+(`--supernet-schedule`); then evolution scores `--trials` architectures with the supernet's
+weights and no training (a second or so each), then the best 3 are trained from scratch. The
+best is saved as a plain `.keras` model with its inherited weights.
 """
 
 from __future__ import annotations

@@ -43,7 +43,8 @@ class OneShotSearch(NASTuner):
        every operation; each training step runs one architecture, drawn uniformly at random
        (or, with `path_sampling="sandwich"`, the largest and the smallest in turn with
        random ones; with `"fair"`, groups of architectures that run every option of every
-       choice once, their gradients added up into one update).
+       choice once, their gradients added up into one update; with `"progressive"`, the
+       largest kernels, depths and widths first, then each of them elastic in turn).
        Its weights go to the `SharedLayerRegistry` in `<project dir>/shared_weights/` after
        every epoch, and `supernet.json` records the epochs done: a resumed search continues
        the supernet's training where it stopped, and never trains it again once done.
@@ -95,7 +96,11 @@ class OneShotSearch(NASTuner):
             (one drawn at random), `"sandwich"` (the largest, the smallest, then two
             random ones, in turn) or `"fair"` (FairNAS's strict fairness: each group of
             steps runs every option of every choice equally often, and the optimizer
-            updates once per group); see `keras_nas.weight_sharing.PathSampler`.
+            updates once per group) or `"progressive"` (Once-for-All's progressive
+            shrinking: `supernet_epochs` split into phases, the largest kernels, depths and
+            widths first, then kernels, depths and widths drawn too, one dimension more per
+            phase; for spaces with those dimensions, `MacroSpace` and `MobileNetSpace`); see
+            `keras_nas.weight_sharing.PathSampler`.
         seed: Seeds the paths sampled while training the supernet, the calibration batches
             and (when `oracle` is `None`) the oracle.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner` (`directory`,
@@ -145,6 +150,8 @@ class OneShotSearch(NASTuner):
                 f"`path_sampling` must be one of {RULES}. Received: "
                 f"path_sampling={path_sampling!r}."
             )
+        if path_sampling == "progressive":  # Does the space have dimensions to shrink?
+            PathSampler(hypermodel, rule=path_sampling, epochs=supernet_epochs)
         if supernet_schedule not in SCHEDULES:
             raise ValueError(
                 f"`supernet_schedule` must be one of {SCHEDULES}. Received: "
@@ -239,7 +246,12 @@ class OneShotSearch(NASTuner):
             if verbose:
                 print(f"Supernet already trained for {done} epochs; not training it again.")
             return None
-        sampler = PathSampler(self.hypermodel, rule=self.path_sampling, seed=self.seed)
+        sampler = PathSampler(
+            self.hypermodel,
+            rule=self.path_sampling,
+            seed=self.seed,
+            epochs=self._schedule_span(epochs),
+        )
         with self._scope():
             supernet = self.hypermodel.build_supernet(
                 self.supernet_learning_rate, steps_per_update=sampler.steps_per_update
@@ -267,10 +279,14 @@ class OneShotSearch(NASTuner):
         if self.supernet_schedule == "constant":
             return []
         peak = float(keras.ops.convert_to_numpy(supernet.optimizer.learning_rate))
-        # The decay spans the configured length, so that training stopped early (`epochs`
-        # below it) and resumed follows one schedule; a longer run stretches it.
-        span = max(epochs, self.supernet_epochs)
+        span = self._schedule_span(epochs)
         return [keras.callbacks.LearningRateScheduler(cosine_schedule(peak, span))]
+
+    def _schedule_span(self, epochs: int) -> int:
+        """The epochs that the learning rate's decay and the progressive phases span: the
+        configured length, so that training stopped early (`epochs` below it) and resumed
+        follows one schedule; a longer run stretches it."""
+        return max(epochs, self.supernet_epochs)
 
     def supernet_epochs_trained(self) -> int:
         """How many epochs the supernet has been trained for (0 before any)."""

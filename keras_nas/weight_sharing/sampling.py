@@ -11,10 +11,15 @@ if TYPE_CHECKING:  # The spaces import this package (their supernets' layers).
     from keras_nas.search_spaces.base import SearchSpace
 
 #: The sampling rules of `PathSampler`.
-RULES = ("uniform", "sandwich", "fair")
+RULES = ("uniform", "sandwich", "fair", "progressive")
 # Under the sandwich rule, each group of steps trains the largest architecture, the smallest,
 # then this many uniformly drawn ones.
 SANDWICH_RANDOM_STEPS = 2
+#: The order in which the progressive rule makes dimensions elastic, as in Once-for-All:
+#: kernel sizes, then depths, then widths (and expansion ratios). A hyperparameter belongs to
+#: a dimension by the last part of its name (`stage_2/kernel`, `stage_1/block_3/expansion`);
+#: the others (block types, squeeze-excite, cell operations) are sampled from the start.
+SHRINKING_ORDER = (("kernel",), ("depth",), ("width", "expansion", "width_multiplier"))
 
 
 class PathSampler:
@@ -39,6 +44,15 @@ class PathSampler:
       option of a choice is trained from the same weights. A hyperparameter that is active
       only under some values of others (MBConv's expansion) is balanced over the whole
       group, not over the steps where it is active.
+    - `"progressive"`: progressive shrinking (Once-for-All, Cai et al. 2020,
+      https://arxiv.org/abs/1908.09791): the supernet's `epochs` are split into equal
+      phases. In the first, every elastic dimension (`SHRINKING_ORDER`) stays at its largest
+      option and only the other choices are drawn; each later phase also draws the next
+      dimension uniformly: kernel sizes, then depths, then widths and expansion ratios. So
+      the largest sub-networks are trained first and the smaller ones start from their
+      weights. The phase follows the epoch (`start_epoch`), so a resumed supernet continues
+      in the phase where it stopped. (Once-for-All also distils the largest network into
+      the smaller ones; this rule does not.)
 
     Example:
     >>> from keras_nas.search_spaces import MacroSpace
@@ -50,18 +64,32 @@ class PathSampler:
     >>> fair = PathSampler(space, rule="fair", seed=0)
     >>> fair.steps_per_update, sorted(fair()["stage_1/width"] for _ in range(2))
     (2, [8, 16])
+    >>> shrinking = PathSampler(space, rule="progressive", epochs=4, seed=0)
+    >>> shrinking.start_epoch(0)  # Largest kernel, depth and width only.
+    >>> {space.summarize(shrinking()) for _ in range(8)}
+    {'stem32 | conv5-16 x2'}
 
     Args:
         space: The search space of the supernet.
-        rule: `"uniform"` or `"sandwich"`.
+        rule: One of `RULES`.
         seed: Seeds the uniform draws.
+        epochs: The supernet's training epochs, which the progressive rule splits into
+            phases; required by that rule only.
 
     Raises:
-        ValueError: If `rule` is not one of `RULES`, or the sandwich or fair rule meets a
-            hyperparameter that is not a `Choice` or `Boolean`.
+        ValueError: If `rule` is not one of `RULES`, the sandwich or fair rule meets a
+            hyperparameter that is not a `Choice` or `Boolean`, or the progressive rule has
+            no `epochs` or finds no elastic dimension in the space.
     """
 
-    def __init__(self, space: SearchSpace, *, rule: str = "uniform", seed: int | None = None):
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        rule: str = "uniform",
+        seed: int | None = None,
+        epochs: int | None = None,
+    ):
         if rule not in RULES:
             raise ValueError(f"`rule` must be one of {RULES}. Received: rule={rule!r}.")
         self.space, self.rule = space, rule
@@ -80,6 +108,13 @@ class PathSampler:
         #: under the fair rule.
         self.steps_per_update = max(map(len, self._options.values()), default=1)
         self._group: list[dict[str, Any]] = []
+        #: Under the progressive rule, the hyperparameter names of each elastic dimension in
+        #: the order they are released, and the largest option of each.
+        self.phases: list[list[str]] = []
+        self._largest: dict[str, Any] = {}
+        self._fixed: set[str] = set()
+        if rule == "progressive":
+            self._set_up_phases(epochs)
 
     def __call__(self) -> dict[str, Any]:
         step = self.steps
@@ -88,19 +123,59 @@ class PathSampler:
             if step % self.steps_per_update == 0:
                 self._group = self.fair_group()
             return dict(self._group[step % self.steps_per_update])
+        if self.rule == "progressive":
+            return self.uniform(fixed=self._fixed)
         position = step % (len(self.extremes) + SANDWICH_RANDOM_STEPS)
         if position < len(self.extremes):
             return dict(self.extremes[position])
         return self.uniform()
 
-    def uniform(self) -> dict[str, Any]:
-        """An architecture with every active choice drawn uniformly at random."""
+    def uniform(self, fixed: set[str] = frozenset()) -> dict[str, Any]:
+        """An architecture with every active choice drawn uniformly at random, except those
+        named in `fixed`, which take their largest option."""
         values: dict[str, Any] = {}
         for hp in self.hyperparameters.space:
             if hp.name in values or not all(c.is_active(values) for c in hp.conditions):
                 continue
-            values[hp.name] = hp.random_sample(int(self.rng.integers(2**31)))
+            if hp.name in fixed:
+                values[hp.name] = self._largest[hp.name]
+            else:
+                values[hp.name] = hp.random_sample(int(self.rng.integers(2**31)))
         return self.space.complete_values(values)
+
+    def start_epoch(self, epoch: int) -> None:
+        """Enters the phase of `epoch` (from 0): under the progressive rule, the elastic
+        dimensions of the later phases are held at their largest options. Other rules
+        ignore it."""
+        if self.rule != "progressive":
+            return
+        phase = min(len(self.phases), epoch * (len(self.phases) + 1) // self.epochs)
+        self._fixed = {name for names in self.phases[phase:] for name in names}
+
+    def _set_up_phases(self, epochs: int | None) -> None:
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            raise ValueError(
+                "The progressive rule splits the supernet's training epochs into phases: "
+                f"pass `epochs`, a positive integer. Received: epochs={epochs!r}."
+            )
+        self.epochs = epochs
+        for dimension in SHRINKING_ORDER:
+            members = [  # A dimension with one option has nothing to release.
+                hp
+                for hp in self.hyperparameters.space
+                if hp.name.rsplit("/", 1)[-1] in dimension and len(_options(hp, self.rule)) > 1
+            ]
+            if members:
+                self.phases.append([hp.name for hp in members])
+            for hp in members:
+                self._largest[hp.name] = max(_options(hp, self.rule))
+        if not self.phases:
+            raise ValueError(
+                "The progressive rule shrinks elastic dimensions (hyperparameters with several "
+                f"options named */{', */'.join(n for d in SHRINKING_ORDER for n in d)}), and "
+                f"{type(self.space).__name__} has none. Use rule='uniform'."
+            )
+        self.start_epoch(0)
 
     def fair_group(self) -> list[dict[str, Any]]:
         """`steps_per_update` architectures in which each hyperparameter takes each of its

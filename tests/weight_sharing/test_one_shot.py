@@ -10,10 +10,12 @@ import pytest
 
 from keras_nas import OneShotSearch
 from keras_nas.datasets import load_digits
-from keras_nas.search_spaces import MobileNetSpace, NASBench201Space, NASNetCellSpace
+from keras_nas.search_spaces import MacroSpace, MobileNetSpace, NASBench201Space, NASNetCellSpace
 from keras_nas.timing import trial_timing
+from keras_nas.tuners import one_shot
 from keras_nas.tuners.nas_tuner import SHARED_WEIGHTS_DIR
 from keras_nas.tuners.one_shot import RETRAIN_FILE, SUPERNET_STATE_FILE
+from keras_nas.weight_sharing import PathSampler
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +150,50 @@ def test_the_supernet_schedule_continues_where_a_resumed_supernet_stopped(
 
     rates = train(2) + train(None)  # Stopped after 2 of 4 epochs, then resumed.
     assert rates == pytest.approx(expected, rel=1e-5)
+
+
+def test_progressive_shrinking_resumes_in_the_phase_where_it_stopped(tmp_path, digits, monkeypatch):
+    (x, y), _ = digits
+    drawn = []  # (epoch, width of stage 1) of every step.
+
+    class RecordingSampler(PathSampler):
+        def start_epoch(self, epoch):
+            super().start_epoch(epoch)
+            self.epoch = epoch
+
+        def __call__(self):
+            values = super().__call__()
+            drawn.append((self.epoch, values["stage_1/width"]))
+            return values
+
+    monkeypatch.setattr(one_shot, "PathSampler", RecordingSampler)
+    space = MacroSpace(
+        input_shape=(8, 8, 1),
+        num_classes=10,
+        num_stages=1,
+        block_types=("conv",),
+        kernels=(3,),
+        widths=(4, 8),
+        depths=(1,),
+    )
+
+    def train(epochs):
+        tuner = OneShotSearch(
+            space,
+            supernet_epochs=4,
+            path_sampling="progressive",
+            seed=0,
+            directory=str(tmp_path),
+            progress_out=io.StringIO(),
+        )
+        tuner.train_supernet(x[:512], y[:512], epochs=epochs, batch_size=16, verbose=0)
+
+    train(1)  # Stopped after the first of 4 epochs (phase 1 of 2: the largest width).
+    train(None)  # Resumed in epoch 2, the first of phase 2 (every width).
+    epochs = [epoch for epoch, _ in drawn]
+    assert epochs == [0] * 32 + [1] * 32 + [2] * 32 + [3] * 32
+    assert {width for epoch, width in drawn if epoch < 2} == {8}
+    assert {width for epoch, width in drawn if epoch == 2} == {4, 8}
 
 
 def test_a_space_without_a_supernet_is_refused(tmp_path):

@@ -1,4 +1,4 @@
-"""`PathSampler`: uniform, sandwich and fair path sampling for supernet training."""
+"""`PathSampler`: uniform, sandwich, fair and progressive path sampling for supernet training."""
 
 import collections
 
@@ -72,7 +72,8 @@ def test_uniform_draws_are_seeded_and_cover_every_option():
 
 def test_invalid_rules_and_hyperparameters_raise():
     with pytest.raises(
-        ValueError, match="`rule` must be one of \\('uniform', 'sandwich', 'fair'\\)"
+        ValueError,
+        match="`rule` must be one of \\('uniform', 'sandwich', 'fair', 'progressive'\\)",
     ):
         PathSampler(_macro(), rule="largest")
     space = _IntegerWidthSpace(input_shape=(4,), num_classes=2)
@@ -145,3 +146,53 @@ def test_build_supernet_checks_steps_per_update(steps):
     space = NASBench201Space(input_shape=(8, 8, 1), num_classes=3, cells_per_stage=1)
     with pytest.raises(ValueError, match="`steps_per_update` must be a positive integer"):
         space.build_supernet(steps_per_update=steps)
+
+
+def _drawn(sampler, epoch, count=40):
+    sampler.start_epoch(epoch)
+    return [sampler() for _ in range(count)]
+
+
+def _taken(drawn, suffix):
+    return {values[name] for values in drawn for name in values if name.endswith(suffix)}
+
+
+def test_the_progressive_rule_releases_kernel_depth_then_width():
+    sampler = PathSampler(_macro(), rule="progressive", epochs=8, seed=0)
+    assert sampler.phases == [
+        ["stage_1/kernel", "stage_2/kernel"],
+        ["stage_1/depth", "stage_2/depth"],
+        ["stage_1/width", "stage_1/expansion", "stage_2/width", "stage_2/expansion"],
+    ]
+    taken = {}  # Epoch -> what each dimension took in it; 8 epochs make 4 phases of 2.
+    for epoch in range(8):
+        drawn = _drawn(sampler, epoch)
+        taken[epoch] = {s: _taken(drawn, s) for s in ("kernel", "depth", "width", "expansion")}
+        assert _taken(drawn, "block") == {"conv", "mbconv"}  # Not elastic: drawn throughout.
+    largest = {"kernel": {5}, "depth": {2}, "width": {8}, "expansion": {3}}
+    every = {"kernel": {3, 5}, "depth": {1, 2}, "width": {4, 8}, "expansion": {2, 3}}
+    assert taken[0] == taken[1] == largest
+    assert taken[2] == taken[3] == {**largest, "kernel": every["kernel"]}
+    assert taken[4] == taken[5] == {**every, "width": {8}, "expansion": {3}}
+    assert taken[6] == taken[7] == every
+
+
+def test_the_progressive_rule_follows_the_epoch_not_the_steps_drawn():
+    resumed = PathSampler(_macro(), rule="progressive", epochs=4, seed=0)
+    resumed.start_epoch(3)  # A resumed supernet starts in its last phase.
+    assert _taken([resumed() for _ in range(40)], "width") == {4, 8}
+    uniform = PathSampler(_macro(), seed=0)
+    uniform.start_epoch(0)  # Other rules ignore the epoch.
+    assert _taken([uniform() for _ in range(40)], "width") == {4, 8}
+
+
+def test_the_progressive_rule_needs_epochs_and_elastic_dimensions(tmp_path):
+    message = "pass `epochs`, a positive integer. Received: epochs=None"
+    with pytest.raises(ValueError, match=message):
+        PathSampler(_macro(), rule="progressive")
+    space = NASBench201Space(input_shape=(8, 8, 1), num_classes=3, cells_per_stage=1)
+    message = "NASBench201Space has none. Use rule='uniform'"
+    with pytest.raises(ValueError, match=message):
+        PathSampler(space, rule="progressive", epochs=4)
+    with pytest.raises(ValueError, match=message):  # Before any training.
+        OneShotSearch(space, path_sampling="progressive", directory=str(tmp_path))
