@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -111,6 +112,7 @@ class PathSampler:
         #: Under the progressive rule, the hyperparameter names of each elastic dimension in
         #: the order they are released, and the largest option of each.
         self.phases: list[list[str]] = []
+        self.epochs = epochs
         self._largest: dict[str, Any] = {}
         self._fixed: set[str] = set()
         if rule == "progressive":
@@ -130,7 +132,7 @@ class PathSampler:
             return dict(self.extremes[position])
         return self.uniform()
 
-    def uniform(self, fixed: set[str] = frozenset()) -> dict[str, Any]:
+    def uniform(self, fixed: Collection[str] = ()) -> dict[str, Any]:
         """An architecture with every active choice drawn uniformly at random, except those
         named in `fixed`, which take their largest option."""
         values: dict[str, Any] = {}
@@ -158,7 +160,6 @@ class PathSampler:
                 "The progressive rule splits the supernet's training epochs into phases: "
                 f"pass `epochs`, a positive integer. Received: epochs={epochs!r}."
             )
-        self.epochs = epochs
         for dimension in SHRINKING_ORDER:
             members = [  # A dimension with one option has nothing to release.
                 hp
