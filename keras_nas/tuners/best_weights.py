@@ -76,7 +76,7 @@ class KeepBestWeights(keras.callbacks.Callback):
             if self._best_weights is None:
                 return False
             weights = self._best_weights
-        write_npz_atomically(filepath, {f"{i:05d}": array for i, array in enumerate(weights)})
+        write_weights(filepath, weights)
         return True
 
     def _copy_best(self) -> None:
@@ -85,7 +85,14 @@ class KeepBestWeights(keras.callbacks.Callback):
             self._best_model = None
 
 
+def write_weights(filepath: str, weights: list[np.ndarray]) -> None:
+    """Writes `weights` (in `model.get_weights()` order) to the `.npz` file `filepath`,
+    atomically; `read_best_weights` reads them back."""
+    write_npz_atomically(filepath, {f"{i:05d}": array for i, array in enumerate(weights)})
+
+
 def read_best_weights(filepath: str) -> list[np.ndarray]:
-    """The weights that `KeepBestWeights.write` wrote, in `model.get_weights()` order."""
+    """The weights that `write_weights` (or `KeepBestWeights.write`) wrote, in
+    `model.get_weights()` order."""
     with np.load(filepath, allow_pickle=False) as arrays:
         return [arrays[name] for name in sorted(arrays.files)]

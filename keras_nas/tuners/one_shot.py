@@ -17,6 +17,7 @@ from keras_nas import oracles
 from keras_nas.distribute.chief import ORACLE_IP, role
 from keras_nas.files import write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.tuners.best_weights import read_best_weights, write_weights
 from keras_nas.tuners.nas_tuner import NASTuner
 from keras_nas.weight_sharing.sampling import RULES, PathSampler
 from keras_nas.weight_sharing.supernet import SamplePaths, recalibrate_batch_norm
@@ -27,10 +28,15 @@ SUPERNET_STATE_FILE = "supernet.json"
 RETRAIN_FILE = "retrain.json"
 #: The learning rate schedules of the supernet's training (`OneShotSearch(supernet_schedule=)`).
 SCHEDULES = ("constant", "cosine")
-# Sub-networks are evaluated eagerly, in batches of at least this many examples.
+# Sub-networks are evaluated eagerly, in batches of at least this many examples, and more
+# where they hold at most _EVALUATION_VALUES input values (4 MiB of float32): each eager
+# operation costs a fixed overhead besides its work, so larger batches score a sub-network
+# faster (2 to 3 times on 16x16 images, BENCHMARKS.md), while large inputs keep to small ones.
 _EVALUATION_BATCH = 256
-#: Each trial's sub-network weights (inherited, BatchNorm recalibrated), in its trial folder.
-SUB_NETWORK_WEIGHTS = "sub_network.weights.h5"
+_EVALUATION_VALUES = 2**20
+#: Each trial's sub-network weights (inherited, BatchNorm recalibrated), in its trial folder:
+#: numpy arrays in `model.get_weights()` order, no pickle, written atomically.
+SUB_NETWORK_WEIGHTS = "sub_network.npz"
 
 
 class OneShotSearch(NASTuner):
@@ -332,15 +338,15 @@ class OneShotSearch(NASTuner):
         with self._clock.part("build"):
             model = self.sub_network(trial.hyperparameters.values)
         with self._clock.part("fit"):
-            results = _evaluate(model, validation_data, max(batch_size, _EVALUATION_BATCH))
-        model.save_weights(self._weights_path(trial.trial_id))
+            results = _evaluate(model, validation_data, batch_size)
+        write_weights(self._weights_path(trial.trial_id), model.get_weights())
         return {f"val_{name}": value for name, value in results.items()}
 
     def load_model(self, trial) -> keras.Model:
         """The trial's sub-network with the weights it was scored with (plain Keras)."""
         with self._scope():
             model = self.hypermodel.build_model(trial.hyperparameters.values)
-            model.load_weights(self._weights_path(trial.trial_id))
+            model.set_weights(read_best_weights(self._weights_path(trial.trial_id)))
         return model
 
     def retrain(
@@ -452,16 +458,35 @@ def cosine_schedule(peak: float, epochs: int) -> Callable[[int, float | None], f
 
 
 def _evaluate(model: keras.Model, validation_data: Any, batch_size: int) -> dict[str, float]:
-    """`model.evaluate`, run eagerly: a new sub-network per trial is not worth tracing."""
+    """`model.evaluate`, run eagerly: a new sub-network per trial is not worth tracing.
+
+    Arrays are scored in batches of `_evaluation_batch_size`; a dataset in its own batches.
+    """
     model.reset_metrics()
     if isinstance(validation_data, (tuple, list)):
         arrays = validation_data
+        batch_size = _evaluation_batch_size(arrays[0], batch_size)
         for start in range(0, len(arrays[0]), batch_size):
             model.test_step(tuple(array[start : start + batch_size] for array in arrays))
     else:  # A tf.data.Dataset of (x, y) or (x, y, sample_weight) batches.
         for batch in validation_data:
             model.test_step(batch)
     return {name: float(value) for name, value in model.get_metrics_result().items()}
+
+
+def _evaluation_batch_size(inputs: Any, batch_size: int) -> int:
+    """The evaluation batch size for `inputs` (an array of examples) and the training
+    `batch_size`: at least both `batch_size` and `_EVALUATION_BATCH`, and as many examples
+    as hold `_EVALUATION_VALUES` input values where that is more.
+
+    Example:
+    >>> _evaluation_batch_size(np.zeros((2000, 16, 16, 1)), 32)  # 4,096 examples of 256 values
+    4096
+    >>> _evaluation_batch_size(np.zeros((100, 224, 224, 3)), 32)
+    256
+    """
+    values_per_example = max(1, math.prod(np.shape(inputs)[1:]))
+    return max(batch_size, _EVALUATION_BATCH, _EVALUATION_VALUES // values_per_example)
 
 
 def _calibration_batches(x: Any, batch_size: int, count: int, rng) -> list:

@@ -14,7 +14,7 @@ from keras_nas.search_spaces import MacroSpace, MobileNetSpace, NASBench201Space
 from keras_nas.timing import trial_timing
 from keras_nas.tuners import one_shot
 from keras_nas.tuners.nas_tuner import SHARED_WEIGHTS_DIR
-from keras_nas.tuners.one_shot import RETRAIN_FILE, SUPERNET_STATE_FILE
+from keras_nas.tuners.one_shot import RETRAIN_FILE, SUB_NETWORK_WEIGHTS, SUPERNET_STATE_FILE
 from keras_nas.weight_sharing import PathSampler
 
 
@@ -69,6 +69,17 @@ def test_trials_are_scored_without_training(searched):
     )
     with open(os.path.join(tuner.project_dir, SUPERNET_STATE_FILE)) as file:
         assert json.load(file) == {"epochs_trained": 2}
+
+
+def test_each_trial_keeps_its_sub_network_weights_as_npz(searched):
+    tuner, _ = searched
+    for trial in tuner.oracle.trials.values():
+        path = os.path.join(tuner.get_trial_dir(trial.trial_id), SUB_NETWORK_WEIGHTS)
+        with np.load(path, allow_pickle=False) as arrays:
+            saved = [arrays[name] for name in sorted(arrays.files)]
+        loaded = tuner.load_model(trial).get_weights()
+        assert [array.shape for array in saved] == [array.shape for array in loaded]
+        assert all(np.array_equal(a, b) for a, b in zip(saved, loaded, strict=True))
 
 
 def test_the_best_model_is_a_plain_keras_model_with_the_scored_weights(searched, digits, tmp_path):
