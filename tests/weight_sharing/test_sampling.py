@@ -15,15 +15,20 @@ from keras_nas.weight_sharing.supernet import set_path
 
 class _IntegerWidthSpace(SearchSpace):
     supported_ranks = (1,)
+    units = "units"  # The hyperparameter's name.
 
     def declare_hyperparameters(self, hp):
-        hp.Int("units", 4, 16)
+        hp.Int(self.units, 4, 16)
 
     def build_features(self, arch, inputs):
-        return keras.layers.Dense(arch["units"], name="hidden")(inputs)
+        return keras.layers.Dense(arch[self.units], name="hidden")(inputs)
 
     def summarize(self, arch):
-        return f"dense{arch['units']}"
+        return f"dense{arch[self.units]}"
+
+
+class _IntegerElasticWidthSpace(_IntegerWidthSpace):
+    units = "stage_1/width"  # Named as an elastic dimension that progressive shrinking releases.
 
 
 def _macro():
@@ -81,6 +86,16 @@ def test_invalid_rules_and_hyperparameters_raise():
         extreme_values(space)
     with pytest.raises(ValueError, match="The fair rule needs every hyperparameter"):
         PathSampler(space, rule="fair")
+    PathSampler(space)  # The uniform rule draws any hyperparameter.
+    message = (
+        "The progressive rule needs every elastic hyperparameter \\(kernel, depth, width\\) "
+        "to be a Choice or a Boolean; 'stage_1/width' is declared as Int. Use rule='uniform', or "
+        "declare 'stage_1/width' with hp.Choice."
+    )
+    with pytest.raises(ValueError, match=message):
+        PathSampler(
+            _IntegerElasticWidthSpace(input_shape=(4,), num_classes=2), rule="progressive", epochs=4
+        )
 
 
 def test_the_fair_rule_runs_every_option_once_per_group():
