@@ -37,6 +37,8 @@ _EVALUATION_VALUES = 2**20
 #: Each trial's sub-network weights (inherited, BatchNorm recalibrated), in its trial folder:
 #: numpy arrays in `model.get_weights()` order, no pickle, written atomically.
 SUB_NETWORK_WEIGHTS = "sub_network.npz"
+# Where keras-nas before commit 93b9f24 kept them (a Keras weights file); still read.
+_LEGACY_SUB_NETWORK_WEIGHTS = "sub_network.weights.h5"
 
 
 class OneShotSearch(NASTuner):
@@ -346,7 +348,12 @@ class OneShotSearch(NASTuner):
         """The trial's sub-network with the weights it was scored with (plain Keras)."""
         with self._scope():
             model = self.hypermodel.build_model(trial.hyperparameters.values)
-            model.set_weights(read_best_weights(self._weights_path(trial.trial_id)))
+            path = self._weights_path(trial.trial_id)
+            legacy = os.path.join(os.path.dirname(path), _LEGACY_SUB_NETWORK_WEIGHTS)
+            if not os.path.exists(path) and os.path.exists(legacy):
+                model.load_weights(legacy)  # A trial scored by an earlier keras-nas.
+            else:
+                model.set_weights(read_best_weights(path))
         return model
 
     def retrain(

@@ -82,6 +82,22 @@ def test_each_trial_keeps_its_sub_network_weights_as_npz(searched):
         assert all(np.array_equal(a, b) for a, b in zip(saved, loaded, strict=True))
 
 
+def test_a_trial_scored_by_an_earlier_version_loads_from_its_keras_weights_file(searched):
+    tuner, _ = searched
+    trial = tuner.oracle.get_best_trials(1)[0]
+    expected = tuner.load_model(trial)
+    directory = tuner.get_trial_dir(trial.trial_id)
+    legacy = os.path.join(directory, "sub_network.weights.h5")
+    expected.save_weights(legacy)
+    os.replace(os.path.join(directory, SUB_NETWORK_WEIGHTS), legacy + ".npz")
+    try:
+        loaded = tuner.load_model(trial).get_weights()
+    finally:
+        os.replace(legacy + ".npz", os.path.join(directory, SUB_NETWORK_WEIGHTS))
+        os.remove(legacy)
+    assert all(np.array_equal(a, b) for a, b in zip(loaded, expected.get_weights(), strict=True))
+
+
 def test_the_best_model_is_a_plain_keras_model_with_the_scored_weights(searched, digits, tmp_path):
     tuner, _ = searched
     (_, _), (x_val, y_val) = digits
