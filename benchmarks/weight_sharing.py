@@ -45,9 +45,12 @@ Cost (same spaces): a from-scratch `EvolutionarySearch` of `--cost-trials` trial
 training + trials + `retrain` of the top 3 for `--cost-epochs` epochs). Each method then names
 one architecture: evolution its best trial, one-shot the retrained architecture with the best
 stand-alone score. Both are evaluated alike, outside the timing, by their stand-alone accuracy.
-Printed: wall seconds of each search and their ratio, both chosen architectures with their
-stand-alone accuracies and the difference in points, and evolution's best search score (the
-maximum of many noisy trainings, an optimistic figure) for reference.
+Printed: wall seconds of each search and their ratio (one-shot's split into the supernet and
+the trials), both chosen architectures with their stand-alone accuracies and the difference in
+points, the supernet's score of evolution's choice beside that of its own best trial (after
+the clock stops: whether the supernet rates the better architecture lower or the search never
+met it), and evolution's best search score (the maximum of many noisy trainings, an
+optimistic figure) for reference.
 
 `--jobs N` runs the stand-alone trainings in N spawned worker processes, each limited to
 `--threads-per-job` TensorFlow threads; `--jobs 1` runs them in this process. The searches
