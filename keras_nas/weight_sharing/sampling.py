@@ -223,9 +223,13 @@ def _options(hp: hp_module.HyperParameter, rule: str) -> list[Any]:
         return [False, True]
     if isinstance(hp, hp_module.Choice):
         return list(hp.values)
-    which = "elastic hyperparameter (kernel, depth, width)" if rule == "progressive" else ""
+    which = (
+        "elastic hyperparameter (kernel, depth, width)"
+        if rule == "progressive"
+        else "hyperparameter"
+    )
     raise ValueError(
-        f"The {rule} rule needs every {which or 'hyperparameter'} to be a Choice or a "
+        f"The {rule} rule needs every {which} to be a Choice or a "
         f"Boolean; {hp.name!r} is declared as {type(hp).__name__}. Use rule='uniform', "
         f"or declare {hp.name!r} with hp.Choice."
     )
