@@ -70,10 +70,11 @@ class OneShotSearch(NASTuner):
     Example:
     >>> import tempfile
     >>> from keras_nas.datasets import load_digits
-    >>> from keras_nas.search_spaces import NASBench201Space
+    >>> from keras_nas.search_spaces import MacroSpace
     >>> (x, y), validation = load_digits()
-    >>> space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1,
-    ...                          channels=4, operations=("skip_connect", "nor_conv_3x3"))
+    >>> space = MacroSpace(input_shape=(8, 8, 1), num_classes=10, num_stages=1,
+    ...                    block_types=("conv", "mbconv"), kernels=(3,), widths=(8, 16),
+    ...                    depths=(1, 2), expansions=(3,))
     >>> tuner = OneShotSearch(space, max_trials=3, supernet_epochs=1, seed=0,
     ...                       directory=tempfile.mkdtemp())
     >>> tuner.search(x, y, validation_data=validation, batch_size=64, verbose=0)

@@ -20,7 +20,7 @@ SCRIPT = textwrap.dedent(
     import keras
     from keras_nas import EvolutionarySearch, OneShotSearch
     from keras_nas.datasets import load_digits
-    from keras_nas.search_spaces import MLPSpace, NASBench201Space
+    from keras_nas.search_spaces import MacroSpace, MLPSpace
 
     class Replicas(keras.callbacks.Callback):
         # After each training: per model, the number of copies of each trainable variable
@@ -56,8 +56,11 @@ SCRIPT = textwrap.dedent(
             "scores": [t.score for t in tuner.oracle.trials.values()],
             "statuses": [t.status for t in tuner.oracle.trials.values()],
         }
-    space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1,
-                             channels=4, operations=("skip_connect", "nor_conv_3x3"))
+    # A supernet with a choice of block (a PathChoice) and of width (a ChannelMask), small
+    # enough to trace quickly under the strategy.
+    space = MacroSpace(input_shape=(8, 8, 1), num_classes=10, num_stages=1,
+                       block_types=("conv", "mbconv"), kernels=(3,), widths=(4, 8),
+                       depths=(1,), expansions=(2,))
     Replicas.models = []
     tuner = OneShotSearch(
         space, max_trials=2, supernet_epochs=1, seed=0,

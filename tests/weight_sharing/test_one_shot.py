@@ -34,6 +34,20 @@ def _space():
     )
 
 
+def _one_block_space():
+    # One stage of one convolution at two widths: the quickest supernet to trace, for tests of
+    # how the supernet is trained rather than of what it holds.
+    return MacroSpace(
+        input_shape=(8, 8, 1),
+        num_classes=10,
+        num_stages=1,
+        block_types=("conv",),
+        kernels=(3,),
+        widths=(4, 8),
+        depths=(1,),
+    )
+
+
 def _tuner(directory, max_trials, overwrite=True):
     return OneShotSearch(
         _space(),
@@ -161,7 +175,7 @@ def test_the_supernet_schedule_continues_where_a_resumed_supernet_stopped(
 
     def train(epochs):
         tuner = OneShotSearch(
-            _space(),
+            _one_block_space(),
             supernet_epochs=4,
             supernet_learning_rate=0.01,
             supernet_schedule=schedule,
@@ -194,15 +208,7 @@ def test_progressive_shrinking_resumes_in_the_phase_where_it_stopped(tmp_path, d
             return values
 
     monkeypatch.setattr(one_shot, "PathSampler", RecordingSampler)
-    space = MacroSpace(
-        input_shape=(8, 8, 1),
-        num_classes=10,
-        num_stages=1,
-        block_types=("conv",),
-        kernels=(3,),
-        widths=(4, 8),
-        depths=(1,),
-    )
+    space = _one_block_space()
 
     def train(epochs):
         tuner = OneShotSearch(
