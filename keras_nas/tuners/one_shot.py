@@ -16,7 +16,7 @@ import numpy as np
 from keras_nas import oracles
 from keras_nas.distribute.chief import ORACLE_IP, role
 from keras_nas.files import write_json_atomically
-from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.search_spaces.base import SearchSpace, check_positive_int
 from keras_nas.tuners.best_weights import read_best_weights, write_weights
 from keras_nas.tuners.nas_tuner import NASTuner
 from keras_nas.weight_sharing.sampling import RULES, PathSampler
@@ -378,7 +378,13 @@ class OneShotSearch(NASTuner):
             One dict per sub-network, best one-shot score first: `trial_id`, `architecture`
             (the space's summary), `one_shot` (its score in the search) and `stand_alone`
             (the best validation objective of its own training).
+
+        Raises:
+            ValueError: If `top_k` or `epochs` is not a positive integer, or there is no
+                training data.
         """
+        top_k = check_positive_int("top_k", top_k)
+        epochs = check_positive_int("epochs", epochs)
         if x is None:
             if self._fit_data is None:
                 raise ValueError(

@@ -3,6 +3,8 @@
 import io
 import json
 import os
+import pathlib
+import re
 
 import keras
 import numpy as np
@@ -135,6 +137,27 @@ def test_retrain_trains_the_top_candidates_from_scratch(searched):
     assert all(0.0 <= result["stand_alone"] <= 1.0 for result in results)
     with open(os.path.join(tuner.project_dir, RETRAIN_FILE)) as file:
         assert json.load(file) == results
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"top_k": -1}, "`top_k` must be a positive integer. Received: top_k=-1."),
+        ({"top_k": 0}, "`top_k` must be a positive integer. Received: top_k=0."),
+        ({"epochs": 2.5}, "`epochs` must be a positive integer. Received: epochs=2.5."),
+    ],
+)
+def test_retrain_names_a_bad_count_before_training(searched, arguments, message):
+    tuner, _ = searched
+    retrain_file = pathlib.Path(tuner.project_dir) / RETRAIN_FILE
+
+    def written():  # What `retrain` last wrote, if any test retrained already.
+        return retrain_file.read_text() if retrain_file.exists() else None
+
+    before = written()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        tuner.retrain(**arguments, verbose=0)
+    assert written() == before
 
 
 def test_a_resumed_search_does_not_retrain_the_supernet(searched, digits, capsys):
