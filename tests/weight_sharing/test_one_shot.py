@@ -16,7 +16,12 @@ from keras_nas.search_spaces import MacroSpace, MobileNetSpace, NASBench201Space
 from keras_nas.timing import trial_timing
 from keras_nas.tuners import one_shot
 from keras_nas.tuners.nas_tuner import SHARED_WEIGHTS_DIR
-from keras_nas.tuners.one_shot import RETRAIN_FILE, SUB_NETWORK_WEIGHTS, SUPERNET_STATE_FILE
+from keras_nas.tuners.one_shot import (
+    RETRAIN_FILE,
+    SUB_NETWORK_WEIGHTS,
+    SUPERNET_STATE_FILE,
+    _build_training_state,
+)
 from keras_nas.weight_sharing import PathSampler
 
 
@@ -254,6 +259,43 @@ def test_progressive_shrinking_resumes_in_the_phase_where_it_stopped(tmp_path, d
     assert epochs == [0] * 32 + [1] * 32 + [2] * 32 + [3] * 32
     assert {width for epoch, width in drawn if epoch < 2} == {8}
     assert {width for epoch, width in drawn if epoch == 2} == {4, 8}
+
+
+def test_the_supernet_training_step_is_traced_once(tmp_path, digits, monkeypatch):
+    # The optimizer's and the metrics' variables exist before `fit`; created in the first
+    # step, they made TensorFlow trace it twice (48.6 s against 26.6 s for the first epoch
+    # of a MacroSpace supernet on digits).
+    (x, y), _ = digits
+    space = _one_block_space()
+    traces = []
+
+    def build_supernet(*args, **kwargs):
+        supernet = type(space).build_supernet(space, *args, **kwargs)
+        train_step = supernet.train_step
+        supernet.train_step = lambda data: traces.append(1) or train_step(data)
+        return supernet
+
+    monkeypatch.setattr(space, "build_supernet", build_supernet)
+    tuner = OneShotSearch(
+        space,
+        max_trials=1,
+        supernet_epochs=2,
+        seed=0,
+        directory=str(tmp_path),
+        progress_out=io.StringIO(),
+    )
+    tuner.train_supernet(x[:128], y[:128], batch_size=64, verbose=0)
+    assert len(traces) == 1
+
+
+def test_the_training_state_is_built_with_the_metrics_at_zero(digits):
+    (x, y), _ = digits
+    supernet = _one_block_space().build_supernet()
+    _build_training_state(supernet, x, y)
+    assert supernet.optimizer.built
+    variables = [v for metric in supernet.metrics for v in metric.variables]
+    assert len(variables) >= 4  # The loss's and the accuracy's totals and counts.
+    assert all(float(keras.ops.max(keras.ops.abs(v))) == 0.0 for v in variables)
 
 
 def test_a_space_without_a_supernet_is_refused(tmp_path):
