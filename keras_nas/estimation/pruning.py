@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from keras_nas.arguments import check_count
+
 #: How the `message` of a trial stopped by a pruning rule starts (trial records and reports).
 STOPPED_EARLY = "Stopped early"
 
@@ -79,8 +81,8 @@ class MedianStopping(PruningRule):
     """
 
     def __init__(self, *, min_epochs: int = 1, min_trials: int = 3):
-        self.min_epochs = _check_positive_int("min_epochs", min_epochs)
-        self.min_trials = _check_positive_int("min_trials", min_trials)
+        self.min_epochs = check_count("min_epochs", min_epochs)
+        self.min_trials = check_count("min_trials", min_trials)
 
     def reason_to_stop(
         self, history: History, others: Sequence[History], step: int, direction: str
@@ -131,7 +133,7 @@ class SuccessiveHalving(PruningRule):
     """
 
     def __init__(self, *, min_epochs: int = 1, reduction_factor: int = 3):
-        self.min_epochs = _check_positive_int("min_epochs", min_epochs)
+        self.min_epochs = check_count("min_epochs", min_epochs)
         if isinstance(reduction_factor, bool) or not isinstance(reduction_factor, int):
             reduction_factor = 0
         if reduction_factor < 2:
@@ -179,9 +181,3 @@ def best_up_to(history: History, step: int, direction: str) -> float:
 
 def _worse(value: float, reference: float, direction: str) -> bool:
     return value < reference if direction == "max" else value > reference
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
-    return value

@@ -50,6 +50,7 @@ batch n (`latency_metric_name`): the time of one call on the whole batch, not pe
 
 from __future__ import annotations
 
+import numbers
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -58,6 +59,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_nas.arguments import check_count
 from keras_nas.objectives.cost import _check_built
 
 #: The name of the batch-1 latency in `latency_metrics`; batch n is `"latency_ms_b{n}"`.
@@ -110,9 +112,9 @@ def measure_latency_ms(
             integer (`warmup`: non-negative) or number, or an input shape is not fully known
             or does not match the model's inputs.
     """
-    batch_size = _check_count("batch_size", batch_size, minimum=1)
-    repeats = _check_count("repeats", repeats, minimum=1)
-    warmup = _check_count("warmup", warmup, minimum=0)
+    batch_size = check_count("batch_size", batch_size, minimum=1)
+    repeats = check_count("repeats", repeats, minimum=1)
+    warmup = check_count("warmup", warmup, minimum=0)
     if max_seconds is not None and (
         isinstance(max_seconds, bool)
         or not isinstance(max_seconds, (int, float))
@@ -201,7 +203,7 @@ def latency_metric_name(batch_size: int) -> str:
     Raises:
         ValueError: If `batch_size` is not a positive integer.
     """
-    batch_size = _check_count("batch_size", batch_size, minimum=1)
+    batch_size = check_count("batch_size", batch_size, minimum=1)
     return LATENCY_METRIC if batch_size == 1 else f"{LATENCY_METRIC}_b{batch_size}"
 
 
@@ -242,7 +244,10 @@ def _random_inputs(
         )
     specs = _input_specs(references, input_shape)
     for shape, _ in specs:
-        if not all(_is_count(size) and size > 0 for size in shape):
+        if not all(
+            isinstance(size, numbers.Integral) and not isinstance(size, bool) and size > 0
+            for size in shape
+        ):
             raise ValueError(
                 "`measure_latency_ms` needs every dimension of an example but the batch to be a "
                 f"positive integer. Model inputs: {_shapes(references)}. Pass `input_shape` with "
@@ -307,14 +312,3 @@ def _random_tensor(shape: tuple[int, ...], dtype: str) -> Any:
     if np.issubdtype(np.dtype(keras.backend.standardize_dtype(dtype)), np.floating):
         return keras.random.uniform(shape, dtype=dtype)
     return keras.ops.zeros(shape, dtype=dtype)
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _check_count(name: str, value: Any, *, minimum: int) -> int:
-    if not _is_count(value) or value < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer of at least {minimum}"
-        raise ValueError(f"`{name}` must be {kind}. Received: {name}={value!r}.")
-    return int(value)

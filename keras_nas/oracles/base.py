@@ -21,6 +21,7 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.arguments import check_bool, check_count, check_seed
 from keras_nas.estimation.pruning import STOPPED_EARLY, History, PruningRule
 from keras_nas.files import StateFileError, read_json_state, write_json_atomically
 from keras_nas.messages import failure_reason
@@ -87,8 +88,10 @@ class NASOracle(keras_tuner.Oracle):
         **kwargs: The arguments of `keras_tuner.Oracle`.
 
     Raises:
-        ValueError: If `pruning` is not a `PruningRule`, the objective is not single, or
-            `trial_timeout` is not a positive number.
+        ValueError: If `pruning` is not a `PruningRule`, the objective is not single,
+            `trial_timeout` is not a positive number, `max_trials` is neither a positive
+            integer nor `None`, or another count or flag is not what `keras_tuner.Oracle`
+            expects (`keras_nas.arguments`).
     """
 
     def __init__(
@@ -101,6 +104,7 @@ class NASOracle(keras_tuner.Oracle):
         constraints: Constraints | None = None,
         **kwargs: Any,
     ):
+        _check_oracle_arguments(seed, kwargs)
         self._deferring = False  # Inside `_deferred_saves`.
         self._unsaved_trials: set[str] = set()  # Trials changed since they were last written.
         super().__init__(seed=seed, **kwargs)
@@ -643,6 +647,34 @@ def _with_status(trial: keras_tuner.engine.trial.Trial, status: str):
     stopped = copy.copy(trial)
     stopped.status = status
     return stopped
+
+
+def _check_oracle_arguments(seed: Any, kwargs: dict[str, Any]) -> None:
+    """Refuses a count or flag of `keras_tuner.Oracle` that it would misread: `max_trials=0`
+    searches forever there, `max_trials="6"` fails with a `TypeError` deep inside."""
+    check_seed(seed)
+    if "max_trials" in kwargs:
+        kwargs["max_trials"] = check_count(
+            "max_trials",
+            kwargs["max_trials"],
+            none_means=(
+                "search until the strategy finds no untried architecture (in a large space, "
+                "until you stop it)"
+            ),
+        )
+    if "max_retries_per_trial" in kwargs:
+        kwargs["max_retries_per_trial"] = check_count(
+            "max_retries_per_trial", kwargs["max_retries_per_trial"], minimum=0
+        )
+    if "max_consecutive_failed_trials" in kwargs:
+        kwargs["max_consecutive_failed_trials"] = check_count(
+            "max_consecutive_failed_trials",
+            kwargs["max_consecutive_failed_trials"],
+            none_means="never stop the search for failed trials",
+        )
+    for name in ("allow_new_entries", "tune_new_entries"):
+        if name in kwargs:
+            check_bool(name, kwargs[name])
 
 
 def _check_timeout(value: Any) -> float | None:

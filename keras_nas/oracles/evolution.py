@@ -10,6 +10,7 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.arguments import check_count
 from keras_nas.estimation.pruning import PruningRule
 from keras_nas.objectives.constraints import Constraints
 from keras_nas.objectives.pareto import nsga2_rank, nsga2_select
@@ -125,15 +126,9 @@ class RegularizedEvolutionOracle(NASOracle):
         trial_timeout: float | None = None,
         constraints: Constraints | None = None,
     ):
-        for name, value in (
-            ("population_size", population_size),
-            ("sample_size", sample_size),
-            ("mutations", mutations),
-        ):
-            if not _is_positive_int(value):
-                raise ValueError(
-                    f"`{name}` must be a positive integer. Received: {name}={value!r}."
-                )
+        population_size = check_count("population_size", population_size)
+        sample_size = check_count("sample_size", sample_size)
+        mutations = check_count("mutations", mutations)
         if sample_size > population_size:
             raise ValueError(
                 "`sample_size` must be at most `population_size`. "
@@ -298,10 +293,6 @@ def _distance(first: dict[str, Any], second: dict[str, Any]) -> float:
     if not names:
         return 0.0
     return sum(first.get(name) != second.get(name) for name in names) / len(names)
-
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
 
 
 def _is_mutable(hp) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 import keras
 import keras_tuner
 
+from keras_nas.arguments import check_count
 from keras_nas.search_spaces import genotype
 from keras_nas.weight_sharing.supernet import single_path_optimizer
 
@@ -388,10 +389,9 @@ def check_choices(
 
 
 def check_positive_int(name: str, value: Any) -> int:
-    """Returns `value` as an `int` if it is a positive integer (numpy integers included)."""
-    if not _is_integer(value) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
-    return int(value)
+    """Returns `value` as an `int` if it is a positive integer (numpy integers included);
+    see `keras_nas.arguments.check_count`."""
+    return check_count(name, value)
 
 
 def _is_integer(value: Any) -> bool:

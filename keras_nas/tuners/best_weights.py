@@ -96,3 +96,21 @@ def read_best_weights(filepath: str) -> list[np.ndarray]:
     `model.get_weights()` order."""
     with np.load(filepath, allow_pickle=False) as arrays:
         return [arrays[name] for name in sorted(arrays.files)]
+
+
+def build_optimizer(model: keras.Model) -> keras.Model:
+    """Creates the optimizer variables of a compiled model that has not trained yet.
+
+    A model rebuilt from a trial's weights has an unbuilt optimizer, which `model.save`
+    writes as its 2 bookkeeping variables; `keras.saving.load_model` builds the full
+    optimizer and then warns "Skipping variable loading for optimizer ... because it has N
+    variables whereas the saved optimizer has 2 variables". Built first, the file saves and
+    loads without a warning. A model without an optimizer is returned as it is.
+
+    Returns:
+        `model`.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    return model

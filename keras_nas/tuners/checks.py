@@ -16,10 +16,32 @@ from typing import Any
 
 import numpy as np
 
+from keras_nas.arguments import check_count, check_number
 from keras_nas.tuners.costs import COST_METRICS as CANDIDATE_COSTS
 
 #: Metrics that keras-nas tuners report for every trial besides the compiled ones.
 COST_METRICS = (*CANDIDATE_COSTS, "seconds")
+
+
+def check_fit_arguments(fit_kwargs: dict[str, Any], verbose: Any) -> None:
+    """Refuses, before any training, the counts of `search(...)` that `model.fit` would
+    misread or reject only in the first trial (`epochs=0` trains nothing).
+
+    Raises:
+        ValueError: If `epochs`, `batch_size`, `validation_split` or `verbose` is out of
+            range or not a number.
+    """
+    if "epochs" in fit_kwargs:
+        check_count("epochs", fit_kwargs["epochs"])
+    if "batch_size" in fit_kwargs:
+        check_count("batch_size", fit_kwargs["batch_size"], none_means="use Keras's default of 32")
+    if "validation_split" in fit_kwargs:
+        check_number("validation_split", fit_kwargs["validation_split"], minimum=0, below=1)
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(
+            "`verbose` must be 0 (silent), 1 (a line per trial) or 2 (KerasTuner's display "
+            f"and a line per epoch). Received: verbose={verbose!r}."
+        )
 
 
 def check_search_inputs(

@@ -15,6 +15,7 @@ import keras_tuner
 from keras_tuner import errors
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.arguments import check_bool, check_count
 from keras_nas.callbacks.hparams import trial_hparams
 from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
 from keras_nas.distribute.chief import role, serve
@@ -25,8 +26,17 @@ from keras_nas.objectives import Constraints, pareto_front
 from keras_nas.oracles.base import NASOracle
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.timing import TrialClock
-from keras_nas.tuners.best_weights import BEST_WEIGHTS_FILE, KeepBestWeights, read_best_weights
-from keras_nas.tuners.checks import check_search_inputs, check_writable_directory
+from keras_nas.tuners.best_weights import (
+    BEST_WEIGHTS_FILE,
+    KeepBestWeights,
+    build_optimizer,
+    read_best_weights,
+)
+from keras_nas.tuners.checks import (
+    check_fit_arguments,
+    check_search_inputs,
+    check_writable_directory,
+)
 from keras_nas.tuners.cleanup import custom_gradient_names, forget_custom_gradients
 from keras_nas.tuners.costs import CandidateCosts, derived_objectives, needed_metrics
 from keras_nas.tuners.failures import TrialGuard, as_failed_trial
@@ -174,6 +184,7 @@ class NASTuner(keras_tuner.Tuner):
         # A worker's `self.oracle` becomes KerasTuner's client of the chief's oracle.
         self._oracle_name = type(oracle).__name__
         self._asked_for_trial = False
+        _check_tuner_arguments(kwargs)
         check_writable_directory(kwargs.get("directory"), kwargs.get("project_name"))
         constraints = _constraints_of(constraints, oracle)
         super().__init__(hypermodel=hypermodel, oracle=oracle, **kwargs)
@@ -210,6 +221,7 @@ class NASTuner(keras_tuner.Tuner):
 
     def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
+        check_fit_arguments(fit_kwargs, verbose)
         self._show_progress = verbose == 1
         if role() == "chief" and isinstance(self.oracle, NASOracle):
             self.oracle.verbose = verbose if verbose == 2 else 0  # KerasTuner's display.
@@ -327,16 +339,17 @@ class NASTuner(keras_tuner.Tuner):
     def load_model(self, trial) -> keras.Model:
         """The trial's model with the weights of its best epoch (see `best_weights`); what
         `get_best_models` returns. A trial of a search saved by KerasTuner's own checkpoint
-        loads as KerasTuner loads it."""
+        loads as KerasTuner loads it. The model's optimizer is built (`build_optimizer`), so
+        `model.save(path)` writes a file that loads without warnings."""
         path = self._best_weights_path(trial.trial_id)
         if not os.path.exists(path):
-            return super().load_model(trial)
+            return build_optimizer(super().load_model(trial))
         model = self._try_build(trial.hyperparameters)
         if not model.built:
             config = read_json_state(self._get_build_config_fname(trial.trial_id), "build")
             model.build_from_config(config)
         model.set_weights(read_best_weights(path))
-        return model
+        return build_optimizer(model)
 
     def _best_weights_path(self, trial_id: str) -> str:
         return os.path.join(self.get_trial_dir(trial_id), BEST_WEIGHTS_FILE)
@@ -602,6 +615,24 @@ class NASTuner(keras_tuner.Tuner):
         if inherit is None or not inherit.keys:
             return None
         return f"inherited {len(inherit.inherited)}/{len(inherit.keys)} layers"
+
+
+def _check_tuner_arguments(kwargs: dict[str, Any]) -> None:
+    """Refuses the counts and flags of `keras_tuner.Tuner` that it would misread."""
+    if "executions_per_trial" in kwargs:
+        check_count("executions_per_trial", kwargs["executions_per_trial"])
+    if "max_model_size" in kwargs:
+        check_count(
+            "max_model_size", kwargs["max_model_size"], none_means="accept models of any size"
+        )
+    if "overwrite" in kwargs:
+        check_bool("overwrite", kwargs["overwrite"])
+    for name in ("directory", "project_name"):
+        if kwargs.get(name) is not None and not isinstance(kwargs[name], (str, os.PathLike)):
+            raise ValueError(
+                f"`{name}` must be a folder name (a string or path). Received: "
+                f"{name}={kwargs[name]!r}."
+            )
 
 
 def _constraints_of(constraints: Constraints | None, oracle: Any) -> Constraints | None:

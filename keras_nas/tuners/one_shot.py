@@ -15,10 +15,12 @@ import keras_tuner
 import numpy as np
 
 from keras_nas import oracles
+from keras_nas.arguments import check_count, check_number
 from keras_nas.distribute.chief import ORACLE_IP, role
 from keras_nas.files import write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace, check_positive_int
-from keras_nas.tuners.best_weights import read_best_weights, write_weights
+from keras_nas.tuners.best_weights import build_optimizer, read_best_weights, write_weights
+from keras_nas.tuners.checks import check_fit_arguments
 from keras_nas.tuners.nas_tuner import NASTuner
 from keras_nas.weight_sharing.sampling import RULES, PathSampler
 from keras_nas.weight_sharing.supernet import SamplePaths, recalibrate_batch_norm
@@ -175,14 +177,14 @@ class OneShotSearch(NASTuner):
                 "other spaces with EvolutionarySearch or ReinforceSearch and "
                 "`weight_sharing=True`."
             )
-        for name, value in (
-            ("supernet_epochs", supernet_epochs),
-            ("calibration_batches", calibration_batches),
-        ):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(
-                    f"`{name}` must be a positive integer. Received: {name}={value!r}."
-                )
+        supernet_epochs = check_count("supernet_epochs", supernet_epochs)
+        calibration_batches = check_count("calibration_batches", calibration_batches)
+        check_number(
+            "supernet_learning_rate",
+            supernet_learning_rate,
+            above=0,
+            none_means="take the space's learning rate",
+        )
         if path_sampling not in RULES:
             raise ValueError(
                 f"`path_sampling` must be one of {RULES}. Received: "
@@ -245,6 +247,8 @@ class OneShotSearch(NASTuner):
                 "OneShotSearch scores each sub-network on `validation_data`, which is "
                 "required. Pass validation_data=(x_val, y_val)."
             )
+        check_fit_arguments({**fit_kwargs, "batch_size": batch_size}, verbose)
+        check_count("epochs", epochs, none_means="train the supernet for `supernet_epochs`")
         self.check_inputs(x, y, validation_data=validation_data)
         self.train_supernet(
             x,
@@ -385,7 +389,7 @@ class OneShotSearch(NASTuner):
                 model.load_weights(legacy)  # A trial scored by an earlier keras-nas.
             else:
                 model.set_weights(read_best_weights(path))
-        return model
+            return build_optimizer(model)  # So that `model.save` loads without warnings.
 
     def retrain(
         self,
