@@ -111,3 +111,30 @@ def test_hardware_aware_section_runs(tmp_path, monkeypatch, capsys):
     ]
     assert front and all(0 < float(latency) <= 5 for _, _, latency in front)
     assert (tmp_path / "runs" / "mnas" / "oracle.json").exists()
+
+
+def test_own_pipeline_section_runs(tmp_path, monkeypatch, capsys):
+    _run_smaller(
+        "### Bring your own pipeline and build function",
+        [
+            ("max_trials=10, seed=0,\n", "max_trials=2, seed=0,\n"),
+            ("max_trials=10, seed=0)", "max_trials=2, seed=0)"),
+            ("epochs=3)", "epochs=1)"),
+        ],
+        tmp_path,
+        monkeypatch,
+    )
+    best = eval(capsys.readouterr().out.strip().splitlines()[-1])  # The plain tuner's best.
+    assert {"conv_layers", "conv_0/filters", "conv_0/kernel", "lr"} <= set(best)
+    assert sorted(p.name for p in (tmp_path / "runs" / "own_build").glob("trial_*")) == [
+        "trial_0",
+        "trial_1",
+    ]
+    assert sorted(p.name for p in (tmp_path / "runs" / "plain_tuner").glob("trial_*")) == [
+        "trial_0",
+        "trial_1",
+    ]
+
+
+def test_benchmark_command_names_no_path_of_this_repository():
+    assert "../shared" not in README.read_text()

@@ -110,7 +110,10 @@ class NASTuner(keras_tuner.Tuner):
     - failed candidates: one that cannot be built, whose loss becomes NaN or infinite, or
       that runs out of memory is a failed trial whose `message` ends with its reason; the
       search goes on, and only `max_consecutive_failed_trials` failures in a row stop it
-      (`keras_nas.tuners.failures`);
+      (`keras_nas.tuners.failures`). This holds once the search runs: a hypermodel that is
+      not a keras-nas space is built once when the tuner is made, to declare its
+      hyperparameters, and a `build(hp)` that raises there is a `keras_tuner.errors.FatalError`
+      saying so, with the original error chained;
     - `max_model_size` (a `keras_tuner.Tuner` argument), with a keras-nas oracle: a larger
       candidate is rejected before it becomes a trial, as with `constraints`
       (`NASOracle.constraint`);
@@ -460,7 +463,10 @@ class NASTuner(keras_tuner.Tuner):
         # or more when the tuner is made, to discover its hyperparameters: a keras-nas space
         # declares every one of them without building a model.
         if not isinstance(self.hypermodel, SearchSpace):
-            super()._populate_initial_space()
+            try:
+                super()._populate_initial_space()
+            except Exception as error:
+                raise errors.FatalError(_declaration_failed(error)) from error
             return
         hp = self.oracle.get_space()
         self.hypermodel.declare_hyperparameters(hp)
@@ -633,6 +639,19 @@ def _check_tuner_arguments(kwargs: dict[str, Any]) -> None:
                 f"`{name}` must be a folder name (a string or path). Received: "
                 f"{name}={kwargs[name]!r}."
             )
+
+
+def _declaration_failed(error: Exception) -> str:
+    """What to say when the hypermodel's `build(hp)` raises while the tuner is made."""
+    return (
+        "Declaring the search space failed: when a tuner is made, KerasTuner calls the "
+        "hypermodel's build(hp) once (more with conditional hyperparameters), with each "
+        "hyperparameter at its default value, to find the hyperparameters it declares, and "
+        f"that build raised {type(error).__name__}: {error}\n"
+        "Fix build(hp) so that it builds a model with the default values (calling it with "
+        "keras_tuner.HyperParameters() reproduces the error). Once the search runs, a "
+        "candidate whose build fails is a failed trial and the search goes on."
+    )
 
 
 def _constraints_of(constraints: Constraints | None, oracle: Any) -> Constraints | None:

@@ -185,3 +185,19 @@ def test_candidates_over_max_model_size_are_rejected_not_failed(digits, tmp_path
     assert all(
         reason.endswith(f"over max_model_size={limit}") for reason in tuner.oracle.rejected.values()
     )
+
+
+def test_a_build_that_raises_while_the_space_is_declared_says_so(tmp_path):
+    def build(hp):
+        hp.Int("units", 8, 32, step=8)
+        raise ValueError("no such layer: Dense2")
+
+    with pytest.raises(errors.FatalError) as error:
+        keras_nas.EvolutionarySearch(
+            build, objective="val_accuracy", max_trials=2, directory=str(tmp_path)
+        )
+    message = str(error.value)
+    assert message.startswith("Declaring the search space failed: when a tuner is made, ")
+    assert "that build raised ValueError: no such layer: Dense2\n" in message
+    assert "Once the search runs, a candidate whose build fails is a failed trial" in message
+    assert isinstance(error.value.__cause__, ValueError)
