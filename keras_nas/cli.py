@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from keras_nas.quiet import quiet_tensorflow
 from keras_nas.version import __version__
 
 
@@ -88,6 +89,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--no-plots", action="store_true", help="write no PNG files")
     report.set_defaults(handler=_run_report)
+    export = commands.add_parser(
+        "export",
+        help="save a search's best trial as a .keras model file",
+        description=(
+            "Save the best completed trial of a search (or the trial --trial) as a plain "
+            ".keras file: the model of its architecture, with the weights of its best epoch, "
+            "which keras.saving.load_model reads with nothing but keras and keras_nas "
+            "installed. Rebuilds the model from DIR alone, for searches of keras-nas search "
+            "spaces by keras-nas tuners. Exits with 2 when an argument is wrong."
+        ),
+    )
+    export.add_argument(
+        "directory",
+        metavar="DIR",
+        help="the search's project folder: the tuner's directory/project_name",
+    )
+    export.add_argument(
+        "--out", metavar="FILE.keras", required=True, help="the model file to write"
+    )
+    export.add_argument(
+        "--trial", metavar="ID", help="the trial to export (default: the best completed one)"
+    )
+    export.set_defaults(handler=_run_export)
     launch = commands.add_parser(
         "launch",
         help="run a search script as a chief and N workers on this machine (parallel trials)",
@@ -125,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    quiet_tensorflow()
     from keras_nas.demo import run_demo  # Imports TensorFlow: only when a command needs it.
 
     run_demo(
@@ -156,6 +181,25 @@ def _run_report(args: argparse.Namespace) -> int:
         print(json.dumps(report.report_json(search, plots), indent=2))
     else:
         print(report.format_report(search, plots))
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from keras_nas import export
+
+    try:
+        plan = export.plan_export(args.directory, args.out, args.trial)
+    except ValueError as error:
+        print(f"keras-nas export: error: {error}", file=sys.stderr)
+        return 2
+    quiet_tensorflow()
+    try:
+        export.write_export(plan)
+    except (OSError, ValueError) as error:
+        print(f"keras-nas export: error: {error}", file=sys.stderr)
+        return 1
+    score = "-" if plan.trial.score is None else f"{plan.trial.score:.4f}"
+    print(f"Saved trial {plan.trial.trial_id} ({plan.objective} {score}) to {plan.path}")
     return 0
 
 

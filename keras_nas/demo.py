@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from typing import TextIO
 
 import keras
@@ -110,23 +109,11 @@ def run_demo(
     print("\nBest architectures:", file=out)
     print(best_trials_table(tuner, space, num_trials=5), file=out)
     best_path = os.path.join(project_dir, "best_model.keras")
-    export_best_model(tuner, best_path)
+    tuner.get_best_models(1)[0].save(best_path)  # Plain Keras; loads without warnings.
     print(f"\nBest model saved to {best_path}", file=out)
     print(f"TensorBoard logs: {log_dir}  (view with: tensorboard --logdir {log_dir})", file=out)
     print(f"Report and plots: keras-nas report {project_dir}", file=out)
     return tuner
-
-
-def export_best_model(tuner: keras_tuner.Tuner, path: str) -> None:
-    """Saves the best trial's trained model as a plain `.keras` file."""
-    with warnings.catch_warnings():
-        # The checkpoint holds the trained optimizer's variables; the reloaded model has not
-        # built its optimizer yet. Only the weights matter for the exported model.
-        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-        model = tuner.get_best_models(1)[0]
-    # Saved with a built optimizer, the file loads without a variable-count warning.
-    model.optimizer.build(model.trainable_variables)
-    model.save(path)
 
 
 def best_trials_table(tuner: keras_tuner.Tuner, space: SearchSpace, num_trials: int = 5) -> str:

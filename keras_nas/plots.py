@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import numbers
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -70,12 +71,18 @@ def non_dominated(
 
 
 def progress_png(
-    scores: Sequence[float | None], direction: str = "max", objective: str = "score"
+    scores: Sequence[float | None],
+    direction: str = "max",
+    objective: str = "score",
+    trial_ids: Sequence[int] | None = None,
 ) -> bytes:
-    """Plots each trial's score and the best score so far against the trial number.
+    """Plots each trial's score and the best score so far against the trial's id.
 
-    Trials are numbered 1 to `len(scores)` in the order given. A trial whose score is `None`
-    (failed, or still running) has no dot; it is marked by a grey cross on the x axis.
+    The x axis is KerasTuner's trial id, which counts from 0 and is what `keras-nas report`'s
+    table and TensorBoard's `search` run show: score `i` is drawn at `trial_ids[i]`, by
+    default at `i`. The best so far follows the ids in increasing order. A trial whose score
+    is `None` (failed, or still running) has no dot; it is marked by a grey cross on the x
+    axis.
 
     Example:
     >>> png = progress_png([0.81, None, 0.86, 0.84], direction="max", objective="val_accuracy")
@@ -86,30 +93,28 @@ def progress_png(
         scores: The score of each trial, or `None` for a trial without one.
         direction: `"max"` if a higher score is better, `"min"` if lower is.
         objective: The score's name, for the title and the y axis.
+        trial_ids: The id of each trial, as an integer; `0, 1, ...` by default.
 
     Returns:
         The PNG file's bytes.
 
     Raises:
-        ValueError: if `direction` is not `"max"` or `"min"`.
+        ValueError: if `direction` is not `"max"` or `"min"`, or `trial_ids` does not hold
+            one distinct integer per score.
     """
     _check_direction(direction)
+    ids = _check_trial_ids(trial_ids, len(scores))
+    trials = sorted(zip(ids, scores, strict=True), key=lambda trial: trial[0])
     figure = Figure(figsize=(6.4, 4.0), dpi=_DPI, layout="constrained")
     axes = figure.add_subplot()
-    scored = [
-        (number, float(score))
-        for number, score in enumerate(scores, start=1)
-        if _finite(score) is not None
-    ]
-    missing = [number for number, score in enumerate(scores, start=1) if _finite(score) is None]
+    scored = [(trial, float(score)) for trial, score in trials if _finite(score) is not None]
+    missing = [trial for trial, score in trials if _finite(score) is None]
     if scored:
-        numbers, values = zip(*scored, strict=True)
+        xs, values = zip(*scored, strict=True)
         best = list(_running_best(values, direction))
-        axes.scatter(
-            numbers, values, color=_TRIALS, s=24, zorder=3, label=f"{objective} of a trial"
-        )
+        axes.scatter(xs, values, color=_TRIALS, s=24, zorder=3, label=f"{objective} of a trial")
         axes.step(
-            [*numbers, max(len(scores), numbers[-1])],
+            [*xs, trials[-1][0]],
             [*best, best[-1]],
             where="post",
             color=_BEST,
@@ -129,7 +134,7 @@ def progress_png(
             transform=axes.get_xaxis_transform(),
             label="no score (failed or running)",
         )
-    axes.set_xlim(0.5, max(len(scores), 1) + 0.5)
+    axes.set_xlim(min(ids, default=0) - 0.5, max(ids, default=0) + 0.5)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("trial")
     axes.set_ylabel(objective)
@@ -320,6 +325,19 @@ def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_png(buffer)
     return buffer.getvalue()
+
+
+def _check_trial_ids(trial_ids: Sequence[int] | None, count: int) -> list[int]:
+    if trial_ids is None:
+        return list(range(count))
+    ids = list(trial_ids)
+    integers = all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in ids)
+    if len(ids) != count or not integers or len(set(ids)) != count:
+        raise ValueError(
+            "`trial_ids` must hold one distinct integer per score, the trials' ids. "
+            f"Received: trial_ids={ids!r} for {count} scores."
+        )
+    return ids
 
 
 def _check_direction(direction: Any) -> None:

@@ -15,12 +15,23 @@ space, and works on a search that is still running. It reads:
 - `trial_<id>/architecture.json` (keras-nas tuners, optional): the space's `describe(values)`
   (`space`, `summary`, `genotype`) and its `architecture_graph(values)` as `graph`. Without
   it the architecture is shown as its `name=value` pairs.
-- the trial metrics `params`, `flops` and `seconds` (keras-nas tuners, optional; "-" when
-  absent), each at its latest step, and `build_seconds`, `fit_seconds` and
-  `bookkeeping_seconds` (`keras_nas.timing`), shown as the `build/fit/other` column
-  and summed over the trials in the headline.
+- the trial metrics `params` and `flops` (keras-nas tuners, optional; "-" when absent), at
+  their latest step, and `build_seconds`, `fit_seconds` and `bookkeeping_seconds`
+  (`keras_nas.timing`), shown as the `build/fit/other` column and summed over the trials in
+  the headline.
 
-`write_report` draws `progress.png` (score by trial and best so far), `pareto.png` (for two
+One rule for a trial's time (`keras_nas.timing.total_seconds`): its `seconds` are the sum of
+its three parts, recorded when it ended; the `seconds` metric of its latest epoch stands in
+only where it has not recorded them (a trial still running, or one recorded before keras-nas
+timed its parts). Each part is shown rounded so that the parts add up to the `seconds` shown,
+and likewise the headline's seconds and shares.
+
+One numbering: a trial is named by its KerasTuner trial id (`"0"`, `"1"`, ... for
+KerasTuner's oracles), in the table, the JSON report, on the x axis of `progress.png`, in
+TensorBoard's `search` run (its step) and on the progress line of a search. Where ids are not
+all whole numbers, `progress.png` numbers the trials 0, 1, ... in the order they started.
+
+`write_report` draws `progress.png` (score by trial id and best so far), `pareto.png` (for two
 or more objectives in `search.json`: the first two, each trial's best value of each) and
 `architecture.png` (the best trial's graph, when its `architecture.json` has one).
 """
@@ -39,7 +50,7 @@ from typing import Any
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import atomic_file
 from keras_nas.messages import failure_reason
-from keras_nas.timing import TIMING_METRICS
+from keras_nas.timing import TIMING_METRICS, total_seconds
 
 #: Characters of the architecture column of the trials table; longer summaries end in "...".
 ARCHITECTURE_WIDTH = 60
@@ -78,8 +89,9 @@ class TrialRow:
         status: `"completed"`, `"stopped early"`, `"failed"`, `"running"`, `"invalid"`,
             `"stopped"` or `"idle"`.
         score: KerasTuner's score of the trial, or `None` (failed, running).
-        params: The `params` metric, or `None` where the trial has none; `flops` and
-            `seconds` likewise.
+        params: The `params` metric, or `None` where the trial has none; `flops` likewise.
+        seconds: The trial's time: the sum of `timing`, or without it the `seconds` metric
+            of its latest epoch, or `None` (see the module's documentation).
         timing: The trial's seconds in each part, `{"build", "fit", "bookkeeping"}`, or
             `None` where it has not all three.
         summary: The one-line architecture (`describe(values)["summary"]`), or the values as
@@ -214,9 +226,10 @@ def write_report(report: SearchReport, out_dir: str) -> list[str]:
     """Writes the report's plots as PNG files into `out_dir` (created if needed).
 
     `progress.png` always: each completed trial's score (for several objectives, the first
-    objective's value) and the best so far. `pareto.png` when the search has two or more
-    objectives: the first two, with the non-dominated trials highlighted. `architecture.png`
-    when the best trial's `architecture.json` has a `graph`. Files are replaced atomically.
+    objective's value) at its trial id, and the best so far. `pareto.png` when the search has
+    two or more objectives: the first two, with the non-dominated trials highlighted.
+    `architecture.png` when the best trial's `architecture.json` has a `graph`. Files are
+    replaced atomically.
 
     Example:
     >>> import json, os, tempfile
@@ -246,7 +259,11 @@ def write_report(report: SearchReport, out_dir: str) -> list[str]:
     else:
         values = [row.score if row.completed else None for row in report.rows]
         name, direction = report.score_name, report.direction
-    images = {"progress.png": plots.progress_png(values, direction=direction, objective=name)}
+    images = {
+        "progress.png": plots.progress_png(
+            values, direction=direction, objective=name, trial_ids=_trial_numbers(report.rows)
+        )
+    }
     if len(report.objective) > 1:
         x, y = report.objective[:2]
         points = [
@@ -583,6 +600,7 @@ def _row(
     state: dict[str, Any], objective: list[Objective], description: dict[str, Any] | None
 ) -> TrialRow:
     metrics = _metrics(state)
+    timing = _timing(metrics)
     hyperparameters = state.get("hyperparameters")
     values = hyperparameters.get("values", {}) if isinstance(hyperparameters, dict) else {}
     message = state.get("message")
@@ -600,8 +618,8 @@ def _row(
         score=_finite(state.get("score")),
         params=_whole(_last_value(metrics.get("params"))),
         flops=_whole(_last_value(metrics.get("flops"))),
-        seconds=_last_value(metrics.get("seconds")),
-        timing=_timing(metrics),
+        seconds=total_seconds(timing, _last_value(metrics.get("seconds"))),
+        timing=timing,
         summary=summary,
         values=values,
         objectives={
@@ -622,7 +640,8 @@ def _timing(metrics: dict[str, Any]) -> dict[str, float] | None:
 def _timing_cell(timing: dict[str, float] | None) -> str | None:
     if timing is None:
         return None
-    return "/".join(f"{timing[part]:.1f}" for part in TIMING_METRICS)
+    shown = _rounded_parts(timing, digits=1)
+    return "/".join(f"{shown[part]:.1f}" for part in TIMING_METRICS)
 
 
 def _time_line(report: SearchReport) -> str | None:
@@ -632,11 +651,38 @@ def _time_line(report: SearchReport) -> str | None:
         return None
     sums = {part: sum(timing[part] for timing in timings) for part in TIMING_METRICS}
     total = sum(sums.values())
-    shares = ", ".join(
-        f"{part} {value:.1f} s ({value / total:.0%})" if total else f"{part} {value:.1f} s"
-        for part, value in sums.items()
-    )
-    return f"Time in {len(timings)} trials: {total:.1f} s; {shares}"
+    shown = _rounded_parts(sums, digits=1)
+    if total:
+        shares = _rounded_parts({part: 100 * sums[part] / total for part in sums}, digits=0)
+        parts = [f"{part} {shown[part]:.1f} s ({shares[part]:.0f}%)" for part in sums]
+    else:
+        parts = [f"{part} {shown[part]:.1f} s" for part in sums]
+    return f"Time in {len(timings)} trials: {total:.1f} s; {', '.join(parts)}"
+
+
+def _rounded_parts(parts: dict[str, float], digits: int) -> dict[str, float]:
+    """`parts` rounded to `digits` decimals so that they add up to their sum as it is shown.
+
+    Largest remainders: each part is rounded down, and the parts that lost the most are
+    rounded up until they add up.
+    """
+    unit = 10**digits
+    target = round(float(f"{sum(parts.values()):.{digits}f}") * unit)
+    scaled = {name: value * unit for name, value in parts.items()}
+    shown = {name: math.floor(value) for name, value in scaled.items()}
+    lost_most = sorted(scaled, key=lambda name: shown[name] - scaled[name])
+    for name in lost_most[: target - sum(shown.values())]:
+        shown[name] += 1
+    return {name: value / unit for name, value in shown.items()}
+
+
+def _trial_numbers(rows: Sequence[TrialRow]) -> list[int]:
+    """The trial ids as numbers, or 0, 1, ... in start order where they are not all numbers."""
+    if all(row.trial_id.isdecimal() for row in rows):
+        numbers = [int(row.trial_id) for row in rows]
+        if len(set(numbers)) == len(numbers):
+            return numbers
+    return list(range(len(rows)))
 
 
 def _metrics(state: dict[str, Any]) -> dict[str, Any]:

@@ -13,13 +13,20 @@ trial to the moment the trial's end is recorded, and records three metrics in th
   architecture record, and freeing what the trial held. The save of the trial's end itself
   comes after the record is written, so it is not in it; `benchmarks/overhead.py` measures a
   whole search against a plain `model.fit` loop.
+
+A trial's time is the sum of these three parts (`total_seconds`, `trial_seconds`): the one
+figure that `keras-nas report`'s `seconds` column, the progress line and TensorBoard's
+`cost/seconds` show. The `seconds` metric that the tuner reports at each epoch (the time since
+the trial began, for a trial still running and for a cost objective) stands in for it only
+where a trial has not recorded its parts: a trial still running, or one recorded before
+keras-nas timed its parts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 #: The metric that holds each part of a trial's time, in seconds.
@@ -76,6 +83,33 @@ class TrialClock:
     def metrics(self) -> dict[str, float]:
         """`seconds()` under the metric names of `TIMING_METRICS`."""
         return {TIMING_METRICS[part]: value for part, value in self.seconds().items()}
+
+
+def total_seconds(timing: Mapping[str, float] | None, seconds: float | None = None) -> float | None:
+    """A trial's time: the sum of its recorded parts, else `seconds`.
+
+    Example:
+    >>> total_seconds({"build": 0.25, "fit": 19.25, "bookkeeping": 0.125}, seconds=18.5)
+    19.625
+    >>> total_seconds(None, seconds=18.5)
+    18.5
+
+    Args:
+        timing: The trial's seconds in each part (`trial_timing`), or `None` where it has not
+            recorded them.
+        seconds: The trial's last `seconds` metric, or `None`.
+
+    Returns:
+        The seconds of the trial, or `None` without either.
+    """
+    return sum(timing.values()) if timing is not None else seconds
+
+
+def trial_seconds(trial: Any) -> float | None:
+    """The time of a KerasTuner `Trial`: `total_seconds` of its recorded metrics."""
+    metrics = trial.metrics
+    seconds = float(metrics.get_last_value("seconds")) if metrics.exists("seconds") else None
+    return total_seconds(trial_timing(trial), seconds)
 
 
 def trial_timing(trial: Any) -> dict[str, float] | None:

@@ -56,3 +56,9 @@ def test_help_lists_the_report(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "report" in capsys.readouterr().out
+
+
+def test_help_lists_the_export(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "export" in capsys.readouterr().out

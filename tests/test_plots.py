@@ -95,6 +95,58 @@ def test_progress_png_rejects_an_unknown_direction():
         plots.progress_png([0.1], direction="up")
 
 
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures that the plots draw, instead of their PNG bytes."""
+    figures = []
+
+    def keep(figure):
+        figures.append(figure)
+        return PNG_SIGNATURE
+
+    monkeypatch.setattr(plots, "_png", keep)
+    return figures
+
+
+def progress_data(figure):
+    """The x of each dot, the best-so-far line, the x of each cross and the x limits."""
+    axes = figure.axes[0]
+    (dots,) = axes.collections
+    best, *crosses = axes.lines
+    return {
+        "dots": [float(x) for x, _ in dots.get_offsets()],
+        "best": [(float(x), float(y)) for x, y in best.get_xydata()],
+        "crosses": [float(x) for x in crosses[0].get_xdata()] if crosses else [],
+        "xlim": tuple(float(x) for x in axes.get_xlim()),
+    }
+
+
+def test_progress_png_numbers_trials_from_0_like_keras_tuner_ids(drawn):
+    plots.progress_png([0.5, 0.7, None, 0.65, 0.8], "max", "val_accuracy")
+    assert progress_data(drawn[0]) == {
+        "dots": [0.0, 1.0, 3.0, 4.0],
+        "best": [(0.0, 0.5), (1.0, 0.7), (3.0, 0.7), (4.0, 0.8), (4.0, 0.8)],
+        "crosses": [2.0],
+        "xlim": (-0.5, 4.5),
+    }
+
+
+def test_progress_png_draws_each_trial_at_its_id_in_id_order(drawn):
+    plots.progress_png([0.3, None, 0.2, 0.4], "min", "val_loss", trial_ids=[7, 9, 3, 5])
+    assert progress_data(drawn[0]) == {
+        "dots": [3.0, 5.0, 7.0],
+        "best": [(3.0, 0.2), (5.0, 0.2), (7.0, 0.2), (9.0, 0.2)],
+        "crosses": [9.0],
+        "xlim": (2.5, 9.5),
+    }
+
+
+@pytest.mark.parametrize("trial_ids", [[0, 1], [0, 1, "2"], [0, 1, True], [0, 1, 1]])
+def test_progress_png_rejects_trial_ids_that_do_not_name_each_score(trial_ids):
+    with pytest.raises(ValueError, match=r"`trial_ids` must hold one distinct integer per score"):
+        plots.progress_png([0.1, 0.2, 0.3], trial_ids=trial_ids)
+
+
 # ------------------------------------------------------------------------------------- pareto
 def test_pareto_png_highlights_the_front():
     points = [(0.90, 5e3), (0.95, 9e4), (0.80, 6e3), (0.85, 4e3), (0.70, 1e6)]

@@ -189,15 +189,15 @@ def test_text_report_of_a_keras_nas_search(tmp_path, capsys):
         Search: {project}
         RegularizedEvolutionOracle over MLPSpace, keras-nas 0.1.0
         Trials: 5 of 8 (2 completed, 1 failed, 1 stopped early, 1 running)
-        Time in 2 trials: 7.0 s; build 0.8 s (11%), fit 6.0 s (86%), bookkeeping 0.2 s (4%)
+        Time in 2 trials: 7.0 s; build 0.8 s (11%), fit 6.0 s (86%), bookkeeping 0.2 s (3%)
         Objective: val_accuracy (max)
 
         trial  status         score   params  flops   seconds  build/fit/other  architecture
         -----  -------------  ------  ------  ------  -------  ---------------  ------------------------------------------------------------
-        00     completed      0.8600  12345   24690   2.5      0.2/2.5/0.1      dense64-batch-relu | dense32-batch-relu
+        00     completed      0.8600  12345   24690   2.9      0.3/2.5/0.1      dense64-batch-relu | dense32-batch-relu
         01     failed         -       -       -       -        -                num_layers=1, layer_1/units=128
         02     stopped early  0.6000  250000  500000  1.8      -                dense512-layer-swish-drop0.25 | dense256-batch-gelu-drop0...
-        03     completed      0.9100  8330    -       3.2      0.5/3.5/0.1      dense128-batch-relu
+        03     completed      0.9100  8330    -       4.1      0.5/3.5/0.1      dense128-batch-relu
         04     running        -       -       -       -        -                num_layers=2, layer_1/units=64, layer_2/units=32
 
         Failed trials:
@@ -234,6 +234,47 @@ def test_text_report_without_keras_nas_records_infers_the_objective(tmp_path, ca
           activation = tanh
         """
     )
+
+
+def test_a_trials_seconds_are_its_recorded_total_and_its_split_adds_up_to_them(tmp_path):
+    # The issue's trial: 18.5 s at its last epoch report, 0.2 + 19.2 + 0.1 s when it ended.
+    ended = {
+        "val_accuracy": ("max", [0.8, 0.9]),
+        "seconds": ("min", [9.5, 18.5]),
+        "build_seconds": ("min", [0.2]),
+        "fit_seconds": ("min", [19.2]),
+        "bookkeeping_seconds": ("min", [0.1]),
+    }
+    # Rounded one by one, 0.25/2.5/0.125 would read 0.2/2.5/0.1: 2.8 s against 2.875 s.
+    rounded = {
+        "val_accuracy": ("max", [0.85]),
+        "build_seconds": ("min", [0.25]),
+        "fit_seconds": ("min", [2.5]),
+        "bookkeeping_seconds": ("min", [0.125]),
+    }
+    running = {"val_accuracy": ("max", [0.7]), "seconds": ("min", [4.3])}
+    states = [
+        trial_state("0", VALUES_B, ended, score=0.9),
+        trial_state("1", VALUES_B, rounded, score=0.85),
+        trial_state("2", VALUES_B, running, status="RUNNING"),
+    ]
+    loaded = report.load_report(make_project(tmp_path, states, search=SEARCH))
+    assert [row.seconds for row in loaded.rows] == [pytest.approx(19.5), 2.875, 4.3]
+    table = report.format_report(loaded).splitlines()
+    assert (
+        table[3]
+        == "Time in 2 trials: 22.4 s; build 0.5 s (2%), fit 21.7 s (97%), bookkeeping 0.2 s (1%)"
+    )
+    assert [line.split()[5:7] for line in table[8:11]] == [
+        ["19.5", "0.2/19.2/0.1"],
+        ["2.9", "0.3/2.5/0.1"],
+        ["4.3", "-"],  # Running: the seconds of its last epoch report, until it records its parts.
+    ]
+    assert [trial["seconds"] for trial in report.report_json(loaded)["trials"]] == [
+        pytest.approx(19.5),
+        2.875,
+        4.3,
+    ]
 
 
 def test_objective_unknown_when_no_metric_matches_the_scores(tmp_path):
@@ -391,6 +432,7 @@ def test_json_report_of_a_keras_nas_search_keeps_full_fields(tmp_path, capsys):
     assert stopped["architecture"].endswith("dense64-tanh")  # Not truncated.
     assert (stopped["params"], stopped["seconds"], stopped["timing"]) == (250000, 1.75, None)
     assert document["trials"][0]["timing"] == {"build": 0.25, "fit": 2.5, "bookkeeping": 0.125}
+    assert document["trials"][0]["seconds"] == 2.875  # The three parts, not the last epoch's 2.5.
     assert document["trials"][1]["message"] == TRACEBACK
     assert document["plots"] == [
         os.path.join(out_dir, "progress.png"),
@@ -426,6 +468,41 @@ def test_plots_of_a_keras_nas_search(tmp_path, capsys):
     decode(progress)
     assert decode(architecture).shape[0] > 200  # Three boxes, top to bottom, and a title.
     assert not os.path.exists(os.path.join(project, "pareto.png"))
+
+
+def test_progress_png_draws_each_trial_at_its_id_as_the_table_numbers_it(tmp_path, monkeypatch):
+    from keras_nas import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "_png", lambda figure: figures.append(figure) or b"")
+    states = [
+        trial_state("0", VALUES_B, {"val_accuracy": ("max", [0.8])}, score=0.8),
+        trial_state("1", VALUES_B, score=None, status="FAILED", message=TRACEBACK),
+        trial_state("2", VALUES_B, {"val_accuracy": ("max", [0.95])}, score=0.95),
+        trial_state("3", VALUES_B, {"val_accuracy": ("max", [0.9])}, score=0.9),
+    ]
+    loaded = report.load_report(make_project(tmp_path, states, search=SEARCH))
+    report.write_report(loaded, str(tmp_path / "out"))
+    axes = figures[0].axes[0]
+    dots = {float(x): float(y) for x, y in axes.collections[0].get_offsets()}
+    assert loaded.best.trial_id == "2" and max(dots, key=dots.get) == 2.0
+    assert dots == {0.0: 0.8, 2.0: 0.95, 3.0: 0.9}
+    assert list(axes.lines[1].get_xdata()) == [1.0]  # The failed trial's cross.
+
+
+def test_progress_png_numbers_trials_in_start_order_when_ids_are_not_numbers(tmp_path, monkeypatch):
+    from keras_nas import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "_png", lambda figure: figures.append(figure) or b"")
+    states = [
+        trial_state(trial_id, VALUES_B, {"val_accuracy": ("max", [score])}, score=score)
+        for trial_id, score in [("b", 0.7), ("a", 0.9)]
+    ]
+    loaded = report.load_report(make_project(tmp_path, states, start_order=["b", "a"]))
+    report.write_report(loaded, str(tmp_path / "out"))
+    dots = [(float(x), float(y)) for x, y in figures[0].axes[0].collections[0].get_offsets()]
+    assert dots == [(0.0, 0.7), (1.0, 0.9)]
 
 
 def test_plots_of_a_multi_objective_search_include_the_pareto_front(tmp_path):
@@ -512,19 +589,11 @@ def test_report_help_explains_every_option(capsys):
 
 # -------------------------------------------------------------------------------- processes
 def test_report_imports_no_tensorflow(tmp_path):
-    """The report reads JSON only; TensorFlow comes in only through `keras_nas/__init__.py`.
-
-    The subprocess imports `keras_nas` as a bare package (its `__init__` imports every
-    module, TensorFlow included), so only what `keras-nas report` itself imports is loaded.
-    """
+    """`keras-nas report` reads JSON only: a new process running it loads no TensorFlow."""
     project = recorded_project(tmp_path)
-    package = os.path.dirname(os.path.abspath(report.__file__))
     script = textwrap.dedent(
         f"""
-        import sys, types
-        package = types.ModuleType("keras_nas")
-        package.__path__ = [{package!r}]
-        sys.modules["keras_nas"] = package
+        import sys
         from keras_nas import cli
         assert cli.main(["report", {project!r}]) == 0
         heavy = ("tensorflow", "keras", "keras_tuner")

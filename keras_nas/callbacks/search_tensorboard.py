@@ -1,4 +1,4 @@
-"""`SearchTensorBoard`: one TensorBoard run for a search as a whole, its step the trial number."""
+"""`SearchTensorBoard`: one TensorBoard run for a search as a whole, its step the trial id."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from typing import Any
 import keras
 import keras_tuner
 
+from keras_nas.timing import trial_seconds
+
 #: Scalars copied from each trial's metrics, under `cost/`, when the trial has them; so are
-#: its latencies (`latency_ms`, `latency_ms_b<n>`) and its time split (`*_seconds`).
-COST_METRICS = ("params", "flops", "size_bytes", "seconds")
+#: its latencies (`latency_ms`, `latency_ms_b<n>`) and its time split (`*_seconds`). Beside
+#: them, `cost/seconds` is the trial's time (`keras_nas.timing.trial_seconds`).
+COST_METRICS = ("params", "flops", "size_bytes")
 _COST_PREFIXES = ("latency_ms",)
 _COST_SUFFIXES = ("_seconds",)
 #: The prefix of the search-state metrics that keras-nas oracles add to each trial.
@@ -23,10 +26,11 @@ class SearchTensorBoard(keras.callbacks.Callback):
 
     Pass it to `search(...)` of a keras-nas tuner beside (or instead of)
     `keras.callbacks.TensorBoard`. It writes one run, `log_dir/search`, whose step is the trial
-    number (the trial id plus one), after each trial ends:
+    id (0, 1, ..., as `keras-nas report` numbers the trials), after each trial ends:
 
     - scalars `objective/<name>` (the trial's score) and `objective/best_<name>` (the best so
-      far); `cost/params`, `cost/flops`, `cost/size_bytes`, `cost/seconds`, the latencies
+      far); `cost/params`, `cost/flops`, `cost/size_bytes`, `cost/seconds` (the trial's time,
+      the sum of its split, as `keras-nas report` shows it), the latencies
       (`cost/latency_ms`, ...) and the time split (`cost/build_seconds`, ...) (see `NASTuner`);
     - the strategy's state, from the oracle's `search_summary` recorded in the trial:
       `search/population/mean`, `/best`, `/diversity` for regularized evolution; `search/reward`,
@@ -128,6 +132,9 @@ class SearchTensorBoard(keras.callbacks.Callback):
                 or name.endswith(_COST_SUFFIXES)
             ):
                 scalars[f"cost/{name}"] = float(trial.metrics.get_last_value(name))
+        seconds = trial_seconds(trial)
+        if seconds is not None:
+            scalars["cost/seconds"] = float(seconds)
         for name in trial.metrics.metrics:
             if name.startswith(SEARCH_PREFIX):
                 scalars[name] = float(trial.metrics.get_last_value(name))
@@ -155,27 +162,29 @@ class SearchTensorBoard(keras.callbacks.Callback):
             images["architecture"] = plots.architecture_png(
                 graph(trial.hyperparameters.values), title=f"trial {trial.trial_id}"
             )
-        completed = sorted(tuner.oracle.get_best_trials(10**9), key=trial_number)
+        scored = {trial_number(done): done.score for done in tuner.oracle.get_best_trials(10**9)}
         objective = tuner.oracle.objective
-        scores: list[float | None] = [None] * max([0] + [trial_number(t) for t in completed])
-        for done in completed:
-            scores[trial_number(done) - 1] = done.score
+        # Every trial up to this one: those without a score are marked as such.
+        ids = range(max([trial_number(trial), *scored]) + 1)
         images["progress"] = plots.progress_png(
-            scores, direction=objective.direction, objective=objective.name
+            [scored.get(i) for i in ids],
+            direction=objective.direction,
+            objective=objective.name,
+            trial_ids=list(ids),
         )
         return images
 
 
 def trial_number(trial: keras_tuner.engine.trial.Trial) -> int:
-    """The trial's number, counted from 1: its id plus one (KerasTuner numbers trials 0, 1, ...).
+    """The trial's id as a number (KerasTuner numbers trials 0, 1, ...), as the report shows it.
 
     Example:
     >>> from keras_tuner.engine.trial import Trial
     >>> trial_number(Trial(hyperparameters=None, trial_id="07"))
-    8
+    7
     """
     try:
-        return int(trial.trial_id) + 1
+        return int(trial.trial_id)
     except ValueError as error:
         raise ValueError(
             "`SearchTensorBoard` numbers trials by their ids, which KerasTuner's oracles make "

@@ -592,6 +592,10 @@ class NASTuner(keras_tuner.Tuner):
             "oracle": self._oracle_name,
             "space": type(self.hypermodel).__name__,
         }
+        if isinstance(self.hypermodel, SearchSpace):  # `keras-nas export` rebuilds it from these.
+            space = type(self.hypermodel)
+            record["space_class"] = f"{space.__module__}.{space.__qualname__}"
+            record["space_config"] = self.hypermodel.get_config()
         write_json_atomically(os.path.join(self.project_dir, SEARCH_FILE), record)
 
     def _write_architecture(self, trial) -> None:

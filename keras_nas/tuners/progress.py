@@ -1,4 +1,8 @@
-"""One line per finished trial: k of N, score, best so far, times and the architecture."""
+"""One line per finished trial: k of N, score, best so far, times and the architecture.
+
+The trial is named by its KerasTuner id, as in `keras-nas report`; its time is the one that
+it recorded (`keras_nas.timing.trial_seconds`), which the report shows too.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import TextIO
 
 import keras_tuner
 
+from keras_nas.timing import trial_seconds
+
 
 class SearchProgress:
     """Prints a line when a trial ends, for a person following a search.
@@ -16,8 +22,11 @@ class SearchProgress:
 
         [ 3/8] trial 2  val_accuracy 0.9861  best 0.9889  10.0s  elapsed 0:31  left ~0:52  ...
 
-    A worker of a parallel search sees only its own trials, so its line starts with how many
-    it has run, `[3 here]`, and has no estimate of the time left.
+    `[ 3/8]` counts the search's trials so far, of `max_trials`; `trial 2` is the trial's id;
+    `10.0s` is its time as `keras-nas report` shows it (`keras_nas.timing.trial_seconds`: the
+    sum of the parts it recorded), or, for a trial that recorded no time, the time since
+    `trial_started`. A worker of a parallel search sees only its own trials, so its line starts
+    with how many it has run, `[3 here]`, and has no estimate of the time left.
 
     Args:
         out: Where to print; standard output by default.
@@ -43,6 +52,9 @@ class SearchProgress:
         """Prints the line of a finished trial; `note` goes before the architecture."""
         oracle = tuner.oracle
         now = time.monotonic()
+        seconds = trial_seconds(trial)  # The tuner's trial: the parts are recorded by now.
+        if seconds is None:
+            seconds = now - self._trial_start
         self._ended_here += 1
         # A worker's oracle is KerasTuner's client of the chief's, which has no `trials`.
         trials = getattr(oracle, "trials", None)
@@ -57,7 +69,7 @@ class SearchProgress:
             f"{count} trial {trial.trial_id}",
             f"{oracle.objective.name} {score}",
             f"best {best_score}",
-            f"{now - self._trial_start:5.1f}s",
+            f"{seconds:5.1f}s",
             f"elapsed {_clock(elapsed)}",
         ]
         if total and done:

@@ -20,10 +20,11 @@ import tensorflow as tf
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
-from keras_nas import ReinforceSearch
+from keras_nas import ReinforceSearch, plots
 from keras_nas.callbacks import INACTIVE, SearchTensorBoard, trial_hparams
 from keras_nas.datasets import load_digits
 from keras_nas.search_spaces import MLPSpace
+from keras_nas.timing import trial_timing
 
 
 class _TeamBoard(keras.callbacks.TensorBoard):
@@ -98,7 +99,8 @@ def test_search_scalars_equal_the_scores_the_oracle_recorded(search):
         event.step: float(tf.make_ndarray(event.tensor_proto))
         for event in accumulator.Tensors("objective/val_accuracy")
     }
-    scores = {int(t.trial_id) + 1: t.score for t in tuner.oracle.trials.values()}
+    scores = {int(t.trial_id): t.score for t in tuner.oracle.trials.values()}
+    assert sorted(logged) == [0, 1, 2, 3]  # The trial ids, as `keras-nas report` shows them.
     assert logged == pytest.approx(scores)
     best = [
         float(tf.make_ndarray(e.tensor_proto))
@@ -109,7 +111,7 @@ def test_search_scalars_equal_the_scores_the_oracle_recorded(search):
         e.step: float(tf.make_ndarray(e.tensor_proto)) for e in accumulator.Tensors("cost/params")
     }
     for trial in tuner.oracle.trials.values():
-        assert params[int(trial.trial_id) + 1] == trial.metrics.get_last_value("params")
+        assert params[int(trial.trial_id)] == trial.metrics.get_last_value("params")
         assert trial.metrics.get_last_value("flops") > 0
     # REINFORCE's state: probabilities of each decision sum to one at every step.
     tags = accumulator.Tags()["tensors"]
@@ -120,6 +122,27 @@ def test_search_scalars_equal_the_scores_the_oracle_recorded(search):
     assert len(layers) == 3
     total = sum(float(tf.make_ndarray(accumulator.Tensors(t)[-1].tensor_proto)) for t in layers)
     assert total == pytest.approx(1.0)
+
+
+def test_cost_seconds_is_each_trials_recorded_total(search):
+    tuner, log_dir = search
+    accumulator = _accumulator(os.path.join(log_dir, "search"))
+    logged = {
+        e.step: float(tf.make_ndarray(e.tensor_proto)) for e in accumulator.Tensors("cost/seconds")
+    }
+    totals = {int(t.trial_id): sum(trial_timing(t).values()) for t in tuner.oracle.trials.values()}
+    assert logged == pytest.approx(totals)
+
+
+def test_the_progress_image_draws_each_trial_at_its_id(search, monkeypatch):
+    tuner, log_dir = search
+    figures = []
+    monkeypatch.setattr(plots, "_png", lambda figure: figures.append(figure) or b"")
+    last = tuner.oracle.trials["3"]
+    SearchTensorBoard(log_dir)._images(tuner, last)
+    progress = figures[-1].axes[0]
+    dots = {float(x): float(y) for x, y in progress.collections[0].get_offsets()}
+    assert dots == pytest.approx({float(t.trial_id): t.score for t in tuner.oracle.trials.values()})
 
 
 def test_search_run_holds_text_and_images(search):

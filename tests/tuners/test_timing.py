@@ -88,6 +88,36 @@ def test_a_trial_without_timing_has_none():
     assert trial_timing(trial) is None
 
 
+def _trial(**metrics):
+    trial = keras_tuner.engine.trial.Trial(keras_tuner.HyperParameters(), trial_id="0")
+    for name, values in metrics.items():
+        for step, value in enumerate(values):
+            trial.metrics.update(name, value, step=step)
+    return trial
+
+
+def test_a_trials_seconds_are_the_sum_of_its_recorded_parts():
+    parts = {"build_seconds": [0.25], "fit_seconds": [19.25], "bookkeeping_seconds": [0.125]}
+    assert timing.trial_seconds(_trial(seconds=[9.5, 18.5], **parts)) == 19.625
+    assert timing.total_seconds({"build": 0.25, "fit": 19.25, "bookkeeping": 0.125}) == 19.625
+
+
+def test_a_trial_without_its_parts_has_its_last_epoch_seconds_or_none():
+    assert timing.trial_seconds(_trial(seconds=[9.5, 18.5])) == 18.5
+    assert timing.trial_seconds(_trial(fit_seconds=[19.25], seconds=[18.5])) == 18.5
+    assert timing.trial_seconds(_trial()) is None
+    assert timing.total_seconds(None, 18.5) == 18.5
+    assert timing.total_seconds(None) is None
+
+
+def test_every_trial_of_a_search_has_its_clock_total_as_its_seconds(tmp_path, digits):
+    tuner = _search(tmp_path, digits)
+    for trial in tuner.oracle.trials.values():
+        assert timing.trial_seconds(trial) == sum(trial_timing(trial).values())
+        # The last epoch report comes before the end of the trial, which the clock includes.
+        assert trial.metrics.get_last_value("seconds") < timing.trial_seconds(trial)
+
+
 def test_each_state_file_is_written_once_per_trial(tmp_path, digits, monkeypatch):
     written = []
     for module in (oracle_base, nas_tuner):
