@@ -1,8 +1,8 @@
 """Shared test setup: quiet TensorFlow and a fresh Keras session per test."""
 
-import os
+from keras_nas.quiet import quiet_tensorflow
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+quiet_tensorflow()  # Before keras: TensorFlow's start-up lines only at the user's level.
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
