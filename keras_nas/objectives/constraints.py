@@ -1,7 +1,9 @@
 """Hard limits on a candidate's cost: parameters, FLOPs and latency.
 
 A candidate that breaks a limit is rejected before it is trained; `Constraints.violation`
-says which limit it breaks, in words fit for a log line or a trial's status message.
+says which limit it breaks, in words fit for a log line or a trial's status message, and
+`Constraints.check` also says how much of its limits a candidate uses (`ConstraintCheck`), so
+that an oracle can tell a smaller candidate from a larger one.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -19,6 +22,27 @@ from keras_nas.objectives.cost import count_flops, count_params
 _LIMITS = ("max_params", "max_flops", "max_latency_ms")
 _MEASUREMENTS = {"max_params": "params", "max_flops": "flops", "max_latency_ms": "latency_ms"}
 _UNITS = {"max_params": "parameters", "max_flops": "FLOPs", "max_latency_ms": "ms"}
+
+
+@dataclass(frozen=True)
+class ConstraintCheck:
+    """What checking one candidate against its limits found.
+
+    Example:
+    >>> check = Constraints(max_params=10_000).check(params=12_500)
+    >>> check.reason, check.usage
+    ('12,500 parameters, over max_params=10,000', 1.25)
+
+    Attributes:
+        reason: The first limit the candidate breaks, in words (`Constraints.violation`), or
+            `None` when it is within every limit.
+        usage: The largest share of a limit that the candidate takes (its value over the
+            limit, the largest over the limits set): above 1 when it breaks a limit, 0 with
+            no limit set. Oracles compare candidates by it (`keras_nas.oracles.shrink`).
+    """
+
+    reason: str | None
+    usage: float = 0.0
 
 
 class Constraints:
@@ -98,16 +122,40 @@ class Constraints:
             ValueError: If a measurement that a set limit needs is `None`, or a measurement
                 is not a finite number at least 0.
         """
+        return self.check(params=params, flops=flops, latency_ms=latency_ms).reason
+
+    def check(
+        self,
+        params: float | None = None,
+        flops: float | None = None,
+        latency_ms: float | None = None,
+    ) -> ConstraintCheck:
+        """The first limit that the measurements break and the largest share of a limit used.
+
+        Takes what `violation` takes and raises what it raises.
+
+        Example:
+        >>> Constraints(max_params=10_000, max_flops=1e6).check(params=5_000, flops=2e6)
+        ConstraintCheck(reason='2,000,000 FLOPs, over max_flops=1,000,000', usage=2.0)
+
+        Returns:
+            A `ConstraintCheck`: the reason as `violation` writes it (or `None`), and the
+            usage, the largest value over its limit.
+        """
         measured = {
             "params": _measurement("params", params),
             "flops": _measurement("flops", flops),
             "latency_ms": _measurement("latency_ms", latency_ms),
         }
+        reason, usage = None, 0.0
         for limit_name in _LIMITS:
-            reason = self._check(limit_name, measured[_MEASUREMENTS[limit_name]])
-            if reason is not None:
-                return reason
-        return None
+            value, limit = measured[_MEASUREMENTS[limit_name]], getattr(self, limit_name)
+            if reason is not None and value is None:
+                continue  # As `violation` always did: the first broken limit is enough.
+            reason = reason or self._check(limit_name, value)
+            if limit is not None:
+                usage = max(usage, float(value) / limit)
+        return ConstraintCheck(reason=reason, usage=usage)
 
     def check_model(
         self,

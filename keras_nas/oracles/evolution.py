@@ -14,7 +14,7 @@ from keras_nas.arguments import check_count
 from keras_nas.estimation.pruning import PruningRule
 from keras_nas.objectives.constraints import Constraints
 from keras_nas.objectives.pareto import nsga2_rank, nsga2_select
-from keras_nas.oracles.base import NASOracle, _is_multi_objective
+from keras_nas.oracles.base import MAX_REPAIRS, NASOracle, _is_multi_objective
 
 # A tournament whose children were all tried this many times in a row gives way to random
 # sampling.
@@ -48,7 +48,9 @@ class RegularizedEvolutionOracle(NASOracle):
     trials in end order, which also makes the search asynchronous (running trials are simply
     not members yet). A child that equals an already tried architecture is discarded and a new
     tournament is run (at most 100 times, then a random candidate is drawn); when no untried
-    candidate is found the oracle returns `STOPPED`. Failed trials never join the population.
+    candidate is found the oracle returns `STOPPED`. A child that breaks the `constraints` is
+    shrunk toward smaller options until it keeps them (`NASOracle.repair`, the first 3 such
+    children of a proposal). Failed trials never join the population.
 
     Example:
     >>> import tempfile
@@ -227,6 +229,7 @@ class RegularizedEvolutionOracle(NASOracle):
 
     def _evolve(self, population):
         better = self._tournament_order(population)
+        repairs = MAX_REPAIRS
         for _ in range(_MAX_MUTATION_ATTEMPTS):
             picks = self._rng.choice(len(population), size=self.sample_size, replace=False)
             winner = int(picks[0])
@@ -236,6 +239,12 @@ class RegularizedEvolutionOracle(NASOracle):
             child = self._mutate(population[winner].hyperparameters.values)
             if self.proposable(child):
                 return child
+            if repairs and self.rejected_by_constraint(child):
+                # A child over a limit is shrunk until it fits (`NASOracle.repair`).
+                repairs -= 1
+                repaired = self.repair(child)
+                if repaired is not None:
+                    return repaired
         return None
 
     def _tournament_order(self, population) -> Callable[[int, int], bool]:

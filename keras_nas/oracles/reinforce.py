@@ -14,7 +14,7 @@ from keras_tuner.engine.trial import TrialStatus
 from keras_nas.estimation.pruning import PruningRule
 from keras_nas.files import write_npz_atomically
 from keras_nas.objectives.constraints import Constraints
-from keras_nas.oracles.base import NASOracle
+from keras_nas.oracles.base import MAX_REPAIRS, NASOracle
 
 #: The side file, under the project directory, that holds the policy and its optimizer state.
 POLICY_FILE = "reinforce_policy.npz"
@@ -65,7 +65,9 @@ class ReinforceOracle(NASOracle):
     `canonical_key`) is redrawn from a softened policy (the temperature rises by 0.1 with each
     redraw, so a converged policy proposes the untried neighbours of its mode), at most 100
     times; then an untried architecture is drawn at random, and when none is found the oracle
-    returns `STOPPED`.
+    returns `STOPPED`. A draw that breaks the `constraints` is shrunk toward smaller options
+    until it keeps them (`NASOracle.repair`, the first 3 such draws of a proposal), and the
+    policy learns from the candidate that was trained.
 
     State: the oracle state (JSON) holds the generator, the baseline, the reward variance
     and the number of policy updates. The logits and Adam moments are written atomically to
@@ -201,12 +203,19 @@ class ReinforceOracle(NASOracle):
             `{"status": RUNNING, "values": {...}}` with an untried set of active values, or
             `{"status": STOPPED, "values": None}` when no untried candidate is found.
         """
+        repairs = MAX_REPAIRS
         for attempt in range(_MAX_POLICY_DRAWS):
             # A converged policy keeps drawing tried architectures; softening it step by step
             # moves the draws to the untried neighbours of its mode, not to random ones.
             values = self._sample(temperature=1.0 + _TEMPERATURE_STEP * attempt)
             if self.proposable(values):
                 return {"status": TrialStatus.RUNNING, "values": values}
+            if repairs and self.rejected_by_constraint(values):
+                # A draw over a limit is shrunk until it fits (`NASOracle.repair`).
+                repairs -= 1
+                values = self.repair(values)
+                if values is not None:
+                    return {"status": TrialStatus.RUNNING, "values": values}
         values = self.random_untried_values()
         if values is None:
             return {"status": TrialStatus.STOPPED, "values": None}

@@ -5,8 +5,9 @@
 when the search needs it, `latency_ms` (batch 1) and `latency_ms_b<n>` for each other batch
 size, on the device that runs the trial (`keras_nas.objectives.latency_metrics`). These
 become trial metrics. With `max_model_size` or `Constraints`, the oracle asks
-`CandidateCosts.violation` before a candidate becomes a trial: a candidate over a limit is
-never trained, and the oracle proposes another.
+`CandidateCosts.check` before a candidate becomes a trial: a candidate over a limit is never
+trained, and the oracle proposes another, using the share of the limit that the candidate
+took (`ConstraintCheck.usage`) to shrink it toward one within.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from typing import Any
 
 import keras
 
-from keras_nas.objectives import Constraints, count_flops, latency_metrics, model_size_bytes
+from keras_nas.objectives import (
+    ConstraintCheck,
+    Constraints,
+    count_flops,
+    latency_metrics,
+    model_size_bytes,
+)
 from keras_nas.objectives.latency import LATENCY_METRIC, latency_metric_name
 
 #: The cost metrics every candidate gets; latency metrics come on top when measured.
@@ -35,6 +42,8 @@ class CandidateCosts:
     (15.0, 12.0, False)
     >>> costs.violation(cost)
     '15 parameters, over max_params=10'
+    >>> costs.check(cost).usage
+    1.5
 
     Args:
         constraints: Limits on params, FLOPs and latency, or `None`.
@@ -105,16 +114,25 @@ class CandidateCosts:
 
     def violation(self, cost: dict[str, float]) -> str | None:
         """Why a candidate with `cost` may not train, or `None` if it may."""
+        return self.check(cost).reason
+
+    def check(self, cost: dict[str, float]) -> ConstraintCheck:
+        """Why a candidate with `cost` may not train (`max_model_size` first, then
+        `constraints`), and the largest share of a limit it takes (see `ConstraintCheck`)."""
         params = cost["params"]
-        if self.max_model_size and params > self.max_model_size:
-            return f"{int(params)} parameters, over max_model_size={self.max_model_size}"
-        if self.constraints is None:
-            return None
-        return self.constraints.violation(
+        reason, usage = None, 0.0
+        if self.max_model_size:
+            usage = params / self.max_model_size
+            if params > self.max_model_size:
+                reason = f"{int(params)} parameters, over max_model_size={self.max_model_size}"
+        if reason is not None or self.constraints is None:
+            return ConstraintCheck(reason=reason, usage=usage)
+        checked = self.constraints.check(
             params=params,
             flops=cost.get("flops") if self.constraints.max_flops is not None else None,
             latency_ms=cost.get(LATENCY_METRIC) if self.constraints.needs_latency else None,
         )
+        return ConstraintCheck(reason=checked.reason, usage=max(usage, checked.usage))
 
 
 def derived_objectives(objectives: Iterable[Any]) -> list[Any]:

@@ -22,7 +22,7 @@ from keras_nas.distribute.chief import role, serve
 from keras_nas.distribute.heartbeat import Heartbeat
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import read_json_state, write_json_atomically
-from keras_nas.objectives import Constraints, pareto_front
+from keras_nas.objectives import ConstraintCheck, Constraints, pareto_front
 from keras_nas.oracles.base import NASOracle
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.timing import TrialClock
@@ -511,11 +511,13 @@ class NASTuner(keras_tuner.Tuner):
             else:
                 self.registry.discard(path)
 
-    def _candidate_violation(self, values: dict[str, Any]) -> str | None:
-        """Why the candidate `values` may not train (`max_model_size`, `constraints`), or
-        `None`; builds it, untrained, to measure it, and keeps an accepted one for its trial.
+    def _candidate_violation(self, values: dict[str, Any]) -> ConstraintCheck | None:
+        """Whether the candidate `values` may train (`max_model_size`, `constraints`): the
+        reason it may not (or `None`) and the share of its limits it takes, which the oracle
+        uses to shrink a rejected candidate (`keras_nas.oracles.shrink`). Builds it,
+        untrained, to measure it, and keeps an accepted one for its trial.
 
-        A candidate that cannot be built passes: its trial fails with the build error.
+        A candidate that cannot be built passes (`None`): its trial fails with the build error.
         """
         hp = self.oracle.get_space()
         hp.values = dict(values)
@@ -526,10 +528,10 @@ class NASTuner(keras_tuner.Tuner):
             cost = self.costs.measure(model)
         except Exception:
             return None
-        reason = self.costs.violation(cost)
-        if reason is None:
+        check = self.costs.check(cost)
+        if check.reason is None:
             self._prebuilt = (dict(values), model, cost)
-        return reason
+        return check
 
     def _take_cost(self, model: keras.Model) -> dict[str, float]:
         """The cost of the trial's model: measured when the oracle checked it, or now."""
