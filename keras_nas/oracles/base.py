@@ -26,14 +26,7 @@ from keras_nas.estimation.pruning import STOPPED_EARLY, History, PruningRule
 from keras_nas.files import StateFileError, read_json_state, write_json_atomically
 from keras_nas.messages import failure_reason
 from keras_nas.objectives.constraints import ConstraintCheck, Constraints
-from keras_nas.oracles.shrink import (
-    MAX_SHRINK_STEPS,
-    active_hyperparameters,
-    needs_measuring,
-    option_order,
-    smaller_value,
-    with_smallest,
-)
+from keras_nas.oracles.constrained import ConstraintFilter
 from keras_nas.version import __version__
 
 #: How many random draws may hit tried architectures before the space counts as exhausted.
@@ -67,8 +60,9 @@ class NASOracle(keras_tuner.Oracle):
       options until it keeps the constraint (`repair`), so a tight limit that few random
       candidates meet still gives every trial. When no candidate within it is found, the
       search stops with a message; when not even the smallest candidate keeps it, at once,
-      naming that candidate's cost and what to change. `NASTuner(constraints=...,
-      max_model_size=...)` sets one;
+      naming that candidate's cost and what to change in `search_space`, the space searched
+      (`keras_nas.oracles.constrained`). `NASTuner(constraints=..., max_model_size=...)`
+      sets one;
     - `pruning`: a rule (`keras_nas.estimation.MedianStopping`, `SuccessiveHalving`) asked at
       every `update_trial` whether the trial should stop. When it should, `update_trial`
       returns the trial with status `STOPPED` (a keras-nas tuner then stops training it); the
@@ -148,20 +142,12 @@ class NASOracle(keras_tuner.Oracle):
         #: `ConstraintCheck`, or the reason they break it (`None` when they do not);
         #: `NASTuner(constraints=..., max_model_size=...)` sets one.
         self.constraint: Callable[[dict[str, Any]], ConstraintCheck | str | None] | None = None
-        # Canonical key -> why the constraint rejected it; in memory (the check is a function
-        # of the values, so a resumed search finds the same).
-        self._rejected: dict[str, str] = {}
-        # Canonical key -> the share of the limits it takes (`ConstraintCheck.usage`), for
-        # every candidate checked; in memory, as `_rejected`.
-        self._usage: dict[str, float] = {}
-        # Hyperparameter name -> its options smallest first, where measured (`shrink`); state.
-        self._learned_order: dict[str, list] = {}
-        # The rejected candidate of least usage: (usage, reason, values).
-        self._smallest: tuple[float, str, dict[str, Any]] | None = None
-        # The smallest corner of the space once the constraint rejected it, (reason, values):
-        # then no candidate keeps the constraint, and none is proposed.
-        self._floor: tuple[str, dict[str, Any]] | None = None
-        self._accepted = False  # Whether the constraint accepted a candidate.
+        #: The keras-nas `SearchSpace` searched, or `None` (a user's `build(hp)`, or not
+        #: known): when no candidate can keep the constraint, the message that ends the
+        #: search names the options to change in it. `NASTuner` sets it with `constraint`.
+        self.search_space: Any = None
+        # Rejected candidates, their usage and the order of options learned (`repair`).
+        self._constraint_filter = ConstraintFilter(self)
         # `Oracle` replaces a missing seed with a random one in `self.seed`; seeding from it
         # makes an unseeded search reproducible from its saved state.
         self._rng = np.random.default_rng(seed if seed is not None else self.seed)
@@ -182,7 +168,7 @@ class NASOracle(keras_tuner.Oracle):
         state["rng_state"] = self._rng.bit_generator.state
         state["stopped_early"] = dict(self._stopped_early)
         state["requeued"] = list(self._requeued)
-        state["option_order"] = dict(self._learned_order)
+        state["option_order"] = dict(self._constraint_filter.learned_order)
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -192,7 +178,7 @@ class NASOracle(keras_tuner.Oracle):
         self._keys_by_trial = {}
         self._stopped_early = dict(state.get("stopped_early", {}))
         self._requeued = list(state.get("requeued", []))
-        self._learned_order = dict(state.get("option_order", {}))
+        self._constraint_filter.learned_order = dict(state.get("option_order", {}))
 
     def save(self) -> None:
         """Writes the oracle state to `oracle.json` atomically (see `keras_nas.files`), after
@@ -314,39 +300,9 @@ class NASOracle(keras_tuner.Oracle):
                 return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.IDLE)
         with self._deferred_saves():
             trial = super().create_trial(tuner_id)
-        if trial.status == TrialStatus.STOPPED and self._rejected and self.remaining_trials() != 0:
-            print(self._constraint_stop_message(), file=sys.stderr, flush=True)
+        if trial.status == TrialStatus.STOPPED and self.rejected and self.remaining_trials() != 0:
+            print(self._constraint_filter.stop_message(), file=sys.stderr, flush=True)
         return trial
-
-    def _constraint_stop_message(self) -> str:
-        """Why the search ends before `max_trials`: the constraint left no candidate; with
-        the smallest value seen and what to change."""
-        ended = (
-            "No untried candidate within the constraint was found; the search ends after "
-            f"{len(self.trials)} trials."
-        )
-        if self._floor is not None:
-            reason, values = self._floor
-            which = "the smallest candidate, every choice at its smallest option,"
-            if self._smallest is not None and self._smallest[2] != values:
-                # An option assumed smaller was not (see `repair`): name the smallest seen.
-                _, reason, values = self._smallest
-                which = "the smallest candidate found"
-            choices = ", ".join(f"{name}={value!r}" for name, value in values.items())
-            return (
-                f"{ended} None can be: {which} breaks the constraint: {reason} ({choices}). "
-                "To search, raise the limit, or give the space smaller options for these "
-                "choices or fewer or smaller fixed parts (for a keras-nas space, its "
-                "constructor arguments, such as MacroSpace's `widths=`, `depths=`, "
-                "`block_types=`, `num_stages=` and `stem_width=`)."
-            )
-        rejected = f"{len(self._rejected)} candidates were rejected"
-        if self._smallest is None:
-            return f"{ended} {rejected}, e.g. {sorted(set(self._rejected.values()))[0]}."
-        return (
-            f"{ended} {rejected}, the smallest with {self._smallest[1]}. Raise the limit, or "
-            "lower `max_trials` to what the space holds within it."
-        )
 
     @keras_tuner.synchronized
     def reclaim_silent_trials(self) -> list[str]:
@@ -529,123 +485,30 @@ class NASOracle(keras_tuner.Oracle):
             return False
         if self.constraint is None:
             return True
-        if self._floor is not None:
-            return False  # Not even the smallest candidate keeps the constraint (`repair`).
-        return self._violation(values) is None
+        return self._constraint_filter.accepts(values)
 
     def rejected_by_constraint(self, values: dict[str, Any]) -> bool:
         """Whether the constraint rejected `values` (when `proposable` checked them)."""
-        return self.constraint is not None and self._key(values) in self._rejected
+        return self.constraint is not None and self._constraint_filter.was_rejected(values)
 
     @property
     def rejected(self) -> dict[str, str]:
         """The candidates the constraint rejected in this process: key -> reason."""
-        return dict(self._rejected)
+        return self._constraint_filter.rejected
 
     def repair(self, values: dict[str, Any]) -> dict[str, Any] | None:
         """An untried candidate within the constraint, found by shrinking `values` (which
-        the constraint rejected) one choice at a time; `None` if none is found.
-
-        Each step moves one active choice, drawn with the oracle's generator, to its next
-        smaller option (`keras_nas.oracles.shrink` says what smaller means); a choice that
-        becomes active takes its smallest option. The result is checked unless it was tried
-        or rejected before, and the first one within the constraint is returned, so a
-        repaired candidate sits just within the limits. A move that leaves the measured
-        usage as it was (a dropout rate) is undone, and that choice is left alone for the
-        rest of the repair. When no move is left but a choice whose options are not numbers
-        has no order yet, each of its options is checked in the candidate's context and
-        ordered by the share of the limits it takes, for the rest of the search (with a
-        constraint that gives a `ConstraintCheck`, as `NASTuner`'s does).
-
-        Bound: at most `MAX_SHRINK_STEPS` (40) steps, each at most one check (one model
-        build with `NASTuner`, tenths of a second), and, once per search for each choice of
-        unordered options, one check of each option.
-
-        When every choice is at its smallest option and that candidate breaks the
-        constraint too, while the constraint accepted no candidate, no candidate can keep it
-        (a smaller option is assumed never to make a candidate larger): the oracle proposes
-        nothing more, and the search stops with a message that names that candidate.
-        """
-        current = dict(values)
-        left_alone: set[str] = set()
-        space = self.hyperparameters.space
-        for _ in range(MAX_SHRINK_STEPS):
-            active = active_hyperparameters(space, current)
-            moves = [
-                (hp, smaller_value(hp, current[hp.name], self._learned_order))
-                for hp in active
-                if hp.name not in left_alone
-            ]
-            moves = [(hp, value) for hp, value in moves if value is not None]
-            if not moves:
-                unordered = [hp for hp in active if needs_measuring(hp, self._learned_order)]
-                if unordered and self._usage:  # The constraint measures: learn an order.
-                    self._learn_order(unordered[0], current)
-                    continue
-                if not unordered:
-                    self._note_floor(current)
-                return None
-            hp, value = moves[int(self._rng.integers(len(moves)))]
-            candidate = with_smallest(space, {**current, hp.name: value}, self._learned_order)
-            if self.already_tried(candidate):
-                current = candidate
-                continue
-            if self._violation(candidate) is None:
-                return candidate
-            before = self._usage.get(self._key(current))
-            if before is not None and before == self._usage.get(self._key(candidate)):
-                left_alone.add(hp.name)  # This choice does not change the cost here.
-                continue
-            current = candidate
-        return None
+        the constraint rejected) one choice at a time toward the space's smallest options;
+        `None` if none is found. See `keras_nas.oracles.constrained.ConstraintFilter.repair`
+        for the steps and their bound; once not even the smallest candidate keeps the
+        constraint, the oracle proposes nothing more."""
+        return self._constraint_filter.repair(values)
 
     def option_order(self, name: str) -> list | None:
         """The options of the hyperparameter `name`, smallest first, as `repair` uses them:
         numbers in order, `False` before `True`, other options in the order measured;
         `None` where not known (yet)."""
-        for hp in self.hyperparameters.space:
-            if hp.name == name:
-                order = option_order(hp, self._learned_order)
-                return list(order) if order is not None else None
-        return None
-
-    def _violation(self, values: dict[str, Any]) -> str | None:
-        """Why `values` break the constraint, or `None`; a candidate it rejects is checked
-        once, and the usage of each candidate checked is kept (see `repair`)."""
-        key = self._key(values)
-        if key in self._rejected:
-            return self._rejected[key]
-        reason, usage = _reason_and_usage(self.constraint(values))
-        if usage is not None:
-            self._usage[key] = usage
-        if reason is None:
-            self._accepted = True
-            return None
-        self._rejected[key] = reason
-        if usage is not None and (self._smallest is None or usage < self._smallest[0]):
-            self._smallest = (usage, reason, dict(values))
-        return reason
-
-    def _learn_order(self, hp: hp_module.HyperParameter, values: dict[str, Any]) -> None:
-        """Orders the options of `hp` by the usage of `values` with each of them (one check
-        each); an option whose candidate could not be measured goes last."""
-        measured = []
-        for index, option in enumerate(hp.values):
-            candidate = with_smallest(
-                self.hyperparameters.space, {**values, hp.name: option}, self._learned_order
-            )
-            key = self._key(candidate)
-            if key not in self._usage:
-                self._violation(candidate)
-            measured.append((self._usage.get(key, math.inf), index))
-        self._learned_order[hp.name] = [hp.values[index] for _, index in sorted(measured)]
-
-    def _note_floor(self, values: dict[str, Any]) -> None:
-        """Records `values`, every choice at its smallest option, if the constraint rejected
-        them and has accepted nothing: then no candidate keeps it."""
-        key = self._key(values)
-        if key in self._rejected and not self._accepted and not self.trials:
-            self._floor = (self._rejected[key], dict(values))
+        return self._constraint_filter.option_order(name)
 
     def completed_trials(self) -> list[keras_tuner.engine.trial.Trial]:
         """The trials that completed with a score, in the order they ended."""
@@ -680,7 +543,7 @@ class NASOracle(keras_tuner.Oracle):
         """
         repairs = MAX_REPAIRS
         for _ in range(MAX_RANDOM_ATTEMPTS):
-            if self._floor is not None:
+            if self._constraint_filter.impossible:
                 return None
             values = self.resolve({})
             if self.proposable(values):
@@ -859,18 +722,6 @@ def _check_timeout(value: Any) -> float | None:
     if math.isinf(value):
         return None
     return float(value)
-
-
-def _reason_and_usage(result: Any) -> tuple[str | None, float | None]:
-    """The reason and usage of what a `constraint` returned (see `NASOracle.constraint`)."""
-    if result is None or isinstance(result, str):
-        return result, None
-    if isinstance(result, ConstraintCheck):
-        return result.reason, result.usage
-    raise TypeError(
-        "A constraint must return a `keras_nas.objectives.ConstraintCheck`, the reason the "
-        f"candidate breaks it (a str) or None. Received: {result!r}."
-    )
 
 
 def _is_valid(hp: hp_module.HyperParameter, value: Any) -> bool:

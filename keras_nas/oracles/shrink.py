@@ -1,5 +1,5 @@
 """What "smaller" means for each kind of hyperparameter, for repairing a candidate that
-breaks a constraint (`NASOracle.repair`).
+breaks a constraint (`NASOracle.repair`, `keras_nas.oracles.constrained`).
 
 A constraint on size (parameters, FLOPs, latency) that few random candidates meet would
 end a search after a few trials if candidates were only drawn and rejected. Instead, the

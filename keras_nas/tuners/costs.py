@@ -56,8 +56,8 @@ class CandidateCosts:
             from); decides `latency=None`.
 
     Raises:
-        ValueError: If `constraints` is not a `Constraints`, or `latency` is not a bool or
-            `None`.
+        ValueError: If `constraints` is not a `Constraints`, `latency` is not a bool or
+            `None`, or `latency=False` while `constraints` limit latency.
     """
 
     def __init__(
@@ -76,6 +76,12 @@ class CandidateCosts:
             )
         if latency not in (None, True, False):
             raise ValueError(f"`latency` must be True, False or None. Received: {latency!r}.")
+        if latency is False and constraints is not None and constraints.needs_latency:
+            raise ValueError(
+                "`latency=False` leaves `max_latency_ms` unchecked: no candidate's latency is "
+                f"measured. Received: latency=False and constraints={constraints!r}. Pass "
+                "latency=None (the default) to measure it, or drop `max_latency_ms`."
+            )
         self.constraints = constraints
         self.max_model_size = max_model_size
         self.latency_batch_sizes = tuple(latency_batch_sizes)
@@ -118,7 +124,12 @@ class CandidateCosts:
 
     def check(self, cost: dict[str, float]) -> ConstraintCheck:
         """Why a candidate with `cost` may not train (`max_model_size` first, then
-        `constraints`), and the largest share of a limit it takes (see `ConstraintCheck`)."""
+        `constraints`), and the largest share of a limit it takes (see `ConstraintCheck`).
+
+        Raises:
+            ValueError: If `max_flops` is set and `cost` has no `flops`: `measure` leaves
+                them out of a model that `count_flops` cannot count.
+        """
         params = cost["params"]
         reason, usage = None, 0.0
         if self.max_model_size:
@@ -127,6 +138,12 @@ class CandidateCosts:
                 reason = f"{int(params)} parameters, over max_model_size={self.max_model_size}"
         if reason is not None or self.constraints is None:
             return ConstraintCheck(reason=reason, usage=usage)
+        if self.constraints.max_flops is not None and "flops" not in cost:
+            raise ValueError(
+                f"max_flops={self.constraints.max_flops!r} cannot be checked: the candidate's "
+                "FLOPs cannot be counted (`keras_nas.objectives.count_flops` counts built "
+                "Functional and Sequential models whose inputs have a fixed size)."
+            )
         checked = self.constraints.check(
             params=params,
             flops=cost.get("flops") if self.constraints.max_flops is not None else None,

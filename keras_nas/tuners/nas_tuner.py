@@ -200,6 +200,7 @@ class NASTuner(keras_tuner.Tuner):
         )
         if self.costs.checks and isinstance(self.oracle, NASOracle):
             self.oracle.constraint = self._candidate_violation
+            self.oracle.search_space = self.hypermodel  # Named when no candidate fits.
         # An accepted candidate, built and measured by `_candidate_violation` for its trial.
         self._prebuilt: tuple[dict[str, Any], keras.Model, dict[str, float]] | None = None
         self._prebuilt_cost: dict[str, float] | None = None
@@ -518,6 +519,8 @@ class NASTuner(keras_tuner.Tuner):
         untrained, to measure it, and keeps an accepted one for its trial.
 
         A candidate that cannot be built passes (`None`): its trial fails with the build error.
+        One whose cost a limit needs cannot be measured (FLOPs that `count_flops` cannot
+        count, with `max_flops`) passes too, with a warning: its trial runs as any other.
         """
         hp = self.oracle.get_space()
         hp.values = dict(values)
@@ -528,8 +531,12 @@ class NASTuner(keras_tuner.Tuner):
             cost = self.costs.measure(model)
         except Exception:
             return None
-        check = self.costs.check(cost)
-        if check.reason is None:
+        try:
+            check = self.costs.check(cost)
+        except ValueError as error:  # Unmeasurable, as unbuildable: a trial, not a crash.
+            warnings.warn(f"{error} The candidate passes unchecked and trains.", stacklevel=2)
+            check = None  # No usage either: `repair` orders it last.
+        if check is None or check.reason is None:
             self._prebuilt = (dict(values), model, cost)
         return check
 
