@@ -206,9 +206,7 @@ def _space(class_path: str, config: dict[str, Any]) -> Any:
     module_name, _, class_name = class_path.rpartition(".")
     if module_name.split(".")[0] != "keras_nas":
         # A path read from a file chooses what is imported: only keras-nas's own modules.
-        raise ValueError(
-            f"the search space {class_path} is not one of keras-nas's; {_RESAVE_HINT}"
-        )
+        raise ValueError(f"the search space {class_path} is not one of keras-nas's; {_RESAVE_HINT}")
     try:
         space_class = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError, ValueError) as error:
