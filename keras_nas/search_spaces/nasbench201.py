@@ -10,7 +10,7 @@ import keras
 import keras_tuner
 from keras import layers
 
-from keras_nas.layers import Zeros
+from keras_nas.layers import zeros_like
 from keras_nas.search_spaces import blocks
 from keras_nas.search_spaces.base import (
     SearchSpace,
@@ -53,9 +53,10 @@ class NASBench201Space(SearchSpace):
 
     Operations that compute zeros are not built: a `none` edge adds no layer, and a node with
     no non-zero input is zero. Where a convolution reads such a node (its BatchNorm then yields
-    its bias, as in the benchmark's networks) or the cell output is zero, a `Zeros` layer
-    stands for the node. The model computes the function of the benchmark's network and, for
-    cells whose nodes all reach the output, has its trainable parameter count (1,073,466 for
+    its bias, as in the benchmark's networks) or the cell output is zero, a standard
+    `Rescaling(0.0)` layer (`keras_nas.layers.zeros_like`) stands for the node. The model
+    computes the function of the benchmark's network and, for cells whose nodes all reach
+    the output, has its trainable parameter count (1,073,466 for
     the default cell with C=16, N=5 and 10 classes). Deviations from the benchmark's PyTorch
     code: a node that does not reach the output is left out of the model (the benchmark
     counts its parameters); Keras "same" padding (asymmetric at stride 2); BatchNorm epsilon
@@ -323,7 +324,7 @@ def _cell(x, ops: Sequence[str], *, name: str):
         ]
         nodes.append(_sum([term for term in terms if term is not None], f"{name}_node_{target}"))
     if nodes[-1] is None:
-        return Zeros(name=f"{name}_zeros")(x)
+        return zeros_like(x, name=f"{name}_zeros")
     return nodes[-1]
 
 
@@ -358,7 +359,7 @@ def _edge(source, op: str, *, like, name: str):
     """
     if op in _CONV_KERNELS:
         if source is None:
-            source = Zeros(name=f"{name}_zeros")(like)
+            source = zeros_like(like, name=f"{name}_zeros")
         return _relu_conv_bn(source, source.shape[-1], _CONV_KERNELS[op], name=name)
     if source is None or op == "none":
         return None
