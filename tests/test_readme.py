@@ -1,5 +1,6 @@
 """The README stays true: its tour runs as written, with a smaller budget."""
 
+import ast
 import pathlib
 import re
 
@@ -124,7 +125,7 @@ def test_own_pipeline_section_runs(tmp_path, monkeypatch, capsys):
         tmp_path,
         monkeypatch,
     )
-    best = eval(capsys.readouterr().out.strip().splitlines()[-1])  # The plain tuner's best.
+    best = ast.literal_eval(capsys.readouterr().out.strip().splitlines()[-1])  # Plain tuner's.
     assert {"conv_layers", "conv_0/filters", "conv_0/kernel", "lr"} <= set(best)
     assert sorted(p.name for p in (tmp_path / "runs" / "own_build").glob("trial_*")) == [
         "trial_0",

@@ -21,6 +21,7 @@ from keras_nas.objectives.constraints import ConstraintCheck
 from keras_nas.oracles.shrink import (
     MAX_SHRINK_STEPS,
     active_hyperparameters,
+    at_smallest,
     needs_measuring,
     option_order,
     smaller_value,
@@ -117,14 +118,20 @@ class ConstraintFilter:
         build with `NASTuner`, tenths of a second), and, once per search for each choice of
         unordered options, one check of each option.
 
-        When every choice is at its smallest option and that candidate breaks the
-        constraint too, while the constraint accepted no candidate, no candidate can keep it
-        (a smaller option is assumed never to make a candidate larger): the oracle proposes
-        nothing more, and the search stops with a message that names that candidate.
+        When every choice is at its smallest known option (or does not change the cost)
+        and that candidate breaks the constraint too, while the constraint accepted no
+        candidate, no candidate can keep it (a smaller option is assumed never to make a
+        candidate larger): the oracle proposes nothing more, and the search stops with a
+        message that names that candidate. Where a choice has no known smallest option (a
+        `Float`), the oracle goes on drawing candidates at random instead.
         """
         current = dict(values)
         left_alone: set[str] = set()
         space = self._oracle.hyperparameters.space
+        key = self._oracle._key
+        # Usage of the candidates checked in this repair only: what an earlier search in the
+        # same process measured must not change the path, or a resumed search would differ.
+        usage = {key(values): self._usage.get(key(values))}
         for _ in range(MAX_SHRINK_STEPS):
             active = active_hyperparameters(space, current)
             moves = [
@@ -139,7 +146,7 @@ class ConstraintFilter:
                     self._learn_order(unordered[0], current)
                     continue
                 if not unordered:
-                    self._note_floor(current)
+                    self._note_floor(current, cost_neutral=left_alone)
                 return None
             hp, value = moves[int(self._oracle._rng.integers(len(moves)))]
             candidate = with_smallest(space, {**current, hp.name: value}, self.learned_order)
@@ -148,8 +155,9 @@ class ConstraintFilter:
                 continue
             if self._violation(candidate) is None:
                 return candidate
-            before = self._usage.get(self._oracle._key(current))
-            if before is not None and before == self._usage.get(self._oracle._key(candidate)):
+            usage[key(candidate)] = self._usage.get(key(candidate))
+            before = usage.get(key(current))
+            if before is not None and before == usage[key(candidate)]:
                 left_alone.add(hp.name)  # This choice does not change the cost here.
                 continue
             current = candidate
@@ -227,11 +235,20 @@ class ConstraintFilter:
             measured.append((self._usage.get(key, math.inf), index))
         self.learned_order[hp.name] = [hp.values[index] for _, index in sorted(measured)]
 
-    def _note_floor(self, values: dict[str, Any]) -> None:
-        """Records `values`, every choice at its smallest option, if the constraint rejected
-        them and has accepted nothing: then no candidate keeps it."""
+    def _note_floor(self, values: dict[str, Any], cost_neutral: set[str]) -> None:
+        """Records `values` if every choice is at its smallest option (of a kind whose order
+        is known: see `shrink.at_smallest`) or was measured not to change the cost
+        (`cost_neutral`), the constraint rejected them and it has accepted nothing: then no
+        candidate keeps it. A choice that repair cannot shrink (a `Float`, an `Int` sampled
+        on a log scale above its minimum) leaves the question open, and the search goes on
+        drawing candidates at random."""
         key = self._oracle._key(values)
-        if key in self._rejected and not self._accepted and not self._oracle.trials:
+        space = self._oracle.hyperparameters.space
+        at_floor = all(
+            hp.name in cost_neutral or at_smallest(hp, values[hp.name], self.learned_order)
+            for hp in active_hyperparameters(space, values)
+        )
+        if at_floor and key in self._rejected and not self._accepted and not self._oracle.trials:
             self._floor = (self._rejected[key], dict(values))
 
 

@@ -11,7 +11,8 @@ after each move, until it meets the constraint or every choice is at its smalles
   smaller number. A smaller number is assumed never to make a candidate larger; a choice
   that does not change the cost (a dropout rate) is found out by measurement and left alone;
 - a `Boolean`: `False` (an optional part left out);
-- an `Int` with linear sampling: one `step` down, to `min_value` at the least;
+- an `Int`: one `step` down with linear sampling; on a log scale, half (or divided by its
+  `step`); `min_value` at the least;
 - a `Choice` of other values (block types, operations): the order is measured. The first
   time a repair needs it, each option is checked in the candidate's context and the options
   are ordered by the share of the limits they take (`ConstraintCheck.usage`), for the rest
@@ -75,10 +76,27 @@ def smaller_value(hp: hp_module.HyperParameter, value: Any, learned: Mapping[str
     if order is not None:
         index = order.index(value) if value in order else 0
         return order[index - 1] if index > 0 else None
-    if isinstance(hp, hp_module.Int) and hp.sampling == "linear" and value is not None:
-        smaller = value - (hp.step or 1)
-        return smaller if smaller >= hp.min_value else None
+    if isinstance(hp, hp_module.Int) and value is not None:
+        if hp.sampling == "linear":
+            smaller = value - (hp.step or 1)
+        else:  # A log scale: halve (or divide by its step, the grid's ratio).
+            smaller = max(value // (hp.step or 2), hp.min_value)
+        return smaller if hp.min_value <= smaller < value else None
     return None
+
+
+def at_smallest(hp: hp_module.HyperParameter, value: Any, learned: Mapping[str, list]) -> bool:
+    """Whether `value` is known to be the smallest option of `hp`: the first of its known
+    order, an `Int`'s or `Float`'s `min_value`, or a `Fixed` value. An option of unknown
+    order is not."""
+    if isinstance(hp, hp_module.Fixed):
+        return True
+    order = option_order(hp, learned)
+    if order is not None:
+        return value == order[0]
+    if isinstance(hp, (hp_module.Int, hp_module.Float)):
+        return value == hp.min_value
+    return False
 
 
 def smallest_value(hp: hp_module.HyperParameter, learned: Mapping[str, list]) -> Any:
@@ -86,7 +104,7 @@ def smallest_value(hp: hp_module.HyperParameter, learned: Mapping[str, list]) ->
     order = option_order(hp, learned)
     if order is not None:
         return order[0]
-    if isinstance(hp, hp_module.Int) and hp.sampling == "linear":
+    if isinstance(hp, hp_module.Int):
         return hp.min_value
     return hp.default
 

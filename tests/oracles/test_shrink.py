@@ -176,3 +176,52 @@ def test_an_impossible_measured_constraint_names_the_smallest_value_found(tmp_pa
     assert "the search ends after 0 trials" in err
     assert "breaks the constraint: 4 units, over max_units=3" in err
     assert "stage_1/block='separable'" in err and "stage_4/width=1" in err
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("oracle_class", ORACLES)
+def test_a_choice_repair_cannot_order_never_makes_the_search_stop_early(
+    tmp_path, oracle_class, seed
+):
+    # A log-sampled Int is shrunk by halving; a Float is not shrunk at all. Neither may
+    # count as "at its smallest" unless it is at its minimum: about 30% of random candidates
+    # fit, so the search must run all its trials.
+    hp = keras_tuner.HyperParameters()
+    hp.Int("units", 1, 64, sampling="log")
+    hp.Choice("w", [1, 2, 3])
+    hp.Float("rate", 0.1, 0.9)
+    oracle = _oracle(tmp_path, f"log_{seed}", oracle_class, hp, max_trials=6, seed=seed)
+    oracle.constraint = lambda v: None if v["units"] + v["w"] <= 4 else "over 4"
+
+    proposed = run(oracle, 6, score_fn=lambda v: v["units"])
+    assert len(proposed) == 6
+    assert all(values["units"] + values["w"] <= 4 for values in proposed)
+
+
+@pytest.mark.parametrize("oracle_class", ORACLES)
+def test_a_reloaded_search_repairs_as_the_uninterrupted_one_with_cost_neutral_choices(
+    tmp_path, oracle_class
+):
+    # A dropout choice changes nothing that is measured: repair leaves it alone once it has
+    # seen so, from what it measured in that repair only, so a reload takes the same path.
+    def space():
+        hp = _blocks_space()
+        for i in range(1, 5):
+            hp.Choice(f"stage_{i}/dropout", [0.0, 0.1, 0.2, 0.3])
+        return hp
+
+    def oracle(name, seed=7):
+        made = _oracle(tmp_path, name, oracle_class, space(), max_trials=10, seed=seed)
+        made.constraint = _measured_at_most(10)
+        return made
+
+    def size(values):
+        return _blocks_size({k: v for k, v in values.items() if not k.endswith("dropout")})
+
+    expected = run(oracle("full"), 10, score_fn=size)
+    interrupted = oracle("resumed")
+    assert run(interrupted, 5, score_fn=size) == expected[:5]
+    interrupted.save()
+    reloaded = oracle("resumed", seed=99)
+    reloaded.reload()
+    assert run(reloaded, 5, score_fn=size) == expected[5:]
