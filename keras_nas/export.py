@@ -3,7 +3,8 @@
 A project folder holds what rebuilding a trial's model needs: `search.json` names the search
 space's class and its `get_config()` (keras-nas tuners write them for keras-nas spaces),
 each `trial_<id>/trial.json` the architecture, and `trial_<id>/best_weights.npz` the weights
-of the trial's best epoch (`keras_nas.tuners.best_weights`). Exporting is two steps, so that
+of the trial's best epoch (`keras_nas.tuners.best_weights`), or, for a `OneShotSearch`,
+`trial_<id>/sub_network.npz` those it was scored with. Exporting is two steps, so that
 the command line can check its arguments without TensorFlow: `plan_export` reads the JSON
 files and checks everything it can (no TensorFlow), `write_export` rebuilds the model and
 saves it. `export_best_model` does both.
@@ -17,10 +18,8 @@ import os
 from typing import Any
 
 from keras_nas import report
+from keras_nas.files import TRIAL_WEIGHTS_FILES
 
-#: The weights of a trial, in its folder: `keras_nas.tuners.best_weights.BEST_WEIGHTS_FILE`,
-#: named here too since that module imports Keras.
-WEIGHTS_FILE = "best_weights.npz"
 #: KerasTuner's build configuration of a model that `build` left unbuilt, in a trial's folder.
 BUILD_CONFIG_FILE = "build_config.json"
 
@@ -38,6 +37,7 @@ class ExportPlan:
         path: The `.keras` file to write.
         trial: The trial (a row of `keras_nas.report.load_report`).
         trial_dir: The trial's folder.
+        weights: The file that holds the trial's weights (`keras_nas.files`).
         space_class: The import path of the search space's class, e.g.
             `"keras_nas.search_spaces.mlp.MLPSpace"`.
         space_config: The space's `get_config()`.
@@ -47,6 +47,7 @@ class ExportPlan:
     path: str
     trial: report.TrialRow
     trial_dir: str
+    weights: str
     space_class: str
     space_config: dict[str, Any]
     objective: str
@@ -118,10 +119,12 @@ def plan_export(project_dir: str, path: str, trial_id: str | None = None) -> Exp
     search = report.load_report(project_dir)
     trial = _trial_to_export(search, trial_id)
     trial_dir = os.path.join(project_dir, f"trial_{trial.trial_id}")
-    if not os.path.isfile(os.path.join(trial_dir, WEIGHTS_FILE)):
+    weights = _weights_file(trial_dir)
+    if weights is None:
         raise ValueError(
-            f"trial {trial.trial_id} kept no weights: {trial_dir} has no {WEIGHTS_FILE} "
-            f"(keras-nas tuners write it when a trial ends); {_RESAVE_HINT}."
+            f"trial {trial.trial_id} kept no weights: {trial_dir} has none of "
+            f"{', '.join(TRIAL_WEIGHTS_FILES)} (keras-nas tuners write one when a trial ends); "
+            f"{_RESAVE_HINT}."
         )
     record = search.search or {}
     space_class, space_config = record.get("space_class"), record.get("space_config")
@@ -135,6 +138,7 @@ def plan_export(project_dir: str, path: str, trial_id: str | None = None) -> Exp
         path=path,
         trial=trial,
         trial_dir=trial_dir,
+        weights=weights,
         space_class=space_class,
         space_config=space_config,
         objective=search.score_name,
@@ -151,7 +155,7 @@ def write_export(plan: ExportPlan) -> None:
     import keras  # Only now: `plan_export` runs without TensorFlow.
 
     from keras_nas.files import read_json_state
-    from keras_nas.tuners.best_weights import read_best_weights
+    from keras_nas.tuners.best_weights import build_optimizer, read_best_weights
 
     space = _space(plan.space_class, plan.space_config)
     model = space.build_model(plan.trial.values)
@@ -159,16 +163,21 @@ def write_export(plan: ExportPlan) -> None:
         config = read_json_state(os.path.join(plan.trial_dir, BUILD_CONFIG_FILE), "build")
         model.build_from_config(config)
     try:
-        model.set_weights(read_best_weights(os.path.join(plan.trial_dir, WEIGHTS_FILE)))
+        model.set_weights(read_best_weights(plan.weights))
     except ValueError as error:
         raise ValueError(
             f"the weights of trial {plan.trial.trial_id} do not fit the model that "
             f"{plan.space_class} builds for its architecture: {error}"
         ) from error
-    # Saved with a built optimizer, the file loads without Keras's warning that it skipped
-    # the optimizer's variables.
-    model.optimizer.build(model.trainable_variables)
-    keras.saving.save_model(model, plan.path)
+    keras.saving.save_model(build_optimizer(model), plan.path)  # Loads without warnings.
+
+
+def _weights_file(trial_dir: str) -> str | None:
+    """The file that holds the trial's weights, or `None`."""
+    for name in TRIAL_WEIGHTS_FILES:
+        if os.path.isfile(os.path.join(trial_dir, name)):
+            return os.path.join(trial_dir, name)
+    return None
 
 
 def _check_out_path(path: str) -> None:

@@ -11,6 +11,14 @@ from typing import IO
 
 import numpy as np
 
+#: The weights a `NASTuner` trial keeps in its folder: those of its best epoch.
+BEST_WEIGHTS_FILE = "best_weights.npz"
+#: The weights a `OneShotSearch` trial keeps in its folder: the sub-network's it was scored
+#: with.
+SUB_NETWORK_WEIGHTS = "sub_network.npz"
+#: Every name a trial's weights have, as `keras-nas export` looks for them.
+TRIAL_WEIGHTS_FILES = (BEST_WEIGHTS_FILE, SUB_NETWORK_WEIGHTS)
+
 
 @contextlib.contextmanager
 def atomic_file(path: str, mode: str = "w") -> Iterator[IO]:

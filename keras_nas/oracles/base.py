@@ -113,7 +113,7 @@ class NASOracle(keras_tuner.Oracle):
         constraints: Constraints | None = None,
         **kwargs: Any,
     ):
-        _check_oracle_arguments(seed, kwargs)
+        seed = _check_oracle_arguments(seed, kwargs)
         self._deferring = False  # Inside `_deferred_saves`.
         self._unsaved_trials: set[str] = set()  # Trials changed since they were last written.
         super().__init__(seed=seed, **kwargs)
@@ -683,10 +683,11 @@ def _with_status(trial: keras_tuner.engine.trial.Trial, status: str):
     return stopped
 
 
-def _check_oracle_arguments(seed: Any, kwargs: dict[str, Any]) -> None:
+def _check_oracle_arguments(seed: Any, kwargs: dict[str, Any]) -> int | None:
     """Refuses a count or flag of `keras_tuner.Oracle` that it would misread: `max_trials=0`
-    searches forever there, `max_trials="6"` fails with a `TypeError` deep inside."""
-    check_seed(seed)
+    searches forever there, `max_trials="6"` fails with a `TypeError` deep inside. Turns the
+    counts in `kwargs` into Python ints (numpy's are not JSON) and returns the seed so."""
+    seed = check_seed(seed)
     if "max_trials" in kwargs:
         kwargs["max_trials"] = check_count(
             "max_trials",
@@ -709,6 +710,7 @@ def _check_oracle_arguments(seed: Any, kwargs: dict[str, Any]) -> None:
     for name in ("allow_new_entries", "tune_new_entries"):
         if name in kwargs:
             check_bool(name, kwargs[name])
+    return seed
 
 
 def _check_timeout(value: Any) -> float | None:

@@ -17,10 +17,10 @@ from typing import Any
 import keras
 import numpy as np
 
+# `BEST_WEIGHTS_FILE` (the file of a trial's best weights, in its trial directory) is
+# re-exported: the name of the file lives with the other file names, free of TensorFlow.
+from keras_nas.files import BEST_WEIGHTS_FILE as BEST_WEIGHTS_FILE
 from keras_nas.files import write_npz_atomically
-
-#: The file of a trial's best weights, in its trial directory.
-BEST_WEIGHTS_FILE = "best_weights.npz"
 
 
 class KeepBestWeights(keras.callbacks.Callback):

@@ -23,9 +23,12 @@ from keras_nas.tuners.costs import COST_METRICS as CANDIDATE_COSTS
 COST_METRICS = (*CANDIDATE_COSTS, "seconds")
 
 
-def check_fit_arguments(fit_kwargs: dict[str, Any], verbose: Any) -> None:
+def check_fit_arguments(fit_kwargs: dict[str, Any], verbose: Any) -> int:
     """Refuses, before any training, the counts of `search(...)` that `model.fit` would
     misread or reject only in the first trial (`epochs=0` trains nothing).
+
+    Returns:
+        `verbose` as 0, 1 or 2: `"auto"`, `model.fit`'s default, is 1.
 
     Raises:
         ValueError: If `epochs`, `batch_size`, `validation_split` or `verbose` is out of
@@ -37,11 +40,14 @@ def check_fit_arguments(fit_kwargs: dict[str, Any], verbose: Any) -> None:
         check_count("batch_size", fit_kwargs["batch_size"], none_means="use Keras's default of 32")
     if "validation_split" in fit_kwargs:
         check_number("validation_split", fit_kwargs["validation_split"], minimum=0, below=1)
+    if verbose == "auto":
+        return 1
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(
-            "`verbose` must be 0 (silent), 1 (a line per trial) or 2 (KerasTuner's display "
-            f"and a line per epoch). Received: verbose={verbose!r}."
+            "`verbose` must be 0 (silent), 1 or 'auto' (a line per trial) or 2 (KerasTuner's "
+            f"display and a line per epoch). Received: verbose={verbose!r}."
         )
+    return verbose
 
 
 def check_search_inputs(

@@ -187,17 +187,18 @@ class NASTuner(keras_tuner.Tuner):
         # A worker's `self.oracle` becomes KerasTuner's client of the chief's oracle.
         self._oracle_name = type(oracle).__name__
         self._asked_for_trial = False
-        _check_tuner_arguments(kwargs)
+        _check_tuner_arguments(kwargs, oracle)
         check_writable_directory(kwargs.get("directory"), kwargs.get("project_name"))
-        constraints = _constraints_of(constraints, oracle)
-        super().__init__(hypermodel=hypermodel, oracle=oracle, **kwargs)
-        self.costs = CandidateCosts(
-            constraints=constraints,
-            max_model_size=self.max_model_size,
+        # Checked before KerasTuner touches the project directory (overwrite, reload).
+        costs = CandidateCosts(
+            constraints=_constraints_of(constraints, oracle),
+            max_model_size=kwargs.get("max_model_size"),
             latency=latency,
             latency_batch_sizes=latency_batch_sizes,
             needed=needed_metrics(_objectives(oracle.objective)),
         )
+        super().__init__(hypermodel=hypermodel, oracle=oracle, **kwargs)
+        self.costs = costs
         if self.costs.checks and isinstance(self.oracle, NASOracle):
             self.oracle.constraint = self._candidate_violation
             self.oracle.search_space = self.hypermodel  # Named when no candidate fits.
@@ -225,7 +226,7 @@ class NASTuner(keras_tuner.Tuner):
 
     def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
-        check_fit_arguments(fit_kwargs, verbose)
+        verbose = check_fit_arguments(fit_kwargs, verbose)
         self._show_progress = verbose == 1
         if role() == "chief" and isinstance(self.oracle, NASOracle):
             self.oracle.verbose = verbose if verbose == 2 else 0  # KerasTuner's display.
@@ -636,8 +637,14 @@ class NASTuner(keras_tuner.Tuner):
         return f"inherited {len(inherit.inherited)}/{len(inherit.keys)} layers"
 
 
-def _check_tuner_arguments(kwargs: dict[str, Any]) -> None:
-    """Refuses the counts and flags of `keras_tuner.Tuner` that it would misread."""
+def _check_tuner_arguments(kwargs: dict[str, Any], oracle: Any) -> None:
+    """Refuses the counts and flags of `keras_tuner.Tuner` that it would misread, and the
+    `max_trials` of any oracle (KerasTuner's own oracles search forever with 0)."""
+    check_count(
+        "max_trials",
+        getattr(oracle, "max_trials", None),
+        none_means="search until the oracle finds no untried candidate",
+    )
     if "executions_per_trial" in kwargs:
         check_count("executions_per_trial", kwargs["executions_per_trial"])
     if "max_model_size" in kwargs:

@@ -17,7 +17,7 @@ import numpy as np
 from keras_nas import oracles
 from keras_nas.arguments import check_count, check_number
 from keras_nas.distribute.chief import ORACLE_IP, role
-from keras_nas.files import write_json_atomically
+from keras_nas.files import SUB_NETWORK_WEIGHTS, write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace, check_positive_int
 from keras_nas.tuners.best_weights import build_optimizer, read_best_weights, write_weights
 from keras_nas.tuners.checks import check_fit_arguments
@@ -39,7 +39,6 @@ _EVALUATION_BATCH = 256
 _EVALUATION_VALUES = 2**20
 #: Each trial's sub-network weights (inherited, BatchNorm recalibrated), in its trial folder:
 #: numpy arrays in `model.get_weights()` order, no pickle, written atomically.
-SUB_NETWORK_WEIGHTS = "sub_network.npz"
 # Where keras-nas before commit 93b9f24 kept them (a Keras weights file); still read.
 _LEGACY_SUB_NETWORK_WEIGHTS = "sub_network.weights.h5"
 
@@ -247,7 +246,7 @@ class OneShotSearch(NASTuner):
                 "OneShotSearch scores each sub-network on `validation_data`, which is "
                 "required. Pass validation_data=(x_val, y_val)."
             )
-        check_fit_arguments({**fit_kwargs, "batch_size": batch_size}, verbose)
+        verbose = check_fit_arguments({**fit_kwargs, "batch_size": batch_size}, verbose)
         check_count("epochs", epochs, none_means="train the supernet for `supernet_epochs`")
         self.check_inputs(x, y, validation_data=validation_data)
         self.train_supernet(
@@ -282,6 +281,9 @@ class OneShotSearch(NASTuner):
         Continues from the epochs recorded in `supernet.json`; returns `None` without
         training when they are already done.
         """
+        epochs = check_count(
+            "epochs", epochs, none_means="train the supernet for `supernet_epochs`"
+        )
         epochs = epochs or self.supernet_epochs
         done = self.supernet_epochs_trained()
         if done >= epochs:

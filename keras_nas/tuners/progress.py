@@ -22,11 +22,12 @@ class SearchProgress:
 
         [ 3/8] trial 2  val_accuracy 0.9861  best 0.9889  10.0s  elapsed 0:31  left ~0:52  ...
 
-    `[ 3/8]` counts the search's trials so far, of `max_trials`; `trial 2` is the trial's id;
-    `10.0s` is its time as `keras-nas report` shows it (`keras_nas.timing.trial_seconds`: the
-    sum of the parts it recorded), or, for a trial that recorded no time, the time since
-    `trial_started`. A worker of a parallel search sees only its own trials, so its line starts
-    with how many it has run, `[3 here]`, and has no estimate of the time left.
+    `[ 3/8]` counts the search's trials so far, of `max_trials` (`[ 3]` without one);
+    `trial 2` is the trial's id; `10.0s` is its time as `keras-nas report` shows it
+    (`keras_nas.timing.trial_seconds`: the sum of the parts it recorded), or, for a trial
+    that recorded no time, the time since `trial_started`. A worker of a parallel search
+    sees only its own trials, so its line starts with how many it has run, `[3 here]`, and
+    has no estimate of the time left.
 
     Args:
         out: Where to print; standard output by default.
@@ -64,7 +65,10 @@ class SearchProgress:
         best_score = f"{best[0].score:.4f}" if best else "-"
         trial = oracle.get_trial(trial.trial_id)  # Scored by the oracle, here or on the chief.
         score = f"{trial.score:.4f}" if trial.score is not None else trial.status.lower()
-        count = f"[{done:>2}/{total}]" if done is not None else f"[{self._ended_here} here]"
+        if done is None:
+            count = f"[{self._ended_here} here]"
+        else:  # `max_trials=None`: no total to count to.
+            count = f"[{done:>2}/{total}]" if total is not None else f"[{done:>2}]"
         parts = [
             f"{count} trial {trial.trial_id}",
             f"{oracle.objective.name} {score}",

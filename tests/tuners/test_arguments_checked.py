@@ -113,3 +113,49 @@ def test_one_shot_counts_are_checked(tmp_path):
     x, y = np.zeros((8, 8, 8, 1), "float32"), np.zeros(8, "int64")
     with pytest.raises(ValueError, match="Received: epochs=0"):
         tuner.search(x, y, validation_data=(x, y), epochs=0)
+
+
+def test_a_numpy_seed_is_saved_as_a_python_int(tmp_path):
+    oracle = RegularizedEvolutionOracle(objective="val_accuracy", max_trials=2, seed=np.int64(3))
+    oracle._set_project_dir(str(tmp_path), "p")  # Tests only: the tuner's private call.
+    oracle.save()  # A numpy integer is not JSON: this raised a TypeError.
+    assert '"seed": 3' in (tmp_path / "p" / "oracle.json").read_text()
+
+
+@pytest.mark.parametrize(("max_trials", "received"), [(0, "0"), ("6", "'6' (a str)")])
+def test_the_max_trials_of_a_keras_tuner_oracle_is_checked_too(tmp_path, max_trials, received):
+    import keras_tuner
+
+    oracle = keras_tuner.oracles.RandomSearchOracle(objective="val_accuracy", max_trials=2)
+    oracle.max_trials = max_trials  # KerasTuner accepts both; 0 searched forever.
+    with pytest.raises(ValueError, match=re.escape(f"Received: max_trials={received}.")):
+        keras_nas.NASTuner(_space(), oracle, directory=str(tmp_path), project_name="p")
+    assert not os.path.exists(tmp_path / "p")
+
+
+def test_cost_arguments_are_refused_before_the_project_is_touched(tmp_path):
+    from keras_nas.objectives import Constraints
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "keep.txt").write_text("a finished search")
+    with pytest.raises(ValueError, match="latency=False"):
+        keras_nas.EvolutionarySearch(
+            _space(),
+            max_trials=2,
+            directory=str(tmp_path),
+            project_name="p",
+            overwrite=True,
+            latency=False,
+            constraints=Constraints(max_latency_ms=5),
+        )
+    assert (project / "keep.txt").exists()  # `overwrite=True` did not delete it first.
+
+
+def test_verbose_auto_as_model_fit_takes_it_prints_a_line_per_trial(tmp_path, capsys):
+    tuner = keras_nas.EvolutionarySearch(
+        _space(), objective="val_accuracy", max_trials=1, directory=str(tmp_path), project_name="p"
+    )
+    x, y = np.zeros((8, 4), "float32"), np.zeros(8, "int64")
+    tuner.search(x, y, validation_data=(x, y), epochs=1, verbose="auto")
+    assert capsys.readouterr().out.startswith("[ 1/1] trial 0  val_accuracy ")

@@ -22,10 +22,10 @@ def _finished_trial(trial_id, score, parts, seconds=(9.5, 18.5)):
     return trial
 
 
-def _tuner(trials):
+def _tuner(trials, max_trials=8):
     oracle = types.SimpleNamespace(
         trials={trial.trial_id: trial for trial in trials},
-        max_trials=8,
+        max_trials=max_trials,
         objective=keras_tuner.Objective("val_accuracy", "max"),
         get_trial=lambda trial_id: next(t for t in trials if t.trial_id == trial_id),
         get_best_trials=lambda n: sorted(trials, key=lambda t: -t.score)[:n],
@@ -60,3 +60,14 @@ def test_a_trial_without_recorded_parts_shows_its_last_seconds_or_the_time_since
     line.trial_started()
     line.trial_ended(_tuner([trial]), trial)
     assert f"trial 0  val_accuracy 0.5000  best 0.5000   {shown}  elapsed" in out.getvalue()
+
+
+def test_a_search_without_max_trials_counts_its_trials_alone(monkeypatch):
+    now = iter([100.0, 101.0, 111.5])
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(now))
+    trial = _finished_trial("0", 0.5, {})
+    out = io.StringIO()
+    line = SearchProgress(out)
+    line.trial_started()
+    line.trial_ended(_tuner([trial], max_trials=None), trial)
+    assert out.getvalue().startswith("[ 1] trial 0  val_accuracy 0.5000  best 0.5000")
