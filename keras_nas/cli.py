@@ -94,10 +94,11 @@ def _parser() -> argparse.ArgumentParser:
         help="save a search's best trial as a .keras model file",
         description=(
             "Save the best completed trial of a search (or the trial --trial) as a plain "
-            ".keras file: the model of its architecture, with the weights of its best epoch, "
-            "which keras.saving.load_model reads with nothing but keras and keras_nas "
-            "installed. Rebuilds the model from DIR alone, for searches of keras-nas search "
-            "spaces by keras-nas tuners. Exits with 2 when an argument is wrong."
+            ".keras file: the model of its architecture, with the weights of its best epoch "
+            "(of a one-shot trial: those it was scored with), which keras.saving.load_model "
+            "reads with nothing but keras. Rebuilds the model from DIR alone, for searches of "
+            "keras-nas search spaces by keras-nas tuners. Exits with 2 when an argument is "
+            "wrong."
         ),
     )
     export.add_argument(

@@ -57,8 +57,9 @@ def export_best_model(project_dir: str, path: str, trial_id: str | None = None) 
     """Saves the best completed trial of a search (or the trial `trial_id`) as a `.keras` file.
 
     The model is rebuilt from the project folder alone, with the weights of the trial's best
-    epoch and a built optimizer, so `keras.saving.load_model(path)` gives the trained model
-    in a process that imports only keras and keras_nas.
+    epoch (of a one-shot trial: those it was scored with) and a built optimizer, so
+    `keras.saving.load_model(path)` gives the trained model, without warnings, in a process
+    that imports only keras.
 
     Example:
     >>> import keras_tuner, os, tempfile
