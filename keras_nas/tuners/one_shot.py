@@ -387,11 +387,14 @@ class OneShotSearch(NASTuner):
             model = self.hypermodel.build_model(trial.hyperparameters.values)
             path = self._weights_path(trial.trial_id)
             legacy = os.path.join(os.path.dirname(path), _LEGACY_SUB_NETWORK_WEIGHTS)
+            # Built first, so that the model saves and loads without warnings, and so that an
+            # earlier keras-nas's weights file, which holds the optimizer's, loads whole.
+            build_optimizer(model)
             if not os.path.exists(path) and os.path.exists(legacy):
                 model.load_weights(legacy)  # A trial scored by an earlier keras-nas.
             else:
                 model.set_weights(read_best_weights(path))
-            return build_optimizer(model)  # So that `model.save` loads without warnings.
+            return model
 
     def retrain(
         self,
