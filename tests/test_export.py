@@ -12,6 +12,7 @@ from keras_nas import EvolutionarySearch, cli, export
 from keras_nas.datasets import load_digits
 from keras_nas.search_spaces import MLPSpace
 from keras_nas.tuners.best_weights import BEST_WEIGHTS_FILE
+from tests.one_shot_search import finished_one_shot_search
 
 
 @pytest.fixture(scope="module")
@@ -169,28 +170,7 @@ def test_export_help_explains_every_option(capsys):
 def test_exports_a_one_shot_trial_with_the_weights_it_was_scored_with(tmp_path):
     import numpy as np
 
-    from keras_nas import OneShotSearch
-    from keras_nas.search_spaces import MacroSpace
-
-    (x, y), validation = load_digits()
-    space = MacroSpace(
-        input_shape=(8, 8, 1),
-        num_classes=10,
-        num_stages=1,
-        block_types=("conv",),
-        kernels=(3,),
-        widths=(8, 16),
-        depths=(1,),
-    )
-    tuner = OneShotSearch(
-        space,
-        max_trials=1,
-        supernet_epochs=1,
-        seed=0,
-        directory=str(tmp_path),
-        project_name="one_shot",
-    )
-    tuner.search(x, y, validation_data=validation, batch_size=64, verbose=0)
+    tuner, validation = finished_one_shot_search(tmp_path)
     path = str(tmp_path / "best.keras")
     assert cli.main(["export", tuner.project_dir, "--out", path]) == 0  # It said: no weights.
 

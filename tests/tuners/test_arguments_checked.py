@@ -9,7 +9,8 @@ import pytest
 
 import keras_nas
 from keras_nas.oracles import RegularizedEvolutionOracle, ReinforceOracle
-from keras_nas.search_spaces import MacroSpace, MLPSpace
+from keras_nas.search_spaces import MLPSpace
+from tests.one_shot_search import one_stage_space
 
 
 def _space():
@@ -96,15 +97,7 @@ def test_tuner_counts_are_checked(tmp_path, arguments, message):
 
 
 def test_one_shot_counts_are_checked(tmp_path):
-    space = MacroSpace(
-        input_shape=(8, 8, 1),
-        num_classes=10,
-        num_stages=1,
-        block_types=("conv",),
-        kernels=(3,),
-        widths=(8,),
-        depths=(1,),
-    )
+    space = one_stage_space(widths=(8,))
     with pytest.raises(ValueError, match="Received: max_trials=0"):
         keras_nas.OneShotSearch(space, max_trials=0, directory=str(tmp_path))
     with pytest.raises(ValueError, match="Received: supernet_learning_rate=0"):

@@ -9,7 +9,8 @@ import numpy as np
 
 import keras_nas
 from keras_nas.datasets import load_digits
-from keras_nas.search_spaces import MacroSpace, MLPSpace
+from keras_nas.search_spaces import MLPSpace
+from tests.one_shot_search import finished_one_shot_search
 
 
 def _assert_round_trip_without_warnings(tuner, path, x):
@@ -40,18 +41,5 @@ def test_best_model_of_a_search_saves_and_loads_without_warnings(tmp_path):
 
 
 def test_best_model_of_a_one_shot_search_saves_and_loads_without_warnings(tmp_path):
-    (x, y), validation = load_digits()
-    space = MacroSpace(
-        input_shape=(8, 8, 1),
-        num_classes=10,
-        num_stages=1,
-        block_types=("conv",),
-        kernels=(3,),
-        widths=(8, 16),
-        depths=(1,),
-    )
-    tuner = keras_nas.OneShotSearch(
-        space, max_trials=1, supernet_epochs=1, seed=0, directory=str(tmp_path), project_name="p"
-    )
-    tuner.search(x, y, validation_data=validation, batch_size=64, verbose=0)
+    tuner, validation = finished_one_shot_search(tmp_path)
     _assert_round_trip_without_warnings(tuner, tmp_path / "best.keras", validation[0][:8])
