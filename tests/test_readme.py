@@ -1,18 +1,28 @@
-"""The README stays true: its tour runs as written, with a smaller budget."""
+"""The README and the guides in docs/ stay true: their code runs as written, with a smaller
+budget."""
 
 import ast
 import pathlib
 import re
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+#: The README and the guides in docs/, whose code must run as written.
+DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def _python_block(heading: str) -> str:
-    # The first python block after the heading, within its section.
-    section = README.read_text().split(f"{heading}\n", 1)[-1].split("\n##")[0]
-    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert match, f"README has no python block under {heading!r}"
-    return match.group(1)
+    # The first python block after the heading (at any level, in the README or a guide),
+    # within its section.
+    title = heading.lstrip("# ")
+    for document in DOCUMENTS:
+        parts = re.split(rf"^#+ {re.escape(title)}\n", document.read_text(), flags=re.M)
+        if len(parts) > 1:
+            section = re.split(r"^##+ ", parts[1], flags=re.M)[0]
+            match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+            assert match, f"{document.name} has no python block under {heading!r}"
+            return match.group(1)
+    raise AssertionError(f"No document has the heading {title!r}")
 
 
 def _run_smaller(heading, replacements, directory, monkeypatch):
@@ -23,7 +33,7 @@ def _run_smaller(heading, replacements, directory, monkeypatch):
         assert written in code
         code = code.replace(written, smaller)
     monkeypatch.chdir(directory)
-    exec(compile(code, str(README), "exec"), {})
+    exec(compile(code, heading, "exec"), {})
 
 
 def test_tour_runs(tmp_path, monkeypatch, capsys):
@@ -138,4 +148,9 @@ def test_own_pipeline_section_runs(tmp_path, monkeypatch, capsys):
 
 
 def test_benchmark_command_names_no_path_of_this_repository():
-    assert "../shared" not in README.read_text()
+    assert not [doc.name for doc in DOCUMENTS if "../shared" in doc.read_text()]
+
+
+def test_the_readme_links_every_guide():
+    guides = {path.name for path in DOCUMENTS[1:]}
+    assert guides and guides == set(re.findall(r"\(docs/([\w-]+\.md)\)", README.read_text()))
