@@ -1,5 +1,10 @@
 """Reports of a search: a table of its trials, its best architecture and plots.
 
+Size: about 790 lines in three parts that share the `SearchReport` record: reading the JSON
+files (`load_report`), formatting them (`format_report`, `report_json`) and writing the plots
+(`write_report`, drawing in `keras_nas.plots`). Issue 27's redesign splits reading from
+formatting, with the file formats described in one place.
+
 `keras-nas report DIR` (and `load_report`) reads a KerasTuner project folder, the tuner's
 `directory/project_name`, as JSON files only, so it needs neither TensorFlow nor the search
 space, and works on a search that is still running. It reads:
@@ -8,10 +13,11 @@ space, and works on a search that is still running. It reads:
 - `trial_<id>/trial.json`: KerasTuner's trial state: `trial_id`, `hyperparameters.values`,
   `metrics.metrics.<name>.observations[].value`, `score`, `status` and `message`.
 - `search.json` (written by keras-nas tuners, optional): `{"objective": [{"name", "direction"},
-  ...], "oracle", "space", "max_trials", "keras_nas_version"}`. Without it the objective is
-  inferred: the metric whose best value equals every completed trial's score gives its name
-  and direction; when none (or several with different directions) does, the score is shown
-  as "score", and higher is taken to be better.
+  ...], "oracle", "space", "max_trials", "keras_nas_version"}`, and for keras-nas spaces
+  `space_class` and `space_config` (what `keras-nas export` rebuilds the model from).
+  Without it the objective is inferred: the metric whose best value equals every completed
+  trial's score gives its name and direction; when none (or several with different
+  directions) does, the score is shown as "score", and higher is taken to be better.
 - `trial_<id>/architecture.json` (keras-nas tuners, optional): the space's `describe(values)`
   (`space`, `summary`, `genotype`) and its `architecture_graph(values)` as `graph`. Without
   it the architecture is shown as its `name=value` pairs.
