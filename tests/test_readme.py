@@ -2,6 +2,7 @@
 budget."""
 
 import ast
+import collections
 import pathlib
 import re
 
@@ -25,6 +26,62 @@ def _python_block(heading: str) -> str:
     raise AssertionError(f"No document has the heading {title!r}")
 
 
+def _outside_code(text: str):
+    """The lines of a markdown text, each with the language of the fenced block it opens
+    (`""` for a block without one), or `None` outside code blocks; a block's content is left
+    out."""
+    fence = None
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if fence is None:
+                fence = line[3:].strip()
+                yield line, fence
+            else:
+                fence = None
+        elif fence is None:
+            yield line, None
+
+
+def _headings(text: str) -> list[str]:
+    return [line.lstrip("#").strip() for line, _ in _outside_code(text) if re.match(r"#+ ", line)]
+
+
+def _python_sections() -> list[tuple[str, str | None]]:
+    """`(document, heading)` of every python block of the README and the guides: the heading
+    (at any level) of the section that holds it, `None` above the first heading."""
+    found = []
+    for document in DOCUMENTS:
+        heading = None
+        for line, fence in _outside_code(document.read_text()):
+            if re.match(r"#+ ", line):
+                heading = line.lstrip("#").strip()
+            elif fence == "python":
+                found.append((document.name, heading))
+    return found
+
+
+def _headings_the_tests_run() -> set[str]:
+    """The headings whose python block a test of this module runs: the first argument of
+    each `_run_smaller` or `_python_block` call in a `test_` function, a string literal."""
+    headings = set()
+    for function in ast.parse(pathlib.Path(__file__).read_text()).body:
+        if not (isinstance(function, ast.FunctionDef) and function.name.startswith("test_")):
+            continue
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_run_smaller", "_python_block")
+            ):
+                heading = node.args[0]
+                assert isinstance(heading, ast.Constant), (
+                    f"{function.name} names its heading by a string literal, so that "
+                    "test_every_python_block_runs sees it"
+                )
+                headings.add(heading.value.lstrip("# "))
+    return headings
+
+
 def _run_smaller(heading, replacements, directory, monkeypatch):
     """Runs the section's python block in `directory` with each `(written, smaller)` applied;
     each `written` must be in the block."""
@@ -36,10 +93,14 @@ def _run_smaller(heading, replacements, directory, monkeypatch):
     exec(compile(code, heading, "exec"), {})
 
 
+#: A `MacroSpace` of narrow one-block stages: its candidates train in a fraction of the time.
+SMALL_MACRO_SPACE = ("num_classes=10)", "num_classes=10, widths=(16,), depths=(1,))")
+
+
 def test_tour_runs(tmp_path, monkeypatch, capsys):
     _run_smaller(
         "## A tour",
-        [("max_trials=10", "max_trials=1"), ("epochs=5", "epochs=1")],
+        [("max_trials=10", "max_trials=1"), ("epochs=5", "epochs=1"), SMALL_MACRO_SPACE],
         tmp_path,
         monkeypatch,
     )
@@ -54,6 +115,19 @@ def test_quickstart_has_exactly_the_two_commands():
     assert commands == ["pip install . && keras-nas demo", 'pip install ".[test]" && pytest']
 
 
+def test_early_stopping_section_runs(tmp_path, monkeypatch, capsys):
+    _run_smaller(
+        "## Early stopping of poor trials",
+        [("max_trials=12", "max_trials=2"), ("epochs=6)", "epochs=1)"), ("epochs=30", "epochs=1")],
+        tmp_path,
+        monkeypatch,
+    )
+    loss, accuracy = ast.literal_eval(capsys.readouterr().out.strip().splitlines()[-1])
+    assert loss > 0 and 0 <= accuracy <= 1
+    project = tmp_path / "runs" / "pruned"
+    assert sorted(path.name for path in project.glob("trial_*")) == ["trial_0", "trial_1"]
+
+
 def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):
     smaller = [
         ("max_trials=20", "max_trials=2"),
@@ -63,16 +137,16 @@ def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):
         ("top_k=3, epochs=10", "top_k=1, epochs=1"),
         ("cells_per_stage=1)", 'cells_per_stage=1, operations=("skip_connect", "nor_conv_3x3"))'),
     ]
-    _run_smaller("### Weight sharing and one-shot search", smaller, tmp_path, monkeypatch)
+    _run_smaller("## Weight sharing and one-shot search", smaller, tmp_path, monkeypatch)
     assert "'stand_alone':" in capsys.readouterr().out
     assert (tmp_path / "one_shot.keras").is_file()
     assert any((tmp_path / "runs" / "inherit" / "shared_weights").iterdir())
 
 
-def test_watching_section_runs(tmp_path, monkeypatch):
+def test_tensorboard_section_runs(tmp_path, monkeypatch):
     _run_smaller(
-        "### Watching a search: TensorBoard, early stopping, reports",
-        [("max_trials=12", "max_trials=2"), ("epochs=6", "epochs=2")],
+        "# TensorBoard: a run per trial and one for the whole search",
+        [("max_trials=12", "max_trials=2"), ("epochs=6", "epochs=1"), SMALL_MACRO_SPACE],
         tmp_path,
         monkeypatch,
     )
@@ -82,22 +156,25 @@ def test_watching_section_runs(tmp_path, monkeypatch):
     assert (tmp_path / "runs" / "watched" / "trial_0" / "architecture.json").is_file()
 
 
-def test_scaling_out_section_runs(tmp_path, monkeypatch, capsys):
+def test_distributed_section_runs(tmp_path, monkeypatch, capsys):
     _run_smaller(
-        "### Scaling out: several devices, processes and hosts",
-        [("max_trials=20", "max_trials=1"), ("epochs=5", "epochs=1")],
+        "# Distributed search: several devices, processes and hosts",
+        [("max_trials=20", "max_trials=1"), ("epochs=5", "epochs=1"), SMALL_MACRO_SPACE],
         tmp_path,
         monkeypatch,
     )
     assert "[ 1/1] trial 0" in capsys.readouterr().out
 
 
-def test_long_searches_section_runs(tmp_path, monkeypatch):
-    heading = "### Long searches: resuming, failed candidates, bad input"
+def test_reliability_section_runs(tmp_path, monkeypatch):
     smaller = [("max_trials=20", "max_trials=2"), ("epochs=3", "epochs=1")]
-    _run_smaller(heading, smaller, tmp_path, monkeypatch)
-    # The same script again resumes: the 2 trials are kept, none is added.
-    _run_smaller(heading, smaller, tmp_path, monkeypatch)
+    for _ in range(2):  # The same script again resumes: the 2 trials are kept, none is added.
+        _run_smaller(
+            "# Reliability: crash-safe resume, failed trials, lost workers, bad input",
+            smaller,
+            tmp_path,
+            monkeypatch,
+        )
     project = tmp_path / "runs" / "long"
     assert sorted(path.name for path in project.glob("trial_*")) == ["trial_0", "trial_1"]
 
@@ -107,10 +184,10 @@ def test_hardware_aware_section_runs(tmp_path, monkeypatch, capsys):
         ("max_trials=30", "max_trials=2"),
         ("max_trials=10", "max_trials=1"),
         ("epochs=3)", "epochs=1)"),
+        SMALL_MACRO_SPACE,
     ]
     _run_smaller(
-        "### Hardware-aware search: costs as objectives and limits, Pareto fronts, compound "
-        "scaling",
+        "# Hardware-aware search: costs as objectives and limits, Pareto fronts, compound scaling",
         smaller,
         tmp_path,
         monkeypatch,
@@ -151,6 +228,45 @@ def test_benchmark_command_names_no_path_of_this_repository():
     assert not [doc.name for doc in DOCUMENTS if "../shared" in doc.read_text()]
 
 
+def test_every_python_block_runs():
+    # Each python block is the only one of its section, under a heading that no other
+    # document has, and a test above runs it; a fragment that cannot run alone is ```text.
+    sections = _python_sections()
+    assert None not in {heading for _, heading in sections}, "a python block above any heading"
+    assert not [s for s, n in collections.Counter(sections).items() if n > 1], (
+        "a section with several python blocks: only its first would run"
+    )
+    documents_by_heading = collections.defaultdict(set)
+    for document, heading in sections:
+        documents_by_heading[heading].add(document)
+    assert not {h: d for h, d in documents_by_heading.items() if len(d) > 1}
+    run = _headings_the_tests_run()
+    assert not [section for section in sections if section[1] not in run], "not run by a test"
+    assert run <= set(documents_by_heading), "a test runs a heading without a python block"
+
+
 def test_the_readme_links_every_guide():
     guides = {path.name for path in DOCUMENTS[1:]}
-    assert guides and guides == set(re.findall(r"\(docs/([\w-]+\.md)\)", README.read_text()))
+    linked = set(re.findall(r"\(docs/([\w-]+\.md)(?:#[\w-]+)?\)", README.read_text()))
+    assert guides and guides == linked
+
+
+def _anchor(heading: str) -> str:
+    # GitHub's: lower case, punctuation other than "-" dropped, spaces to "-".
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def test_every_link_between_the_documents_leads_somewhere():
+    broken = []
+    for document in DOCUMENTS:
+        text = "\n".join(line for line, fence in _outside_code(document.read_text()) if not fence)
+        for link in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", link):
+                continue  # A URL.
+            path, _, anchor = link.partition("#")
+            target = (document.parent / path).resolve() if path else document
+            if not target.exists():
+                broken.append((document.name, link))
+            elif anchor and anchor not in {_anchor(h) for h in _headings(target.read_text())}:
+                broken.append((document.name, link))
+    assert not broken
