@@ -20,7 +20,7 @@ accuracy of the chosen cell (mean +- std over `--runs` runs):
 - `ideal N`: no search at all: 100 cells drawn from the N truly best (for scale).
 
 This is a simulation for deciding what to build, not a measurement of the package: the
-package's own figures come from `python -m keras_nas.benchmarks.nasbench201`.
+package's own figures come from `python -m benchmarks.nasbench201`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from keras_nas.benchmarks.nasbench201 import DATASET_COLUMNS, load_table, make_space
+from keras_nas.search_spaces import NASBench201Space, load_nasbench201_table
+from keras_nas.search_spaces.nasbench201_table import DATASET_COLUMNS
 
 NUM_EDGES, NUM_OPS, BUDGET = 6, 5, 100
 POPULATION = 10
@@ -46,9 +47,9 @@ class Table:
     """Every cell as a tuple of 6 operation indices, with its accuracy and canonical key."""
 
     def __init__(self, path: str, dataset: str):
-        space = make_space()
+        space = NASBench201Space(input_shape=(32, 32, 3), num_classes=10)
         names = list(space.declared_hyperparameters().values)
-        rows = load_table(path)
+        rows = load_nasbench201_table(path)
         self.cells = list(itertools.product(range(NUM_OPS), repeat=NUM_EDGES))
         self.accuracy, self.key = {}, {}
         for cell in self.cells:

@@ -148,6 +148,7 @@ def draw_sequence(trials: int, seed: int) -> list[dict]:
     """The first `trials` proposals of `EvolutionarySearch`'s oracle, without training."""
     import keras_tuner
 
+    from keras_nas.compat import set_project_directory
     from keras_nas.oracles import RegularizedEvolutionOracle
 
     searched = space()
@@ -163,7 +164,7 @@ def draw_sequence(trials: int, seed: int) -> list[dict]:
     hp = keras_tuner.HyperParameters()
     searched.declare_hyperparameters(hp)
     oracle.update_space(hp)
-    oracle._set_project_dir(tempfile.mkdtemp(), "draw")  # The tuner's private call.
+    set_project_directory(oracle, tempfile.mkdtemp(), "draw")
     sequence = []
     for _ in range(trials):
         trial = oracle.create_trial("draw")

@@ -28,13 +28,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 from keras_nas.datasets import load_digits  # noqa: E402
+from keras_nas.layers import set_path, single_path_optimizer  # noqa: E402
 from keras_nas.search_spaces import MacroSpace  # noqa: E402
-from keras_nas.weight_sharing import PathSampler  # noqa: E402
-from keras_nas.weight_sharing.supernet import (  # noqa: E402
-    SamplePaths,
-    set_path,
-    single_path_optimizer,
-)
+from keras_nas.tuners.one_shot import PathSampler  # noqa: E402
+from keras_nas.tuners.one_shot.supernet_training import SamplePaths  # noqa: E402
 
 OPTIMIZERS = {
     "single-path-adam": None,  # The supernet's own.

@@ -91,8 +91,8 @@ from keras_nas import EvolutionarySearch, OneShotSearch  # noqa: E402
 from keras_nas.datasets import load_digits  # noqa: E402
 from keras_nas.files import write_json_atomically  # noqa: E402
 from keras_nas.search_spaces import MacroSpace, NASBench201Space, SearchSpace  # noqa: E402
-from keras_nas.tuners.one_shot import SCHEDULES  # noqa: E402
-from keras_nas.weight_sharing.sampling import RULES  # noqa: E402
+from keras_nas.tuners.one_shot.sampling import RULES  # noqa: E402
+from keras_nas.tuners.one_shot.search import SCHEDULES  # noqa: E402
 
 BATCH_SIZE = 32
 POPULATION = 5

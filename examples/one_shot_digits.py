@@ -10,7 +10,7 @@
 every edge; macro: every block type and kernel at every position, at the widest width, with
 Once-for-All's elastic width), one random architecture per training step (`--path-sampling`:
 `uniform`, `sandwich`, `fair` or, for macro, `progressive`, see
-`keras_nas.weight_sharing.PathSampler`), at a constant learning rate or one decayed by a cosine
+`keras_nas.tuners.one_shot.PathSampler`), at a constant learning rate or one decayed by a cosine
 (`--supernet-schedule`); then evolution scores `--trials` architectures with the supernet's
 weights and no training (a second or so each), then the best `--retrain-top-k` (3) are trained
 from scratch. The best is saved as a plain `.keras` model with its inherited weights.
@@ -25,8 +25,8 @@ import keras
 
 import keras_nas
 from keras_nas.datasets import load_digits
-from keras_nas.tuners.one_shot import SCHEDULES
-from keras_nas.weight_sharing.sampling import RULES
+from keras_nas.tuners.one_shot.sampling import RULES
+from keras_nas.tuners.one_shot.search import SCHEDULES
 
 
 def make_space(name: str) -> keras_nas.search_spaces.SearchSpace:

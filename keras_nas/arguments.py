@@ -123,6 +123,32 @@ def check_bool(name: str, value: Any) -> bool:
     raise ValueError(f"`{name}` must be True or False. Received: {name}={_received(value)}.")
 
 
+def check_seconds(name: str, value: Any) -> float | None:
+    """Returns a duration as a `float`: a positive number of seconds; `None` (or infinity)
+    for no limit, returned as `None`.
+
+    Example:
+    >>> check_seconds("trial_timeout", 60)
+    60.0
+    >>> check_seconds("trial_timeout", float("inf"))
+    >>> check_seconds("trial_timeout", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `trial_timeout` must be a positive number of seconds or None. Received: trial_timeout=0.
+
+    Raises:
+        ValueError: If `value` is neither a positive number (a `bool` is not one) nor `None`.
+    """  # noqa: E501
+    if value is None:
+        return None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0:
+        return None if math.isinf(value) else float(value)
+    raise ValueError(
+        f"`{name}` must be a positive number of seconds or None. "
+        f"Received: {name}={_received(value)}."
+    )
+
+
 def check_seed(value: Any) -> int | None:
     """Returns a seed as an `int`: a non-negative integer, or `None` to draw one.
 

@@ -18,10 +18,7 @@ import os
 from typing import Any
 
 from keras_nas import report
-from keras_nas.files import TRIAL_WEIGHTS_FILES
-
-#: KerasTuner's build configuration of a model that `build` left unbuilt, in a trial's folder.
-BUILD_CONFIG_FILE = "build_config.json"
+from keras_nas.files import BUILD_CONFIG_FILE, ORACLE_FILE, TRIAL_WEIGHTS_FILES
 
 _RESAVE_HINT = (
     "from the script that ran the search, save the model with "
@@ -112,7 +109,7 @@ def plan_export(project_dir: str, path: str, trial_id: str | None = None) -> Exp
             space (`search.json` names no space class).
     """
     _check_out_path(path)
-    if not os.path.isfile(os.path.join(project_dir, "oracle.json")):
+    if not os.path.isfile(os.path.join(project_dir, ORACLE_FILE)):
         raise ValueError(
             f"{project_dir!r} is not a project folder: give the tuner's "
             "directory/project_name, which holds oracle.json and trial_<id>/trial.json"

@@ -1,4 +1,5 @@
-"""Atomic writes: a state file is either its old or its new content, never a torn mix."""
+"""The files of a search: their names, and atomic writes, so that a state file is either its
+old or its new content, never a torn mix (ARCHITECTURE.md describes every file)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,16 @@ from typing import IO
 
 import numpy as np
 
+#: The oracle's state, under the project directory (KerasTuner's name): the commit point.
+ORACLE_FILE = "oracle.json"
+#: Each trial's record, under its trial directory (KerasTuner's name).
+TRIAL_FILE = "trial.json"
+#: The search's own record, under the project directory: objectives, oracle, space, version.
+SEARCH_FILE = "search.json"
+#: Each trial's architecture (`describe` and `architecture_graph`), under its trial directory.
+ARCHITECTURE_FILE = "architecture.json"
+#: KerasTuner's build configuration of a model that `build` left unbuilt, in a trial's folder.
+BUILD_CONFIG_FILE = "build_config.json"
 #: The weights a `NASTuner` trial keeps in its folder: those of its best epoch.
 BEST_WEIGHTS_FILE = "best_weights.npz"
 #: The weights a `OneShotSearch` trial keeps in its folder: the sub-network's it was scored

@@ -3,6 +3,9 @@
 Each function draws on its own `matplotlib.figure.Figure` with the Agg renderer and returns the
 PNG file's bytes; none touches pyplot's global state, so they are safe in scripts, servers and
 threads, and need no display. `keras-nas report` writes them next to a search's files.
+
+Size: about 490 lines, of which the architecture graph's layout (levels, box sizes, arcs)
+is half: three figures that share the rendering helpers.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
+from keras_nas.objectives.pareto import DIRECTIONS, pareto_front
+
 _DPI = 120
-_DIRECTIONS = ("max", "min")
 _BEST = "tab:red"
 _TRIALS = "tab:blue"
 
@@ -34,40 +38,6 @@ _GAP_X = 0.4  # Between two boxes of one level.
 _GAP_Y = 0.32  # Between two levels, plus the height of a label where edges have one.
 _MARGIN = 0.2
 _END_COLOR, _NODE_COLOR = "#e6e6e6", "#dbe9f6"
-
-
-def non_dominated(
-    points: Sequence[tuple[float, float]], directions: tuple[str, str] | Sequence[str]
-) -> list[int]:
-    """Returns the indices of the points that no other point dominates (the Pareto front).
-
-    A point dominates another if it is at least as good in both coordinates and better in
-    one, where "good" follows each coordinate's direction (`"max"` or `"min"`). Equal points
-    do not dominate each other, so duplicates on the front are all kept. Points with a
-    coordinate that is `None`, NaN or infinite are never on the front and dominate nothing.
-
-    Example:
-    >>> non_dominated([(0.9, 5000), (0.95, 9000), (0.8, 6000), (0.95, 9000)], ("max", "min"))
-    [0, 1, 3]
-
-    Args:
-        points: `(x, y)` pairs, e.g. `(val_accuracy, params)` of each trial.
-        directions: The direction of each coordinate, e.g. `("max", "min")`.
-
-    Returns:
-        The indices of the non-dominated points, in increasing order.
-
-    Raises:
-        ValueError: if `directions` is not a pair of `"max"`/`"min"` or a point is not a pair.
-    """
-    signs = _signs(directions)
-    gains = [_gain(point, signs, index) for index, point in enumerate(points)]
-    finite = [gain for gain in gains if gain is not None]
-    return [
-        index
-        for index, gain in enumerate(gains)
-        if gain is not None and not any(_dominates(other, gain) for other in finite)
-    ]
 
 
 def progress_png(
@@ -152,7 +122,8 @@ def pareto_png(
 ) -> bytes:
     """Plots two objectives of every trial and highlights the non-dominated trials.
 
-    All points are grey dots; those that `non_dominated` returns are red and joined by a step
+    All points are grey dots; those on the Pareto front (`keras_nas.objectives.pareto_front`:
+    no other point is at least as good in both and better in one) are red and joined by a step
     line, the boundary of the region that they dominate. An axis whose values are all
     positive and span more than two decades (parameters, FLOPs) is logarithmic.
 
@@ -174,9 +145,14 @@ def pareto_png(
     Raises:
         ValueError: if `directions` is not a pair of `"max"`/`"min"` or a point is not a pair.
     """
-    front = non_dominated(points, directions)
+    if isinstance(directions, str) or len(directions) != 2:
+        raise ValueError(
+            '`directions` must be a pair of "max" or "min", one per axis, e.g. ("max", "min"). '
+            f"Received: directions={directions!r}."
+        )
+    front = pareto_front(points, directions)
     x_name, y_name = names
-    finite = [point for point in points if _gain(point, (1, 1), 0) is not None]
+    finite = [point for point in points if None not in (_finite(point[0]), _finite(point[1]))]
     figure = Figure(figsize=(6.4, 4.4), dpi=_DPI, layout="constrained")
     axes = figure.add_subplot()
     if finite:
@@ -341,35 +317,8 @@ def _check_trial_ids(trial_ids: Sequence[int] | None, count: int) -> list[int]:
 
 
 def _check_direction(direction: Any) -> None:
-    if direction not in _DIRECTIONS:
+    if direction not in DIRECTIONS:
         raise ValueError(f'`direction` must be "max" or "min". Received: direction={direction!r}.')
-
-
-def _signs(directions: Any) -> tuple[int, int]:
-    if (
-        isinstance(directions, str)
-        or len(directions) != 2
-        or not all(direction in _DIRECTIONS for direction in directions)
-    ):
-        raise ValueError(
-            '`directions` must be a pair of "max" or "min", one per coordinate, e.g. '
-            f'("max", "min"). Received: directions={directions!r}.'
-        )
-    return tuple(1 if direction == "max" else -1 for direction in directions)
-
-
-def _gain(point: Any, signs: tuple[int, int], index: int) -> tuple[float, float] | None:
-    """The point with both coordinates turned so that larger is better; `None` if not finite."""
-    if isinstance(point, (str, bytes)) or not hasattr(point, "__len__") or len(point) != 2:
-        raise ValueError(f"Each point must be a pair (x, y). Received: points[{index}]={point!r}.")
-    values = [_finite(value) for value in point]
-    if None in values:
-        return None
-    return (signs[0] * values[0], signs[1] * values[1])
-
-
-def _dominates(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    return a[0] >= b[0] and a[1] >= b[1] and (a[0] > b[0] or a[1] > b[1])
 
 
 def _finite(value: Any) -> float | None:

@@ -1,9 +1,10 @@
 """Reports of a search: a table of its trials, its best architecture and plots.
 
-Size: about 790 lines in three parts that share the `SearchReport` record: reading the JSON
-files (`load_report`), formatting them (`format_report`, `report_json`) and writing the plots
-(`write_report`, drawing in `keras_nas.plots`). Issue 27's redesign splits reading from
-formatting, with the file formats described in one place.
+Size: about 790 lines, a third of them this documentation and the examples, in three parts
+that share the `SearchReport` record: reading the JSON files (`load_report`), formatting them
+(`format_report`, `report_json`) and writing the plots (`write_report`, drawing in
+`keras_nas.plots`). The file formats are described in ARCHITECTURE.md; the objective
+directions and the Pareto front come from `keras_nas.objectives.pareto`.
 
 `keras-nas report DIR` (and `load_report`) reads a KerasTuner project folder, the tuner's
 `directory/project_name`, as JSON files only, so it needs neither TensorFlow nor the search
@@ -54,8 +55,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from keras_nas.estimation.pruning import STOPPED_EARLY
-from keras_nas.files import atomic_file
+from keras_nas.files import ARCHITECTURE_FILE, ORACLE_FILE, SEARCH_FILE, TRIAL_FILE, atomic_file
 from keras_nas.messages import failure_reason
+from keras_nas.objectives.pareto import DIRECTIONS
 from keras_nas.timing import TIMING_METRICS, total_seconds
 
 #: Characters of the architecture column of the trials table; longer summaries end in "...".
@@ -74,7 +76,6 @@ COLUMNS = (
 )
 
 
-_DIRECTIONS = ("max", "min")
 _REASON_WIDTH = 100
 
 
@@ -188,14 +189,14 @@ def load_report(directory: str) -> SearchReport:
             `search.json` or a `trial.json` is not valid JSON of the expected form.
     """
     _check_project(directory)
-    oracle = _read_json(os.path.join(directory, "oracle.json"))
-    search_path = os.path.join(directory, "search.json")
+    oracle = _read_json(os.path.join(directory, ORACLE_FILE))
+    search_path = os.path.join(directory, SEARCH_FILE)
     search = _read_json(search_path) if os.path.exists(search_path) else None
     states, skipped = _read_trials(directory)
     states = _in_start_order(states, oracle.get("start_order") if isinstance(oracle, dict) else [])
 
     if search is not None:
-        objective, source = _objectives_of(search, search_path), "search.json"
+        objective, source = _objectives_of(search, search_path), SEARCH_FILE
     else:
         objective = _infer_objective(states)
         source = "inferred" if objective else "unknown"
@@ -451,7 +452,7 @@ def _cell(value: Any) -> str:
 
 # -------------------------------------------------------------------------------- reading
 def _check_project(directory: str) -> None:
-    if os.path.isfile(os.path.join(directory, "oracle.json")):
+    if os.path.isfile(os.path.join(directory, ORACLE_FILE)):
         return
     projects = []
     if not os.path.exists(directory):
@@ -467,7 +468,7 @@ def _check_project(directory: str) -> None:
         projects = [
             entry
             for entry in entries
-            if os.path.isfile(os.path.join(directory, entry, "oracle.json"))
+            if os.path.isfile(os.path.join(directory, entry, ORACLE_FILE))
         ]
     message = (
         "`keras-nas report` needs the project folder of a KerasTuner search, the tuner's "
@@ -500,7 +501,7 @@ def _read_json(path: str) -> Any:
 def _read_trials(directory: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     states, skipped = [], []
     for folder in sorted(glob.glob(os.path.join(glob.escape(directory), "trial_*"))):
-        path = os.path.join(folder, "trial.json")
+        path = os.path.join(folder, TRIAL_FILE)
         if not os.path.isdir(folder):
             continue
         if not os.path.isfile(path):
@@ -542,7 +543,7 @@ def _objectives_of(search: Any, path: str) -> list[Objective]:
     valid = isinstance(entries, list) and all(
         isinstance(entry, dict)
         and isinstance(entry.get("name"), str)
-        and entry.get("direction") in _DIRECTIONS
+        and entry.get("direction") in DIRECTIONS
         for entry in entries
     )
     if not valid:
@@ -565,7 +566,7 @@ def _infer_objective(states: list[tuple[str, dict[str, Any]]]) -> list[Objective
         for name, metric in _metrics(state).items():
             direction = metric.get("direction") if isinstance(metric, dict) else None
             best = _best_value(metric, direction)
-            if direction in _DIRECTIONS and best is not None and math.isclose(best, score):
+            if direction in DIRECTIONS and best is not None and math.isclose(best, score):
                 matches.add(name)
                 directions[name] = direction
         candidates = matches if candidates is None else candidates & matches
@@ -582,7 +583,7 @@ def _infer_objective(states: list[tuple[str, dict[str, Any]]]) -> list[Objective
 
 
 def _read_description(folder: str) -> tuple[dict[str, Any] | None, str | None]:
-    path = os.path.join(folder, "architecture.json")
+    path = os.path.join(folder, ARCHITECTURE_FILE)
     if not os.path.isfile(path):
         return None, None
     try:

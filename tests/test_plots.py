@@ -1,4 +1,4 @@
-"""Tests of the PNG plots: they decode, show their parts, and non_dominated is exact."""
+"""Tests of the PNG plots: they decode, show their parts, and the Pareto front is exact."""
 
 import io
 import math
@@ -9,6 +9,7 @@ from matplotlib import colors
 from matplotlib import image as mpimage
 
 from keras_nas import plots
+from keras_nas.objectives.pareto import pareto_front
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NB201_BEST = {
@@ -35,46 +36,48 @@ def count_color(pixels, color, tolerance=0.02):
     return int(np.all(np.abs(pixels - colors.to_rgb(color)) < tolerance, axis=-1).sum())
 
 
-# ---------------------------------------------------------------------------- non_dominated
+# ------------------------------------------------------- the Pareto front the plots highlight
 def test_non_dominated_max_min():
     points = [(0.90, 5000), (0.95, 9000), (0.80, 6000), (0.85, 4000), (0.95, 12000)]
-    assert plots.non_dominated(points, ("max", "min")) == [0, 1, 3]
+    assert pareto_front(points, ("max", "min")) == [0, 1, 3]
 
 
 def test_non_dominated_follows_each_direction():
     points = [(1, 1), (2, 2), (1, 2), (2, 1)]
-    assert plots.non_dominated(points, ("max", "max")) == [1]
-    assert plots.non_dominated(points, ("min", "min")) == [0]
-    assert plots.non_dominated(points, ("max", "min")) == [3]
-    assert plots.non_dominated(points, ("min", "max")) == [2]
+    assert pareto_front(points, ("max", "max")) == [1]
+    assert pareto_front(points, ("min", "min")) == [0]
+    assert pareto_front(points, ("max", "min")) == [3]
+    assert pareto_front(points, ("min", "max")) == [2]
 
 
 def test_non_dominated_tie_in_one_coordinate_is_dominated():
     # (1, 3) equals (1, 5) in x and is worse in y.
-    assert plots.non_dominated([(1, 3), (1, 5), (0, 9)], ("max", "max")) == [1, 2]
+    assert pareto_front([(1, 3), (1, 5), (0, 9)], ("max", "max")) == [1, 2]
 
 
 def test_non_dominated_keeps_every_duplicate_on_the_front():
     points = [(0.9, 100), (0.9, 100), (0.8, 200)]
-    assert plots.non_dominated(points, ("max", "min")) == [0, 1]
+    assert pareto_front(points, ("max", "min")) == [0, 1]
 
 
 def test_non_dominated_leaves_out_missing_and_non_finite_points():
     points = [(None, 1.0), (math.nan, 0.0), (0.5, math.inf), (0.5, 2.0), (0.4, 3.0)]
-    assert plots.non_dominated(points, ("max", "min")) == [3]
+    assert pareto_front(points, ("max", "min")) == [3]
 
 
 def test_non_dominated_of_nothing_is_empty():
-    assert plots.non_dominated([], ("max", "min")) == []
+    assert pareto_front([], ("max", "min")) == []
 
 
 def test_non_dominated_rejects_bad_directions_and_points():
-    with pytest.raises(ValueError, match='pair of "max" or "min"'):
-        plots.non_dominated([(1, 2)], ("max", "maximum"))
-    with pytest.raises(ValueError, match='pair of "max" or "min"'):
-        plots.non_dominated([(1, 2)], "max")
+    with pytest.raises(
+        ValueError, match=r"`directions`.*Received: directions=\('max', 'maximum'\)"
+    ):
+        pareto_front([(1, 2)], ("max", "maximum"))
+    with pytest.raises(ValueError, match="`directions`.*Received: directions='max'"):
+        pareto_front([(1, 2)], "max")
     with pytest.raises(ValueError, match=r"points\[1\]=\(1, 2, 3\)"):
-        plots.non_dominated([(1, 2), (1, 2, 3)], ("max", "min"))
+        pareto_front([(1, 2), (1, 2, 3)], ("max", "min"))
 
 
 # ----------------------------------------------------------------------------------- progress

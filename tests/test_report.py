@@ -13,6 +13,7 @@ from keras_tuner.engine.trial import Trial
 from matplotlib import image as mpimage
 
 from keras_nas import cli, report
+from tests.messages import assert_mentions
 
 VALUES_A = {"num_layers": 2, "layer_1/units": 64, "layer_2/units": 32}
 VALUES_B = {"num_layers": 1, "layer_1/units": 128}
@@ -543,9 +544,15 @@ def test_missing_directory_exits_2_with_the_reason(tmp_path, capsys):
     missing = str(tmp_path / "nowhere")
     status, out, err = run_report(capsys, missing)
     assert (status, out) == (2, "")
-    assert err.startswith("keras-nas report: error: `keras-nas report` needs the project folder")
-    assert "oracle.json and one trial_<id>/trial.json per trial" in err
-    assert f"Received: {missing!r}, which does not exist." in err
+    assert err.startswith("keras-nas report: error: ")
+    assert_mentions(
+        err,
+        "project folder",
+        "oracle.json",
+        "trial_<id>/trial.json",
+        f"Received: {missing!r}",
+        "does not exist",
+    )
     assert "Traceback" not in err
 
 
@@ -554,17 +561,21 @@ def test_parent_of_a_project_is_rejected_with_the_project_to_pass(tmp_path, caps
     parent = os.path.dirname(project)
     status, _, err = run_report(capsys, parent)
     assert status == 2
-    assert f"Received: {parent!r}, which holds no oracle.json (it holds p)." in err
-    assert f"pass one of them, e.g. `keras-nas report {project}`" in err
+    assert_mentions(
+        err, f"Received: {parent!r}", "no oracle.json (it holds p)", f"`keras-nas report {project}`"
+    )
 
 
 def test_a_file_or_an_empty_folder_is_rejected(tmp_path, capsys):
     path = tmp_path / "notes.txt"
     path.write_text("x")
-    assert run_report(capsys, str(path))[2].count("which is a file, not a folder") == 1
+    status, _, err = run_report(capsys, str(path))
+    assert status == 2 and err.count("not a folder") == 1
+    assert_mentions(err, f"Received: {str(path)!r}", "a file")
     (tmp_path / "empty").mkdir()
     status, _, err = run_report(capsys, str(tmp_path / "empty"))
-    assert status == 2 and "which holds no oracle.json (it is empty)" in err
+    assert status == 2
+    assert_mentions(err, "no oracle.json (it is empty)")
 
 
 def test_invalid_oracle_or_search_json_exits_2(tmp_path, capsys):
@@ -572,11 +583,13 @@ def test_invalid_oracle_or_search_json_exits_2(tmp_path, capsys):
     with open(os.path.join(project, "search.json"), "w") as file:
         json.dump({"objective": [{"name": "val_loss", "direction": "down"}]}, file)
     status, _, err = run_report(capsys, project)
-    assert status == 2 and 'search.json must hold "objective"' in err
+    assert status == 2
+    assert_mentions(err, "search.json", '"objective"', "'direction': 'down'")
     with open(os.path.join(project, "oracle.json"), "w") as file:
         file.write("{")
     status, _, err = run_report(capsys, project)
-    assert status == 2 and "oracle.json must be a JSON file" in err
+    assert status == 2
+    assert_mentions(err, "oracle.json", "JSON", "does not parse")
 
 
 def test_report_help_explains_every_option(capsys):
@@ -651,4 +664,5 @@ def test_an_out_dir_that_cannot_be_written_exits_1(tmp_path, capsys):
     blocker.write_text("x")
     status, out, err = run_report(capsys, project, "--out", str(blocker))
     assert (status, out) == (1, "")
-    assert err.startswith("keras-nas report: error: cannot write the plots:")
+    assert err.startswith("keras-nas report: error: ")
+    assert_mentions(err, "cannot write the plots", str(blocker))

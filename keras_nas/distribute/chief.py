@@ -72,10 +72,9 @@ def serve(
     """
     import grpc
 
-    # KerasTuner's service and messages live in private modules (KerasTuner 1.4.8); this is
-    # the one place keras-nas reaches them.
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute import oracle_chief
+    from keras_nas.compat import oracle_service
+
+    oracle_chief, protos = oracle_service()
 
     address = f"{os.environ[ORACLE_IP]}:{os.environ[ORACLE_PORT]}"
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=_RPC_THREADS))

@@ -7,7 +7,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from keras_nas.objectives.pareto import Objective
+from keras_nas.objectives.objective import Objective
 
 
 def mnasnet_reward(

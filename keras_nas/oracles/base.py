@@ -1,49 +1,41 @@
-"""`NASOracle`: what the keras-nas oracles share: their own RNG, bounded sampling of untried
-architectures, conditional values, duplicate detection through a canonical form, early
-stopping of poor trials and a summary of the search state.
+"""`NASOracle`: what the keras-nas oracles share, each concern in a module it composes.
 
-Size: about 730 lines, holding more than one concern: the oracle's core (RNG, sampling,
-duplicates), pruning, crash-safe state files and lost-worker recovery. The constraint concern
-already lives in `keras_nas.oracles.constrained`; splitting the rest along the same seam, each
-concern a module that `NASOracle` composes, is the redesign of issue 27, done in one step so
-that no behaviour changes on the way.
+- its own random generator, saved with its state, and `next_seed` from it;
+- candidates (`keras_nas.oracles.candidates`): values under the space's conditions, bounded
+  random sampling of untried architectures, duplicates by canonical form;
+- constraints (`keras_nas.oracles.constrained`): only candidates within them are proposed;
+- early stopping of poor trials by a pruning rule (`keras_nas.estimation`);
+- crash-safe state files (`keras_nas.oracles.state_files`);
+- lost-worker recovery in a parallel search (`keras_nas.distribute.recovery`);
+- a summary of the search state for the dashboards (`search_summary`).
+
+Size: about 550 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
+reload) through which every concern above passes, each a few lines that call the module that
+holds it; its docstring documents the behaviour all strategies share.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import glob
-import json
-import math
-import os
 import sys
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import keras_tuner
 import numpy as np
-from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
-from keras_nas.arguments import check_bool, check_count, check_seed
+from keras_nas import compat
+from keras_nas.arguments import check_bool, check_count, check_seconds, check_seed
+from keras_nas.distribute.recovery import LostWorkers
 from keras_nas.estimation.pruning import STOPPED_EARLY, History, PruningRule
-from keras_nas.files import StateFileError, read_json_state, write_json_atomically
 from keras_nas.messages import failure_reason
 from keras_nas.objectives.constraints import ConstraintCheck, Constraints
+from keras_nas.oracles import candidates
 from keras_nas.oracles.constrained import ConstraintFilter
+from keras_nas.oracles.state_files import STATE_FORMAT, StateFiles
 from keras_nas.version import __version__
-
-#: How many random draws may hit tried architectures before the space counts as exhausted.
-MAX_RANDOM_ATTEMPTS = 100
-#: How many candidates that the constraint rejected one proposal repairs (`NASOracle.repair`).
-MAX_REPAIRS = 3
-#: The layout of `oracle.json`; raised whenever a change makes older readers fail.
-STATE_FORMAT = 1
-#: Each trial's record, under its trial directory (KerasTuner's name).
-TRIAL_FILE = "trial.json"
 
 
 class NASOracle(keras_tuner.Oracle):
@@ -121,17 +113,16 @@ class NASOracle(keras_tuner.Oracle):
         **kwargs: Any,
     ):
         seed = _check_oracle_arguments(seed, kwargs)
-        self._deferring = False  # Inside `_deferred_saves`.
-        self._unsaved_trials: set[str] = set()  # Trials changed since they were last written.
+        self._files = StateFiles(self)  # KerasTuner's constructor saves trials through it.
         super().__init__(seed=seed, **kwargs)
         self._seed_argument = seed
-        self.trial_timeout = _check_timeout(trial_timeout)
+        self.trial_timeout = check_seconds("trial_timeout", trial_timeout)
         if pruning is not None and not isinstance(pruning, PruningRule):
             raise ValueError(
                 "`pruning` must be a `keras_nas.estimation.PruningRule`, such as "
                 f"`MedianStopping(min_epochs=2)`, or None. Received: pruning={pruning!r}."
             )
-        if pruning is not None and _is_multi_objective(self.objective):
+        if pruning is not None and compat.is_multi_objective(self.objective):
             raise ValueError(
                 "`pruning` needs a single objective: a trial is stopped when that objective "
                 f"falls behind. Received: objective={self.objective!r}. Pass one objective or "
@@ -158,15 +149,10 @@ class NASOracle(keras_tuner.Oracle):
         # `Oracle` replaces a missing seed with a random one in `self.seed`; seeding from it
         # makes an unseeded search reproducible from its saved state.
         self._rng = np.random.default_rng(seed if seed is not None else self.seed)
-        self._keys_by_trial: dict[str, str] = {}
+        self._canonical_keys = candidates.CanonicalKeys()
         # Trial id -> the message of a trial that the pruning rule stopped, until it ends.
         self._stopped_early: dict[str, str] = {}
-        # Trials taken back from silent workers, to be run again (first in, first out).
-        self._requeued: list[str] = []
-        # Tuner id -> `time.monotonic()` of its last call; in memory only (a new process
-        # gives every worker a full `trial_timeout` from its start).
-        self._last_contact: dict[str, float] = {}
-        self._started = time.monotonic()
+        self._lost_workers = LostWorkers(self)
 
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
@@ -174,7 +160,7 @@ class NASOracle(keras_tuner.Oracle):
         state["arguments"] = self._arguments()
         state["rng_state"] = self._rng.bit_generator.state
         state["stopped_early"] = dict(self._stopped_early)
-        state["requeued"] = list(self._requeued)
+        state["requeued"] = list(self._lost_workers.requeued)
         state["option_order"] = dict(self._constraint_filter.learned_order)
         return state
 
@@ -182,9 +168,9 @@ class NASOracle(keras_tuner.Oracle):
         super().set_state(state)
         self._rng = np.random.default_rng()
         self._rng.bit_generator.state = state["rng_state"]
-        self._keys_by_trial = {}
+        self._canonical_keys.clear()
         self._stopped_early = dict(state.get("stopped_early", {}))
-        self._requeued = list(state.get("requeued", []))
+        self._lost_workers.requeued = list(state.get("requeued", []))
         self._constraint_filter.learned_order = dict(state.get("option_order", {}))
 
     def save(self) -> None:
@@ -193,17 +179,11 @@ class NASOracle(keras_tuner.Oracle):
 
         `oracle.json` is the commit point of a search: a trial counts as created, and as
         ended, once `oracle.json` says so. `reload` undoes what a crash left half done.
-        Creating a trial and reporting its epochs write nothing (`_deferred_saves`): the
+        Creating a trial and reporting its epochs write nothing (`StateFiles.deferred`): the
         oracle is saved once per trial, when it ends. A crash during a trial loses nothing
         that counts: the saved random state proposes the same trial again, and it reruns.
         """
-        if self._deferring:
-            return
-        for trial_id in sorted(self._unsaved_trials):
-            if trial_id in self.trials:
-                self._save_trial(self.trials[trial_id])
-        self._unsaved_trials.clear()
-        write_json_atomically(self._get_oracle_fname(), self.get_state())
+        self._files.save()
 
     def reload(self) -> None:
         """Reads the saved search back and repairs what a crash (even SIGKILL) left.
@@ -220,49 +200,16 @@ class NASOracle(keras_tuner.Oracle):
                 was written by a newer keras-nas or by one whose state this version cannot
                 read. The file is left as it is.
         """
-        path = self._get_oracle_fname()
-        state = read_json_state(path, "oracle state")
-        _check_state_version(state, path)
-        self.trials = {}
-        for trial_path in sorted(glob.glob(os.path.join(self._project_dir, "trial_*", TRIAL_FILE))):
-            trial = keras_tuner.engine.trial.Trial.from_state(read_json_state(trial_path, "trial"))
-            self.trials[trial.trial_id] = trial
-        created = set(state.get("start_order", []))
-        self.trials = {key: trial for key, trial in self.trials.items() if key in created}
-        try:
-            self.set_state(state)
-        except KeyError as error:
-            raise StateFileError(_missing_key_message(state, path, error)) from None
+        state = self._files.read()
         self._warn_changed_arguments(state.get("arguments", {}))
-        # `Oracle.end_trial` saves before it drops the trial from `ongoing_trials`: a trial in
-        # `end_order` has ended, even if the crash left it listed as running.
-        interrupted = [t for t in self.ongoing_trials.values() if t.trial_id not in self.end_order]
-        self.ongoing_trials = {}
-        for trial in interrupted:
-            _reset(trial)
+        for trial in self._files.take_interrupted():
             self._stopped_early.pop(trial.trial_id, None)  # The new run is judged afresh.
-            self._save_trial(trial)
-            self._retry_queue.append(trial.trial_id)
+            compat.retry_queue(self).append(trial.trial_id)
 
     def _save_trial(self, trial: keras_tuner.engine.trial.Trial) -> None:
-        # Overrides a private hook of `keras_tuner.Oracle` (1.4.8), through which every write
-        # of a `trial.json` goes, to make those writes atomic (and to defer them).
-        if self._deferring:
-            self._unsaved_trials.add(trial.trial_id)
-            return
-        self._unsaved_trials.discard(trial.trial_id)
-        path = os.path.join(self._get_trial_dir(trial.trial_id), TRIAL_FILE)
-        write_json_atomically(path, trial.get_state())
-
-    @contextlib.contextmanager
-    def _deferred_saves(self) -> Iterator[None]:
-        """Within the block, KerasTuner's saves of `trial.json` and `oracle.json` only mark
-        what changed; the next `save()` outside it writes them (trial records first)."""
-        deferring, self._deferring = self._deferring, True
-        try:
-            yield
-        finally:
-            self._deferring = deferring
+        # Overrides a private hook of `keras_tuner.Oracle` (`keras_nas.compat`), through which
+        # every write of a `trial.json` goes, to make those writes atomic (and to defer them).
+        self._files.save_trial(trial)
 
     def _arguments(self) -> dict[str, Any]:
         """Constructor arguments saved with the state, to warn when a resumed search changes
@@ -283,8 +230,9 @@ class NASOracle(keras_tuner.Oracle):
                 )
             else:
                 outcome = f"the constructor's value ({now!r}) is used from now on."
+            directory = compat.project_directory(self)
             warnings.warn(
-                f"Resuming the search in {self._project_dir!r}: `{name}` is {now!r} now and "
+                f"Resuming the search in {directory!r}: `{name}` is {now!r} now and "
                 f"was {before!r} when the search was saved; {outcome}",
                 stacklevel=3,
             )
@@ -297,15 +245,15 @@ class NASOracle(keras_tuner.Oracle):
         taken back goes to the next tuner that asks, and a tuner that finds every trial
         handed out while others may still come back gets an `IDLE` trial (ask again).
         """
-        self._last_contact[tuner_id] = time.monotonic()
+        self._lost_workers.heard_from(tuner_id)
         self.reclaim_silent_trials()
         if tuner_id not in self.ongoing_trials:
-            if self._requeued:
-                return self._hand_over(self._requeued.pop(0), tuner_id)
-            if self._must_wait():
+            if self._lost_workers.requeued:
+                return self._hand_over(tuner_id)
+            if self._lost_workers.must_wait():
                 self.tuner_ids.add(tuner_id)
                 return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.IDLE)
-        with self._deferred_saves():
+        with self._files.deferred():
             trial = super().create_trial(tuner_id)
         if trial.status == TrialStatus.STOPPED and self.rejected and self.remaining_trials() != 0:
             print(self._constraint_filter.stop_message(), file=sys.stderr, flush=True)
@@ -321,24 +269,7 @@ class NASOracle(keras_tuner.Oracle):
         Returns:
             The ids of the trials taken back.
         """
-        if self.trial_timeout is None:
-            return []
-        silent = [
-            tuner for tuner in self.tuner_ids | set(self.ongoing_trials) if self._silent(tuner)
-        ]
-        taken = []
-        for tuner_id in silent:
-            self.tuner_ids.discard(tuner_id)
-            trial = self.ongoing_trials.pop(tuner_id, None)
-            if trial is not None:
-                self._requeued.append(trial.trial_id)
-                taken.append(trial.trial_id)
-                print(
-                    f"Worker {tuner_id} sent nothing for over {self.trial_timeout:g} s; trial "
-                    f"{trial.trial_id} goes back to the queue.",
-                    file=sys.stderr,
-                    flush=True,
-                )
+        taken = self._lost_workers.take_back_silent()
         if taken:
             self.save()
         return taken
@@ -354,15 +285,15 @@ class NASOracle(keras_tuner.Oracle):
         self.reclaim_silent_trials()
         return (
             (stop_requested or self.remaining_trials() == 0)
-            and not self._requeued
-            and not self._retry_queue_length()
+            and not self._lost_workers.requeued
+            and not compat.retry_queue(self)
             and not self.ongoing_trials
             and not self.tuner_ids
         )
 
     def get_trial(self, trial_id: str) -> keras_tuner.engine.trial.Trial:
         """The trial `trial_id`; a call from a worker counts as its sign of life."""
-        self._touch_owner(trial_id)
+        self._lost_workers.heard_about(trial_id)
         return super().get_trial(trial_id)
 
     @keras_tuner.synchronized
@@ -377,14 +308,14 @@ class NASOracle(keras_tuner.Oracle):
         Returns:
             The trial; a copy with status `STOPPED` when the pruning rule stops it.
         """
-        self._touch_owner(trial_id)
+        self._lost_workers.heard_about(trial_id)
         if self._superseded(trial_id):
             return _with_status(self.trials[trial_id], TrialStatus.STOPPED)
         objective = self.objective
-        if _is_multi_objective(objective) and objective.name not in metrics:
+        if compat.is_multi_objective(objective) and objective.name not in metrics:
             if objective.has_value(metrics):  # KerasTuner's score of several objectives.
                 metrics = {**metrics, objective.name: objective.get_value(metrics)}
-        with self._deferred_saves():
+        with self._files.deferred():
             trial = super().update_trial(trial_id, metrics, step)
         if self.pruning is None or trial.status != TrialStatus.RUNNING:
             return trial
@@ -411,7 +342,7 @@ class NASOracle(keras_tuner.Oracle):
         oracle's record lacks are added to it (a worker's trial timing, see
         `keras_nas.timing`). The trial's record and `oracle.json` are each written once.
         """
-        self._touch_owner(trial.trial_id)
+        self._lost_workers.heard_about(trial.trial_id)
         if self._superseded(trial.trial_id):
             print(
                 f"Ignored a late result of trial {trial.trial_id}: it was taken back from a "
@@ -425,12 +356,12 @@ class NASOracle(keras_tuner.Oracle):
             trial.message = message
         stored = self.trials[trial.trial_id]
         _add_new_metrics(stored, trial)
-        with self._deferred_saves():
+        with self._files.deferred():
             super().end_trial(trial)
         if stored.status == TrialStatus.COMPLETED:
             for name, value in self.search_summary().items():
                 stored.metrics.update(f"search/{name}", value)
-        self._unsaved_trials.add(stored.trial_id)
+        self._files.mark_changed(stored.trial_id)
         self.save()  # The trial's record, then `oracle.json`: one write of each per trial.
         self._stop_after_consecutive_failures()
 
@@ -476,11 +407,11 @@ class NASOracle(keras_tuner.Oracle):
 
     def already_tried(self, values: dict[str, Any]) -> bool:
         """Whether `values`, or an architecture with the same canonical key, was proposed."""
-        # `Oracle._duplicate` is private, but it is the check that matches the hashes that
-        # `Oracle.create_trial` records; using it keeps both views of "tried" in step.
-        if self._duplicate(values):
+        if compat.is_duplicate(self, values):
             return True
-        return self.canonical_key is not None and self._key(values) in self._tried_keys()
+        return self.canonical_key is not None and self._canonical_keys.tried(
+            values, self.trials, self.canonical_key
+        )
 
     def proposable(self, values: dict[str, Any]) -> bool:
         """Whether `values` may be proposed: not tried yet, and within the `constraint`.
@@ -528,39 +459,18 @@ class NASOracle(keras_tuner.Oracle):
 
     def resolve(self, values: dict[str, Any]) -> dict[str, Any]:
         """Keeps the values of active hyperparameters, drops the rest, samples new ones."""
-        hps = keras_tuner.HyperParameters()
-        for hp in self.hyperparameters.space:
-            hps.merge([hp])
-            if not hps.is_active(hp):
-                continue
-            value = values.get(hp.name)
-            if hp.name not in values or not _is_valid(hp, value):
-                value = hp.random_sample(self.next_seed())
-            hps.values[hp.name] = value
-        return hps.values
+        return candidates.resolve(self.hyperparameters, values, self.next_seed)
 
     def random_untried_values(self) -> dict[str, Any] | None:
         """A random proposable architecture (see `proposable`), or `None` after
-        `MAX_RANDOM_ATTEMPTS` draws that were not.
+        `MAX_RANDOM_ATTEMPTS` draws that were not; the first `MAX_REPAIRS` that the
+        constraint rejects are repaired (`keras_nas.oracles.candidates`)."""
+        return candidates.random_untried_values(self)
 
-        The first `MAX_REPAIRS` (3) draws that the constraint rejects are repaired
-        (`repair`): the first repaired one is returned. So one call checks at most
-        `MAX_RANDOM_ATTEMPTS` draws and 3 repairs (see `repair` for their bound), and none
-        once no candidate can keep the constraint.
-        """
-        repairs = MAX_REPAIRS
-        for _ in range(MAX_RANDOM_ATTEMPTS):
-            if self._constraint_filter.impossible:
-                return None
-            values = self.resolve({})
-            if self.proposable(values):
-                return values
-            if repairs and self.rejected_by_constraint(values):
-                repairs -= 1
-                repaired = self.repair(values)
-                if repaired is not None:
-                    return repaired
-        return None
+    @property
+    def constraint_impossible(self) -> bool:
+        """Whether not even the space's smallest candidate keeps the constraint."""
+        return self._constraint_filter.impossible
 
     def next_seed(self) -> int:
         """A seed for KerasTuner's `random_sample`, drawn from the oracle's generator."""
@@ -573,66 +483,21 @@ class NASOracle(keras_tuner.Oracle):
             return {}
         return {int(obs.step): float(obs.mean()) for obs in trial.metrics.get_history(name)}
 
-    def _hand_over(self, trial_id: str, tuner_id: str) -> keras_tuner.engine.trial.Trial:
-        """Gives a trial taken back from a silent worker to `tuner_id`, afresh."""
-        trial = self.trials[trial_id]
-        trial.status = TrialStatus.RUNNING
-        trial.metrics = type(trial.metrics)()  # The metrics of the lost run are dropped.
-        self._stopped_early.pop(trial_id, None)
-        self.tuner_ids.add(tuner_id)
-        self.ongoing_trials[tuner_id] = trial
+    def _superseded(self, trial_id: str) -> bool:
+        """Whether reports on `trial_id` come from a worker it was taken back from."""
+        return self._lost_workers.superseded(trial_id)
+
+    def _key(self, values: dict[str, Any]) -> str:
+        """The canonical key of `values` (their JSON without a `canonical_key`)."""
+        return self._canonical_keys.key(values, self.canonical_key)
+
+    def _hand_over(self, tuner_id: str) -> keras_tuner.engine.trial.Trial:
+        """Gives the first trial taken back from a silent worker to `tuner_id`, afresh."""
+        trial = self._lost_workers.hand_over(tuner_id)
+        self._stopped_early.pop(trial.trial_id, None)
         self._save_trial(trial)
         self.save()
         return trial
-
-    def _must_wait(self) -> bool:
-        """Whether a tuner asking for a trial should wait: every trial is handed out, but a
-        running one may still come back (there is a `trial_timeout`)."""
-        return (
-            self.trial_timeout is not None
-            and self.max_trials is not None
-            and len(self.trials) >= self.max_trials
-            and bool(self.ongoing_trials)
-        )
-
-    def _silent(self, tuner_id: str) -> bool:
-        last = self._last_contact.get(tuner_id, self._started)
-        return time.monotonic() - last > self.trial_timeout
-
-    def _touch_owner(self, trial_id: str) -> None:
-        for tuner_id, trial in self.ongoing_trials.items():
-            if trial.trial_id == trial_id:
-                self._last_contact[tuner_id] = time.monotonic()
-
-    def _superseded(self, trial_id: str) -> bool:
-        """Whether reports on `trial_id` come from a worker it was taken back from: the
-        trial waits to run again or has already ended."""
-        return trial_id in self._requeued or (
-            trial_id in self.end_order and self.trials[trial_id].status != TrialStatus.RUNNING
-        )
-
-    def _retry_queue_length(self) -> int:
-        # `Oracle._retry_queue` is private: KerasTuner's queue of INVALID trials to retry.
-        return len(getattr(self, "_retry_queue", []))
-
-    def _key(self, values: dict[str, Any]) -> str:
-        return self.canonical_key(values) if self.canonical_key else json.dumps(values)
-
-    def _tried_keys(self) -> set[str]:
-        # Derived from `self.trials`, so it needs no state of its own; cached per trial.
-        for trial_id, trial in self.trials.items():
-            if trial_id not in self._keys_by_trial and trial.hyperparameters.values:
-                self._keys_by_trial[trial_id] = self._key(trial.hyperparameters.values)
-        return set(self._keys_by_trial.values())
-
-
-def _reset(trial: keras_tuner.engine.trial.Trial) -> None:
-    """Makes `trial` as new, to run again: no metrics, score or message of an earlier run."""
-    trial.status = TrialStatus.RUNNING
-    trial.metrics = type(trial.metrics)()
-    trial.score = None
-    trial.best_step = 0
-    trial.message = None
 
 
 def _add_new_metrics(
@@ -647,40 +512,6 @@ def _add_new_metrics(
             for observation in metric.get_history():
                 for value in observation.value:
                     stored.metrics.update(name, value, step=observation.step)
-
-
-def _check_state_version(state: Any, path: str) -> None:
-    if not isinstance(state, dict):
-        raise StateFileError(
-            f"The oracle state file {path!r} does not hold a search state (a JSON object); "
-            f"it holds a {type(state).__name__}. keras-nas left it as it is. Restore it from "
-            "a backup, move it away, or pass `overwrite=True` or another `project_name`."
-        )
-    written = state.get("keras_nas", {})
-    if written.get("state_format", 0) > STATE_FORMAT:
-        raise StateFileError(
-            f"The search in {os.path.dirname(path)!r} was saved by keras-nas "
-            f"{written.get('version')}, whose state format ({written.get('state_format')}) is "
-            f"newer than this keras-nas {__version__} reads ({STATE_FORMAT}). Upgrade keras-nas "
-            "(`pip install --upgrade keras-nas`) to resume it, or pass `overwrite=True` or "
-            "another `project_name` to start a new search."
-        )
-
-
-def _missing_key_message(state: dict[str, Any], path: str, error: KeyError) -> str:
-    version = state.get("keras_nas", {}).get("version")
-    writer = f"keras-nas {version}" if version else "a keras-nas that did not record its version"
-    return (
-        f"The oracle state file {path!r} was written by {writer} (or by KerasTuner alone) "
-        f"and lacks {error}, which this keras-nas {__version__} needs. keras-nas left "
-        "it as it is. Resume the search with the keras-nas that started it, or pass "
-        "`overwrite=True` or another `project_name` to start a new search."
-    )
-
-
-def _is_multi_objective(objective: Any) -> bool:
-    # KerasTuner's `MultiObjective` is not public; it is the objective that holds several.
-    return getattr(objective, "objectives", None) is not None
 
 
 def _with_status(trial: keras_tuner.engine.trial.Trial, status: str):
@@ -718,22 +549,3 @@ def _check_oracle_arguments(seed: Any, kwargs: dict[str, Any]) -> int | None:
         if name in kwargs:
             check_bool(name, kwargs[name])
     return seed
-
-
-def _check_timeout(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(
-            "`trial_timeout` must be a positive number of seconds or None. Received: "
-            f"trial_timeout={value!r}."
-        )
-    if math.isinf(value):
-        return None
-    return float(value)
-
-
-def _is_valid(hp: hp_module.HyperParameter, value: Any) -> bool:
-    if isinstance(hp, hp_module.Choice):
-        return value in hp.values
-    return value is not None

@@ -10,11 +10,11 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas import compat
 from keras_nas.arguments import check_count
-from keras_nas.estimation.pruning import PruningRule
-from keras_nas.objectives.constraints import Constraints
 from keras_nas.objectives.pareto import nsga2_rank, nsga2_select
-from keras_nas.oracles.base import MAX_REPAIRS, NASOracle, _is_multi_objective
+from keras_nas.oracles.base import NASOracle
+from keras_nas.oracles.candidates import MAX_REPAIRS
 
 # A tournament whose children were all tried this many times in a row gives way to random
 # sampling.
@@ -68,7 +68,8 @@ class RegularizedEvolutionOracle(NASOracle):
     ...     seed=1,
     ... )
     >>> oracle.verbose = 0
-    >>> oracle._set_project_dir(tempfile.mkdtemp(), "doctest")
+    >>> from keras_nas.compat import set_project_directory
+    >>> set_project_directory(oracle, tempfile.mkdtemp(), "doctest")
     >>> for _ in range(40):
     ...     trial = oracle.create_trial("tuner0")
     ...     score = sum(op == "conv" for op in trial.hyperparameters.values.values())
@@ -79,9 +80,6 @@ class RegularizedEvolutionOracle(NASOracle):
     {'edge_0/op': 'conv', 'edge_1/op': 'conv', 'edge_2/op': 'conv', 'edge_3/op': 'conv'}
 
     Args:
-        objective: See `keras_tuner.Oracle`; its direction decides the tournament winner. A
-            list of several objectives selects by non-dominated rank (see above).
-        max_trials: See `keras_tuner.Oracle`.
         population_size: How many of the most recently completed trials (with several
             objectives: of the best) form the population.
         sample_size: How many population members take part in each tournament. The defaults
@@ -89,20 +87,11 @@ class RegularizedEvolutionOracle(NASOracle):
             settings measured on NAS-Bench-201 at a budget of 100 trials (BENCHMARKS.md);
             the paper's larger populations suit budgets of thousands of trials.
         mutations: How many active hyperparameters a child changes relative to its parent.
-        seed: Seed of the oracle's own random generator; `None` draws one.
-        canonical_key: Maps values to a string equal for architectures that compute the same
-            function; children with a tried key are not proposed. See `NASOracle`.
-        hyperparameters: See `keras_tuner.Oracle`.
-        allow_new_entries: See `keras_tuner.Oracle`.
-        tune_new_entries: See `keras_tuner.Oracle`.
-        max_retries_per_trial: See `keras_tuner.Oracle`.
-        max_consecutive_failed_trials: See `keras_tuner.Oracle`.
-        pruning: A rule that stops poor trials early, e.g.
-            `keras_nas.estimation.MedianStopping(min_epochs=2)`; see `NASOracle`.
-        trial_timeout: Seconds without a report after which a parallel worker's trial is
-            run again by another worker; `None` (the default) never. See `NASOracle`.
-        constraints: Limits on each candidate's parameters, FLOPs and latency
-            (`keras_nas.objectives.Constraints`); see `NASOracle`.
+        **kwargs: The arguments of `NASOracle` (`seed`, `canonical_key`, `pruning`,
+            `trial_timeout`, `constraints`) and of `keras_tuner.Oracle` (`objective`,
+            `max_trials`, `hyperparameters`, `max_consecutive_failed_trials`, ...).
+            The objective's direction decides the tournament winner; several objectives
+            select by non-dominated rank (see above).
 
     Raises:
         ValueError: If `population_size`, `sample_size` or `mutations` is not a positive
@@ -112,21 +101,10 @@ class RegularizedEvolutionOracle(NASOracle):
     def __init__(
         self,
         *,
-        objective: Any = None,
-        max_trials: int | None = None,
         population_size: int = 10,
         sample_size: int = 10,
         mutations: int = 1,
-        seed: int | None = None,
-        canonical_key: Callable[[dict[str, Any]], str] | None = None,
-        hyperparameters: keras_tuner.HyperParameters | None = None,
-        allow_new_entries: bool = True,
-        tune_new_entries: bool = True,
-        max_retries_per_trial: int = 0,
-        max_consecutive_failed_trials: int = 3,
-        pruning: PruningRule | None = None,
-        trial_timeout: float | None = None,
-        constraints: Constraints | None = None,
+        **kwargs: Any,
     ):
         population_size = check_count("population_size", population_size)
         sample_size = check_count("sample_size", sample_size)
@@ -136,25 +114,12 @@ class RegularizedEvolutionOracle(NASOracle):
                 "`sample_size` must be at most `population_size`. "
                 f"Received: sample_size={sample_size}, population_size={population_size}."
             )
-        super().__init__(
-            objective=objective,
-            max_trials=max_trials,
-            hyperparameters=hyperparameters,
-            allow_new_entries=allow_new_entries,
-            tune_new_entries=tune_new_entries,
-            seed=seed,
-            canonical_key=canonical_key,
-            max_retries_per_trial=max_retries_per_trial,
-            max_consecutive_failed_trials=max_consecutive_failed_trials,
-            pruning=pruning,
-            trial_timeout=trial_timeout,
-            constraints=constraints,
-        )
+        super().__init__(**kwargs)
         self.population_size = population_size
         self.sample_size = sample_size
         self.mutations = mutations
         #: Several objectives: select by non-dominated rank and crowding (NSGA-II).
-        self._pareto = _is_multi_objective(self.objective)
+        self._pareto = compat.is_multi_objective(self.objective)
         self._directions = (
             [one.direction for one in self.objective.objectives] if self._pareto else []
         )

@@ -1,9 +1,12 @@
-"""`ReinforceOracle`: a policy-gradient (REINFORCE) controller over a KerasTuner search space."""
+"""`ReinforceOracle`: a policy-gradient (REINFORCE) controller over a KerasTuner search space.
+
+Size: about 450 lines, one strategy: the policy's sampling, its update, and its state in a
+side file that survives a crash between two writes, which only make sense together.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 import keras_tuner
@@ -11,10 +14,10 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
-from keras_nas.estimation.pruning import PruningRule
+from keras_nas import compat
 from keras_nas.files import write_npz_atomically
-from keras_nas.objectives.constraints import Constraints
-from keras_nas.oracles.base import MAX_REPAIRS, NASOracle
+from keras_nas.oracles.base import NASOracle
+from keras_nas.oracles.candidates import MAX_REPAIRS
 
 #: The side file, under the project directory, that holds the policy and its optimizer state.
 POLICY_FILE = "reinforce_policy.npz"
@@ -55,7 +58,7 @@ class ReinforceOracle(NASOracle):
 
     Deviations from the papers: the controller is a factorised policy (independent
     categorical distributions) instead of an autoregressive LSTM, so it learns no
-    interactions between decisions (`keras_nas.benchmarks.lstm_controller` holds the LSTM
+    interactions between decisions (`benchmarks/lstm_controller.py` holds the LSTM
     controller that it is measured against, `--strategy reinforce-lstm` of the NAS-Bench-201
     benchmark); it is updated once per trial instead of once per batch of sampled
     architectures; and the advantage is normalised by the running standard deviation of the
@@ -92,7 +95,8 @@ class ReinforceOracle(NASOracle):
     ...     seed=1,
     ... )
     >>> oracle.verbose = 0
-    >>> oracle._set_project_dir(tempfile.mkdtemp(), "doctest")
+    >>> from keras_nas.compat import set_project_directory
+    >>> set_project_directory(oracle, tempfile.mkdtemp(), "doctest")
     >>> for _ in range(40):
     ...     trial = oracle.create_trial("tuner0")
     ...     score = sum(op == "conv" for op in trial.hyperparameters.values.values())
@@ -105,27 +109,15 @@ class ReinforceOracle(NASOracle):
     [0.99, 0.01, 0.0]
 
     Args:
-        objective: See `keras_tuner.Oracle`; its direction decides the sign of the reward.
-        max_trials: See `keras_tuner.Oracle`.
         learning_rate: Adam step size of the policy logits; positive.
         entropy_weight: Weight of the entropy bonus, which keeps the policy exploring; at
             least 0.
         baseline_decay: Decay of the moving averages of the reward (the baseline) and of its
             variance; in [0, 1). 0 makes the baseline the previous reward.
-        seed: Seed of the oracle's own random generator; `None` draws one.
-        canonical_key: Maps values to a string equal for architectures that compute the same
-            function; draws with a tried key are not proposed. See `NASOracle`.
-        hyperparameters: See `keras_tuner.Oracle`.
-        allow_new_entries: See `keras_tuner.Oracle`.
-        tune_new_entries: See `keras_tuner.Oracle`.
-        max_retries_per_trial: See `keras_tuner.Oracle`.
-        max_consecutive_failed_trials: See `keras_tuner.Oracle`.
-        pruning: A rule that stops poor trials early, e.g.
-            `keras_nas.estimation.MedianStopping(min_epochs=2)`; see `NASOracle`.
-        trial_timeout: Seconds without a report after which a parallel worker's trial is
-            run again by another worker; `None` (the default) never. See `NASOracle`.
-        constraints: Limits on each candidate's parameters, FLOPs and latency
-            (`keras_nas.objectives.Constraints`); see `NASOracle`.
+        **kwargs: The arguments of `NASOracle` (`seed`, `canonical_key`, `pruning`,
+            `trial_timeout`, `constraints`) and of `keras_tuner.Oracle` (`objective`,
+            `max_trials`, `hyperparameters`, `max_consecutive_failed_trials`, ...).
+            The objective's direction decides the sign of the reward.
 
     Raises:
         ValueError: If `learning_rate` is not positive, `entropy_weight` is negative or
@@ -135,21 +127,10 @@ class ReinforceOracle(NASOracle):
     def __init__(
         self,
         *,
-        objective: Any = None,
-        max_trials: int | None = None,
         learning_rate: float = 0.2,
         entropy_weight: float = 0.01,
         baseline_decay: float = 0.7,
-        seed: int | None = None,
-        canonical_key: Callable[[dict[str, Any]], str] | None = None,
-        hyperparameters: keras_tuner.HyperParameters | None = None,
-        allow_new_entries: bool = True,
-        tune_new_entries: bool = True,
-        max_retries_per_trial: int = 0,
-        max_consecutive_failed_trials: int = 3,
-        pruning: PruningRule | None = None,
-        trial_timeout: float | None = None,
-        constraints: Constraints | None = None,
+        **kwargs: Any,
     ):
         if not _is_real(learning_rate) or not learning_rate > 0:
             raise ValueError(
@@ -166,20 +147,7 @@ class ReinforceOracle(NASOracle):
                 f"`baseline_decay` must be a number in [0, 1). Received: "
                 f"baseline_decay={baseline_decay!r}."
             )
-        super().__init__(
-            objective=objective,
-            max_trials=max_trials,
-            hyperparameters=hyperparameters,
-            allow_new_entries=allow_new_entries,
-            tune_new_entries=tune_new_entries,
-            seed=seed,
-            canonical_key=canonical_key,
-            max_retries_per_trial=max_retries_per_trial,
-            max_consecutive_failed_trials=max_consecutive_failed_trials,
-            pruning=pruning,
-            trial_timeout=trial_timeout,
-            constraints=constraints,
-        )
+        super().__init__(**kwargs)
         self.learning_rate = float(learning_rate)
         self.entropy_weight = float(entropy_weight)
         self.baseline_decay = float(baseline_decay)
@@ -394,13 +362,13 @@ class ReinforceOracle(NASOracle):
             previous_step, previous = self._previous
             arrays["previous_step"] = np.array(previous_step)
             arrays.update({f"previous_{key}": value for key, value in previous.items()})
-        write_npz_atomically(os.path.join(self._project_dir, POLICY_FILE), arrays)
+        write_npz_atomically(os.path.join(compat.project_directory(self), POLICY_FILE), arrays)
         self._written_step = self._step
 
     def _read_policy(self, file_name: str, step: int) -> dict[str, _Logits]:
         if step == 0:
             return {}
-        path = os.path.join(self._project_dir, file_name)
+        path = os.path.join(compat.project_directory(self), file_name)
         if not os.path.exists(path):
             raise RuntimeError(
                 f"The oracle state records {step} policy updates, but the policy file {path!r} "

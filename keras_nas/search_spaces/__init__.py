@@ -11,4 +11,5 @@ from keras_nas.search_spaces.macro import MacroSpace
 from keras_nas.search_spaces.mlp import MLPSpace
 from keras_nas.search_spaces.mobilenet import MobileNetSpace
 from keras_nas.search_spaces.nasbench201 import NASBench201Space
+from keras_nas.search_spaces.nasbench201_table import load_nasbench201_table
 from keras_nas.search_spaces.nasnet import NASNetCellSpace

@@ -1,4 +1,9 @@
-"""The base class of every keras-nas search space."""
+"""The base class of every keras-nas search space.
+
+Size: about 540 lines, one class: `SearchSpace` is the contract every space implements
+(declaring hyperparameters, building a model or a supernet, `describe`, `canonical_key`,
+config), and its docstrings carry the examples that document that contract.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ import keras
 import keras_tuner
 
 from keras_nas.arguments import check_count
+from keras_nas.layers import single_path_optimizer
 from keras_nas.search_spaces import genotype
-from keras_nas.weight_sharing.supernet import single_path_optimizer
 
 
 class SearchSpace(keras_tuner.HyperModel):
@@ -106,7 +111,7 @@ class SearchSpace(keras_tuner.HyperModel):
     ) -> keras.Model:
         """Builds and compiles the one-shot supernet: every operation of the space at once.
 
-        Each choice of the space is a `keras_nas.weight_sharing.PathChoice` layer that runs
+        Each choice of the space is a `keras_nas.layers.PathChoice` layer that runs
         one of its operations at a time (`set_path(supernet, values)`); the layers of each
         operation carry the names the plain sub-network gives them, or, where one supernet
         layer serves several operations (elastic kernels and expansions), the names that
@@ -119,7 +124,7 @@ class SearchSpace(keras_tuner.HyperModel):
             learning_rate: The supernet optimizer's learning rate; `None` takes the space's.
             steps_per_update: How many training steps' gradients the optimizer adds up
                 before it updates the weights (Keras's `gradient_accumulation_steps`; the
-                fair path sampling of `keras_nas.weight_sharing.PathSampler` needs it).
+                fair path sampling of `keras_nas.tuners.one_shot.PathSampler` needs it).
 
         Raises:
             NotImplementedError: If the space has no supernet (`supports_one_shot()` is

@@ -15,8 +15,8 @@ from typing import Protocol
 
 from keras import layers
 
-from keras_nas.weight_sharing import elastic_kernel
-from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
+from keras_nas.layers import elastic_kernel
+from keras_nas.layers.elastic_kernel import ElasticKernelSize
 
 
 class ElasticWidths(Protocol):

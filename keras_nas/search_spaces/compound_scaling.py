@@ -9,6 +9,8 @@ rule (they found 1.2, 1.1, 1.15 for EfficientNet-B0); step 2 fixes them and scal
 up with larger phi (B1 to B7). `CompoundScaling` is step 1 as a KerasTuner search space and
 step 2 as `scale(phi)` and `scaled_family(phis)`.
 
+Size: just over 400 lines, one idea (both steps share the scaling rules and their rounding).
+
 The rounding helpers follow Keras Applications' EfficientNet
 (`keras/src/applications/efficientnet.py`, the inner functions `round_filters` and
 `round_repeats` of `EfficientNet`), with one deviation named in `round_repeats`.

@@ -1,7 +1,7 @@
 """Which operations of a block a Once-for-All supernet runs as one: elastic kernel and expansion.
 
 A supernet block holds one operation for all the odd kernel sizes from 3 up (the smaller run
-the centre of the largest, `keras_nas.weight_sharing.elastic_kernel`) and for all the
+the centre of the largest, `keras_nas.layers.elastic_kernel`) and for all the
 expansions above 1 (the smaller run the leading channels of the largest). A kernel of 1 or
 an even size, and an expansion of 1 (which has no expansion layer), stay operations of their
 own. A sub-network's layer names its own kernel and expansion (`stage_2_block_1_mbconv_k3_e3_
@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 
 import keras
 
-from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
-from keras_nas.weight_sharing.supernet import PathChoice
+from keras_nas.layers import PathChoice
+from keras_nas.layers.elastic_kernel import ElasticKernelSize
 
 # A layer of a searched block: position, operation, kernel, expansion, squeeze-excite, rest.
 _BLOCK_LAYER = re.compile(r"^(stage_\d+_block_\d+)_([a-z]+)_k(\d+)(?:_e(\d+))?(?:_se)?_(.+)$")

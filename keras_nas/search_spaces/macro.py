@@ -8,6 +8,8 @@ from typing import Any
 import keras
 import keras_tuner
 
+from keras_nas.layers import ChannelMask, PathChoice, optional_path
+from keras_nas.layers.elastic_kernel import ElasticKernelSize
 from keras_nas.search_spaces import blocks
 from keras_nas.search_spaces import elastic as elastic_ops
 from keras_nas.search_spaces.base import (
@@ -17,8 +19,6 @@ from keras_nas.search_spaces.base import (
     default_choice,
     plan_strides,
 )
-from keras_nas.weight_sharing.elastic_kernel import ElasticKernelSize
-from keras_nas.weight_sharing.supernet import ChannelMask, PathChoice, optional_path
 
 BLOCK_TYPES = ("conv", "separable", "mbconv", "resnet")
 SQUEEZE_EXCITE_RATIO = 0.25

@@ -10,7 +10,7 @@ import keras
 import keras_tuner
 from keras import layers
 
-from keras_nas.layers import zeros_like
+from keras_nas.layers import PathChoice, zeros_like
 from keras_nas.search_spaces import blocks
 from keras_nas.search_spaces.base import (
     SearchSpace,
@@ -18,7 +18,6 @@ from keras_nas.search_spaces.base import (
     check_positive_int,
     default_choice,
 )
-from keras_nas.weight_sharing.supernet import PathChoice
 
 OPERATIONS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 

@@ -1,9 +1,10 @@
 """`NASTuner`: the KerasTuner `Tuner` that the keras-nas searches extend.
 
-Size: about 720 lines, most of them the one class: the hooks of `keras_tuner.Tuner` that a
-trial passes through (build, fit, epoch reports, end, save and reload) are methods of one
-object by KerasTuner's design. The helpers it holds besides (argument checks, the search and
-architecture records, Pareto front) move to modules of their own in issue 27's redesign.
+Size: about 720 lines, nearly all of them the one class: the hooks of `keras_tuner.Tuner`
+that a trial passes through (build, fit, epoch reports, end, save and reload) are methods of
+one object by KerasTuner's design. What is not a hook lives beside it in `keras_nas.tuners`:
+argument checks (`checks`), costs (`costs`), failures (`failures`), best weights
+(`best_weights`), progress lines (`progress`) and memory cleanup (`cleanup`, `sessions`).
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ import keras_tuner
 from keras_tuner import errors
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas import compat
 from keras_nas.arguments import check_bool, check_count
 from keras_nas.callbacks.hparams import trial_hparams
 from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
 from keras_nas.distribute.chief import role, serve
 from keras_nas.distribute.heartbeat import Heartbeat
 from keras_nas.estimation.pruning import STOPPED_EARLY
-from keras_nas.files import read_json_state, write_json_atomically
+from keras_nas.files import (
+    ARCHITECTURE_FILE,
+    ORACLE_FILE,
+    SEARCH_FILE,
+    read_json_state,
+    write_json_atomically,
+)
 from keras_nas.objectives import ConstraintCheck, Constraints, pareto_front
 from keras_nas.oracles.base import NASOracle
 from keras_nas.search_spaces.base import SearchSpace
@@ -56,10 +64,6 @@ SHARED_WEIGHTS_DIR = "shared_weights"
 #: Where a trial's trained shared weights wait, under its trial directory, until its end is
 #: recorded.
 PENDING_WEIGHTS_DIR = "shared_weights_pending"
-#: The search's own record, under the project directory: objectives, oracle, space, version.
-SEARCH_FILE = "search.json"
-#: Each trial's architecture (`describe` and `architecture_graph`), under its trial directory.
-ARCHITECTURE_FILE = "architecture.json"
 #: Seconds a worker waits before asking again when the oracle has no trial for it yet.
 WAIT_SECONDS = 1.0
 
@@ -298,7 +302,7 @@ class NASTuner(keras_tuner.Tuner):
         histories = []
         try:
             for execution in range(self.executions_per_trial):
-                callbacks = self._deepcopy_callbacks(user_callbacks)
+                callbacks = compat.copy_callbacks(self, user_callbacks)
                 self._configure_tensorboard_dir(callbacks, trial, execution)
                 with self._clock.part("build"):
                     model = self._try_build(trial.hyperparameters)
@@ -315,7 +319,7 @@ class NASTuner(keras_tuner.Tuner):
                         )
                     )
             if not built:  # `load_model` builds such a model from its config.
-                path = self._get_build_config_fname(trial.trial_id)
+                path = compat.build_config_file(self, trial.trial_id)
                 write_json_atomically(path, model.get_build_config())
             best.write(model, self._best_weights_path(trial.trial_id))
         except Exception as error:
@@ -334,7 +338,7 @@ class NASTuner(keras_tuner.Tuner):
             self._prebuilt_cost = prebuilt[2]
             return prebuilt[1]  # Built when the oracle checked it: each candidate once.
         release_keras_state()
-        model = self._build_hypermodel(hp)
+        model = compat.build_hypermodel(self, hp)
         if not isinstance(model, keras.Model):
             raise errors.FatalTypeError(
                 "Expected the model-building function, or HyperModel.build(), to return a "
@@ -357,7 +361,7 @@ class NASTuner(keras_tuner.Tuner):
             return build_optimizer(super().load_model(trial))
         model = self._try_build(trial.hyperparameters)
         if not model.built:
-            config = read_json_state(self._get_build_config_fname(trial.trial_id), "build")
+            config = read_json_state(compat.build_config_file(self, trial.trial_id), "build")
             model.build_from_config(config)
         model.set_weights(read_best_weights(path))
         return build_optimizer(model)
@@ -369,7 +373,7 @@ class NASTuner(keras_tuner.Tuner):
         """Saves the oracle (on the chief or alone) and the tuner's state, each atomically."""
         if role() != "worker":
             self.oracle.save()
-        write_json_atomically(self._get_tuner_fname(), self.get_state())
+        write_json_atomically(compat.tuner_file(self), self.get_state())
 
     def reload(self) -> None:
         """Reloads the oracle (see `NASOracle.reload`) and the tuner's state.
@@ -380,8 +384,8 @@ class NASTuner(keras_tuner.Tuner):
         """
         if role() != "worker":
             self.oracle.reload()
-        if os.path.exists(self._get_tuner_fname()):
-            self.set_state(read_json_state(self._get_tuner_fname(), "tuner state"))
+        if os.path.exists(compat.tuner_file(self)):
+            self.set_state(read_json_state(compat.tuner_file(self), "tuner state"))
 
     def on_search_begin(self) -> None:
         super().on_search_begin()
@@ -450,10 +454,10 @@ class NASTuner(keras_tuner.Tuner):
         for name, value in self._clock.metrics().items():
             trial.metrics.update(name, value)  # Saved with the trial's end, sent by a worker.
         self.oracle.end_trial(trial)  # Writes the trial's record, then `oracle.json`.
-        if not os.path.exists(self._get_tuner_fname()):
+        if not os.path.exists(compat.tuner_file(self)):
             # KerasTuner saves the oracle again after every trial, with the tuner's state,
             # which never changes: it is written once, after the first `oracle.json`.
-            write_json_atomically(self._get_tuner_fname(), self.get_state())
+            write_json_atomically(compat.tuner_file(self), self.get_state())
         if self.registry is not None and self.registry.directory is not None:
             # Only now that the oracle has recorded the trial's end do its weights count.
             self.registry.commit(self._pending_weights(trial.trial_id))
@@ -534,7 +538,7 @@ class NASTuner(keras_tuner.Tuner):
         self._prebuilt = None
         release_keras_state()
         try:
-            model = self._build_hypermodel(hp)
+            model = compat.build_hypermodel(self, hp)
             cost = self.costs.measure(model)
         except Exception:
             return None
@@ -588,13 +592,12 @@ class NASTuner(keras_tuner.Tuner):
         )
 
     def _oracle_file_without_tuner_file(self, overwrite: bool) -> bool:
-        # `oracle.json` is the name KerasTuner's `Oracle.save` writes (1.4.8).
-        oracle_file = os.path.join(self.project_dir, "oracle.json")
+        oracle_file = os.path.join(self.project_dir, ORACLE_FILE)
         return (
             not overwrite
             and role() != "worker"
             and os.path.exists(oracle_file)
-            and not os.path.exists(self._get_tuner_fname())
+            and not os.path.exists(compat.tuner_file(self))
         )
 
     def _write_search_record(self) -> None:

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from keras_nas.files import write_npz_atomically
-from keras_nas.weight_sharing.elastic_kernel import centre_slices
+from keras_nas.layers.elastic_kernel import centre_slices
 
 _KEY_ARRAY = "key"
 _WEIGHT_PREFIX = "weight_"
@@ -117,7 +117,7 @@ class SharedLayerRegistry:
                 each weight: the leading channels (a narrow sub-network of a Once-for-All
                 supernet whose layers hold the widest choice, see `ChannelMask`) and, for a
                 convolution's kernel, the centre (a smaller kernel of an elastic kernel, see
-                `keras_nas.weight_sharing.elastic_kernel`).
+                `keras_nas.layers.elastic_kernel`).
             source_name: Maps a layer's name to the name of the stored layer it inherits
                 from (a supernet that holds one layer for several operations, see
                 `SearchSpace.supernet_layer_name`); `None` inherits from the same name.

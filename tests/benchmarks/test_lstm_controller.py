@@ -11,10 +11,11 @@ import pytest
 import tensorflow as tf
 from keras_tuner.engine.trial import TrialStatus
 
-from keras_nas.benchmarks import nasbench201 as benchmark
-from keras_nas.benchmarks.lstm_controller import LSTMReinforceOracle
+from benchmarks import nasbench201 as benchmark
+from benchmarks.lstm_controller import LSTMReinforceOracle
 from keras_nas.oracles.reinforce import POLICY_FILE
 from keras_nas.search_spaces.nasbench201 import OPERATIONS, _format_ops
+from keras_nas.search_spaces.nasbench201_table import DATASET_COLUMNS
 from tests.oracles.toy import (
     assert_beats_random_search,
     flat_space,
@@ -165,7 +166,7 @@ def table_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("table") / "table.csv"
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow([*benchmark.DATASET_COLUMNS.values(), "ArchitectureString"])
+        writer.writerow([*DATASET_COLUMNS.values(), "ArchitectureString"])
         for ops in itertools.product(OPERATIONS, repeat=6):
             score = 80.0 + 2.0 * ops.count("nor_conv_3x3")
             writer.writerow([score, score - 20, score - 40, _format_ops(ops)])

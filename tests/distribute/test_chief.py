@@ -12,6 +12,7 @@ from keras_nas.distribute import role, serve
 from keras_nas.distribute.launch import free_port
 from keras_nas.estimation import MedianStopping
 from keras_nas.oracles import RegularizedEvolutionOracle
+from tests.messages import assert_mentions
 from tests.oracles.toy import flat_space
 
 
@@ -76,9 +77,11 @@ def test_pruning_reaches_the_worker_and_the_chief_exits_when_done(chief):
     assert not server.is_alive()
     assert oracle.end_order == ["0", "1", "2"]
     out = printed.getvalue()
-    assert "Chief: serving the oracle on 127.0.0.1:" in out
-    assert "Chief: trial 1 completed, score 0.1000 (2/3 ended)" in out
-    assert out.rstrip().endswith("Chief: done, 3 trials ended.")
+    lines = out.rstrip().splitlines()
+    assert_mentions(lines[0], "Chief", "serving", "127.0.0.1:")
+    [trial_1] = [line for line in lines if "trial 1 " in line]
+    assert_mentions(trial_1, "Chief", "completed", "score 0.1000", "2/3 ended")
+    assert_mentions(lines[-1], "Chief", "done", "3 trials ended")
 
 
 def test_a_port_in_use_is_a_clear_error(tmp_path, monkeypatch):

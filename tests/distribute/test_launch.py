@@ -17,6 +17,7 @@ import pytest
 
 from keras_nas.distribute import launch
 from keras_nas.oracles import RegularizedEvolutionOracle, ReinforceOracle
+from tests.messages import assert_mentions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "parallel_search.py"
@@ -57,16 +58,14 @@ def test_a_chief_left_without_workers_is_stopped():
 
     assert status == 1
     assert time.monotonic() - start < 60
-    assert (
-        "[launch] every worker has exited and the chief still waits: stopping it" in out.getvalue()
-    )
+    assert_mentions(out.getvalue(), "[launch]", "every worker has exited", "stopping")
 
 
 @pytest.mark.parametrize(
     "arguments, message",
     [
         (([], 1), "`command` must name the program to run"),
-        ((["python"], 0), "`workers` must be a positive integer. Received: workers=0."),
+        ((["python"], 0), "`workers`.*positive integer.*Received: workers=0"),
         ((["python"], 1, {"gpus": []}), "`gpus` must list at least one GPU"),
     ],
 )
@@ -87,10 +86,9 @@ def test_a_command_that_cannot_start_is_an_error(capsys):
     from keras_nas.cli import main
 
     assert main(["launch", "--workers", "1", "--", "no-such-program-here"]) == 2
-    assert (
-        "keras-nas launch: error: Cannot start 'no-such-program-here': [Errno 2] No such file"
-        in capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert err.startswith("keras-nas launch: error: ")
+    assert_mentions(err, "Cannot start", "'no-such-program-here'", "No such file")
 
 
 class Launched:

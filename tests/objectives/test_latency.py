@@ -120,12 +120,12 @@ def test_bad_arguments_say_what_was_received():
     # One test, not one per case: each test pays for a fresh Keras session (conftest).
     model = _tiny()
     for kwargs, message in [
-        ({"batch_size": 0}, r"`batch_size` must be a positive integer. Received: batch_size=0"),
+        ({"batch_size": 0}, r"`batch_size`.*positive integer.*Received: batch_size=0"),
         ({"batch_size": 2.0}, r"Received: batch_size=2.0"),
-        ({"repeats": 0}, r"`repeats` must be a positive integer. Received: repeats=0"),
+        ({"repeats": 0}, r"`repeats`.*positive integer.*Received: repeats=0"),
         ({"repeats": True}, r"Received: repeats=True"),
-        ({"warmup": -1}, r"`warmup` must be an integer of at least 0. Received: warmup=-1"),
-        ({"max_seconds": 0}, r"`max_seconds` must be a positive number.*max_seconds=0"),
+        ({"warmup": -1}, r"`warmup`.*at least 0.*Received: warmup=-1"),
+        ({"max_seconds": 0}, r"`max_seconds`.*positive number.*max_seconds=0"),
     ]:
         with pytest.raises(ValueError, match=message):
             measure_latency_ms(model, **kwargs)

@@ -7,7 +7,6 @@ volume of the union of boxes, summed over the cells of a grid through every coor
 
 import itertools
 import math
-import re
 
 import keras_tuner
 import pytest
@@ -24,6 +23,7 @@ from keras_nas.objectives import (
     nsga2_select,
     pareto_front,
 )
+from tests.messages import raises_mentioning
 
 INF = math.inf
 NAN = math.nan
@@ -38,9 +38,9 @@ def _fresh_keras_session():
     yield
 
 
-def raises(message):
-    """`pytest.raises` of a ValueError with exactly `message`."""
-    return pytest.raises(ValueError, match=f"^{re.escape(message)}$")
+def raises(*facts):
+    """`pytest.raises` of a ValueError whose message holds each of `facts`."""
+    return raises_mentioning(ValueError, *facts)
 
 
 # Brute-force references.
@@ -290,81 +290,46 @@ def test_objective_behaves_as_a_keras_tuner_objective():
 
 
 def test_objective_errors():
-    with raises(
-        "`name` must be a non-empty string: the name of a value that trials report, e.g. "
-        "\"latency_ms\". Received: name=''."
-    ):
+    with raises("`name`", "non-empty string", "Received: name=''"):
         Objective("", "min")
-    with raises(
-        "`name` must be a non-empty string: the name of a value that trials report, e.g. "
-        '"latency_ms". Received: name=3.'
-    ):
+    with raises("`name`", "non-empty string", "Received: name=3"):
         Objective(3, "min")
-    with raises(
-        '`direction` must be "min" (lower is better) or "max" (higher is better). '
-        "Received: direction='minimize' for the objective 'latency_ms'."
-    ):
+    with raises("`direction`", '"min"', '"max"', "direction='minimize'", "'latency_ms'"):
         Objective("latency_ms", "minimize")
 
 
 def test_point_and_direction_errors():
-    with raises(
-        '`directions` must be a non-empty sequence of "min" or "max", one per objective, '
-        'e.g. ("max", "min"). Received: directions=\'max\'.'
-    ):
+    with raises("`directions`", '"min" or "max"', "Received: directions='max'"):
         pareto_front([(1.0,)], "max")
-    with raises(
-        '`directions` must be a non-empty sequence of "min" or "max", one per objective, '
-        'e.g. ("max", "min"). Received: directions=().'
-    ):
+    with raises("`directions`", "non-empty", "Received: directions=()"):
         non_dominated_sort([], ())
-    with raises(
-        '`directions` must be a non-empty sequence of "min" or "max", one per objective, '
-        "e.g. (\"max\", \"min\"). Received: directions=('max', 'lower')."
-    ):
+    with raises("`directions`", '"min" or "max"', "Received: directions=('max', 'lower')"):
         hypervolume([], ("max", "lower"), (0.0, 0.0))
-    with raises(
-        "Each point must hold one value per direction, 2 here. Received: points[1]=(1.0,)."
-    ):
+    with raises("one value per direction, 2 here", "Received: points[1]=(1.0,)"):
         pareto_front([(1.0, 2.0), (1.0,)], ("max", "min"))
-    with raises(
-        "Each point must be a sequence of numbers, one per direction. Received: points[0]='ab'."
-    ):
+    with raises("sequence of numbers", "Received: points[0]='ab'"):
         pareto_front(["ab"], ("max", "min"))
-    with raises(
-        "Objective values must be numbers, or None for a missing value. "
-        "Received: points[0] holds True of type bool."
-    ):
+    with raises("must be numbers", "None for a missing value", "points[0] holds True", "bool"):
         nsga2_rank([(True, 1.0)], ("max", "min"))
-    with raises(
-        "`reference` must hold one finite number per objective. Received: reference=(0.0, nan)."
-    ):
+    with raises("`reference`", "finite number", "Received: reference=(0.0, nan)"):
         hypervolume([(1.0, 2.0)], ("max", "min"), (0.0, NAN))
-    with raises(
-        "`reference` must hold one value per direction, 2 here. Received: reference=(0.0,)."
-    ):
+    with raises("`reference`", "one value per direction, 2 here", "reference=(0.0,)"):
         hypervolume([(1.0, 2.0)], ("max", "min"), (0.0,))
 
 
 def test_front_and_k_errors():
     points = [(1.0, 2.0), (2.0, 1.0), (None, 1.0)]
-    with raises("`front` must hold indices into `points`, from 0 to 2. Received: front=[0, 3]."):
+    with raises("`front`", "from 0 to 2", "Received: front=[0, 3]"):
         crowding_distance(points, [0, 3], ("min", "min"))
-    with raises("`front` must hold each index once. Received: front=[1, 1]."):
+    with raises("`front`", "each index once", "Received: front=[1, 1]"):
         crowding_distance(points, [1, 1], ("min", "min"))
-    with raises("`front` must be a sequence of indices into `points`. Received: front=0."):
+    with raises("`front`", "sequence of indices", "Received: front=0"):
         crowding_distance(points, 0, ("min", "min"))
     with raises(
-        "`crowding_distance` needs finite points: the distance of a point with a missing "
-        "value is not defined. Pass a front of `non_dominated_sort` other than the last one "
-        "of non-finite points. Received: points[2]=(None, 1.0)."
+        "`crowding_distance`", "finite points", "`non_dominated_sort`", "points[2]=(None, 1.0)"
     ):
         crowding_distance(points, [0, 2], ("min", "min"))
-    with raises(
-        "`k` must be an integer from 0 to the number of points. Received: k=4 for 3 points."
-    ):
+    with raises("`k`", "integer from 0 to the number of points", "k=4 for 3 points"):
         nsga2_select(points, ("min", "min"), 4)
-    with raises(
-        "`k` must be an integer from 0 to the number of points. Received: k=1.0 for 3 points."
-    ):
+    with raises("`k`", "integer", "Received: k=1.0"):
         nsga2_select(points, ("min", "min"), 1.0)

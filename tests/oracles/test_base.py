@@ -5,6 +5,7 @@ import json
 import keras_tuner
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.compat import set_project_directory
 from keras_nas.oracles import RegularizedEvolutionOracle
 
 
@@ -13,7 +14,7 @@ def _oracle(tmp_path, hp, **kwargs):
         objective=keras_tuner.Objective("score", "max"), hyperparameters=hp, **kwargs
     )
     oracle.verbose = 0
-    oracle._set_project_dir(str(tmp_path), "p")  # Tests only: the tuner's private call.
+    set_project_directory(oracle, str(tmp_path), "p")
     return oracle
 
 

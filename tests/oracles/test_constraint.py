@@ -5,6 +5,7 @@ import pytest
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas.oracles import RegularizedEvolutionOracle, ReinforceOracle
+from tests.messages import assert_mentions
 from tests.oracles.toy import flat_space, make_oracle, run
 
 
@@ -41,7 +42,10 @@ def test_a_search_whose_constraint_leaves_too_few_candidates_stops_with_a_messag
 
     assert sorted(values["op_1"] for values in proposed) == ["a", "b"]
     assert oracle.create_trial("tuner0").status == TrialStatus.STOPPED
-    assert (
-        "No untried candidate within the constraint was found; the search ends after 2 trials. "
-        "2 candidates were rejected, e.g. op_0=b, not 'a'." in capsys.readouterr().err
+    assert_mentions(
+        capsys.readouterr().err,
+        "No untried candidate",
+        "after 2 trials",
+        "2 candidates were rejected",
+        "op_0=b, not 'a'",
     )

@@ -152,7 +152,7 @@ def test_asynchronous_trials_are_all_distinct(tmp_path):
         ({"mutations": 0}, "`mutations` must be a positive integer"),
         (
             {"population_size": 4, "sample_size": 5},
-            r"`sample_size` must be at most `population_size`. Received: sample_size=5",
+            r"`sample_size`.*at most `population_size`.*Received: sample_size=5",
         ),
     ],
 )

@@ -5,8 +5,9 @@ tuner ids and the clock is moved by hand."""
 import pytest
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.distribute import recovery
 from keras_nas.oracles import RegularizedEvolutionOracle, ReinforceOracle
-from keras_nas.oracles import base as oracle_base
+from tests.messages import assert_mentions, raises_mentioning
 from tests.oracles.toy import finish, make_oracle
 
 
@@ -21,7 +22,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(oracle_base.time, "monotonic", clock)
+    monkeypatch.setattr(recovery.time, "monotonic", clock)
     return clock
 
 
@@ -45,9 +46,8 @@ def test_a_silent_workers_trial_goes_to_the_next_worker_that_asks(tmp_path, cloc
     assert again.hyperparameters.values == lost.hyperparameters.values
     assert oracle.ongoing_trials == {"tuner0": again}
     assert "tuner1" not in oracle.tuner_ids
-    assert (
-        f"Worker tuner1 sent nothing for over 60 s; trial {lost.trial_id} goes back to the "
-        "queue." in capsys.readouterr().err
+    assert_mentions(
+        capsys.readouterr().err, "tuner1", "60 s", f"trial {lost.trial_id}", "back to the queue"
     )
 
 
@@ -172,9 +172,7 @@ def test_the_queue_of_trials_to_run_again_survives_a_reload(tmp_path, clock):
 
 @pytest.mark.parametrize("value", [0, -5, "60", True, float("nan")])
 def test_trial_timeout_must_be_a_positive_number(tmp_path, value):
-    with pytest.raises(ValueError) as error:
+    with raises_mentioning(
+        ValueError, "`trial_timeout`", "positive number", "or None", f"trial_timeout={value!r}"
+    ):
         RegularizedEvolutionOracle(objective="val_accuracy", trial_timeout=value)
-    assert str(error.value) == (
-        "`trial_timeout` must be a positive number of seconds or None. Received: "
-        f"trial_timeout={value!r}."
-    )

@@ -3,6 +3,8 @@
 import keras_tuner
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_nas.compat import set_project_directory
+
 #: The optimum of the toy space: `op_i` equal to `TARGET[i]` for every i.
 TARGET = ["a", "b", "c", "d", "a", "b"]
 
@@ -25,7 +27,7 @@ def make_oracle(tmp_path, name, oracle_class, **kwargs):
     oracle = oracle_class(**kwargs)
     oracle.verbose = 0
     # Tests only: KerasTuner's tuner sets the project directory through this private call.
-    oracle._set_project_dir(str(tmp_path), name)
+    set_project_directory(oracle, str(tmp_path), name)
     return oracle
 
 

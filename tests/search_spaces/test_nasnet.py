@@ -177,9 +177,9 @@ def test_config_round_trip():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"num_blocks": 0}, "`num_blocks` must be a positive integer. Received: num_blocks=0"),
+        ({"num_blocks": 0}, "`num_blocks`.*positive integer.*Received: num_blocks=0"),
         ({"cells_per_stage": 0}, "`cells_per_stage` must be a positive integer"),
-        ({"channels": -8}, "`channels` must be a positive integer. Received: channels=-8"),
+        ({"channels": -8}, "`channels`.*positive integer.*Received: channels=-8"),
         ({"num_reductions": -1}, "`num_reductions` must be a non-negative integer"),
         ({"num_reductions": 1.0}, "`num_reductions` must be a non-negative integer"),
         ({"operations": []}, "`operations` must hold at least one option"),

@@ -23,7 +23,7 @@ import keras  # noqa: E402
 import keras_nas  # noqa: E402
 from keras_nas import files  # noqa: E402
 from keras_nas.datasets import load_digits  # noqa: E402
-from keras_nas.oracles import base as oracle_base  # noqa: E402
+from keras_nas.oracles import state_files  # noqa: E402
 from keras_nas.search_spaces import MLPSpace  # noqa: E402
 from keras_nas.tuners.best_weights import KeepBestWeights  # noqa: E402
 
@@ -48,14 +48,14 @@ def kill_at(point: str, count: int) -> None:
 
         files.os.replace = killing_replace
     elif point == "oracle_json":
-        write = oracle_base.write_json_atomically
+        write = state_files.write_json_atomically
 
         def killing_write(path, state):
             if os.path.basename(path) == "oracle.json":
                 reach()
             write(path, state)
 
-        oracle_base.write_json_atomically = killing_write
+        state_files.write_json_atomically = killing_write
     elif point == "best_weights":
         keep = KeepBestWeights.write
 

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 import keras_nas
+from keras_nas.compat import set_project_directory
 from keras_nas.oracles import RegularizedEvolutionOracle, ReinforceOracle
 from keras_nas.search_spaces import MLPSpace
+from tests.messages import assert_mentions
 from tests.one_shot_search import one_stage_space
 
 
@@ -28,8 +30,13 @@ def test_max_trials_is_checked_before_the_search_starts(tmp_path, search, max_tr
             directory=str(tmp_path),
             project_name="p",
         )
-    assert str(error.value).startswith("`max_trials` must be a positive integer, or None to ")
-    assert str(error.value).endswith(f"Received: max_trials={received}.")
+    assert_mentions(
+        str(error.value),
+        "`max_trials`",
+        "positive integer",
+        "or None to search",
+        f"Received: max_trials={received}.",
+    )
     assert not os.path.exists(tmp_path / "p")  # Nothing started.
 
 
@@ -63,23 +70,23 @@ def test_max_trials_none_is_accepted_and_recorded():
 
 
 @pytest.mark.parametrize(
-    ("fit_arguments", "message"),
+    ("fit_arguments", "facts"),
     [
-        ({"epochs": 0}, "`epochs` must be a positive integer. Received: epochs=0."),
-        ({"epochs": "3"}, "Received: epochs='3' (a str)."),
-        ({"batch_size": 0}, "or None to use Keras's default of 32. Received: batch_size=0."),
-        ({"validation_split": 1.5}, "Received: validation_split=1.5."),
-        ({"verbose": 3}, "Received: verbose=3."),
+        ({"epochs": 0}, ("`epochs`", "positive integer", "Received: epochs=0.")),
+        ({"epochs": "3"}, ("`epochs`", "Received: epochs='3' (a str).")),
+        ({"batch_size": 0}, ("`batch_size`", "default of 32", "Received: batch_size=0.")),
+        ({"validation_split": 1.5}, ("`validation_split`", "Received: validation_split=1.5.")),
+        ({"verbose": 3}, ("`verbose`", "Received: verbose=3.")),
     ],
 )
-def test_search_arguments_are_checked_before_any_trial(tmp_path, fit_arguments, message):
+def test_search_arguments_are_checked_before_any_trial(tmp_path, fit_arguments, facts):
     tuner = keras_nas.EvolutionarySearch(
         _space(), objective="val_accuracy", max_trials=2, directory=str(tmp_path), project_name="p"
     )
     x, y = np.zeros((8, 4), "float32"), np.zeros(8, "int64")
     with pytest.raises(ValueError) as error:
         tuner.search(x, y, validation_data=(x, y), **fit_arguments)
-    assert str(error.value).endswith(message)
+    assert_mentions(str(error.value), *facts)
     assert tuner.oracle.trials == {}
 
 
@@ -110,7 +117,7 @@ def test_one_shot_counts_are_checked(tmp_path):
 
 def test_a_numpy_seed_is_saved_as_a_python_int(tmp_path):
     oracle = RegularizedEvolutionOracle(objective="val_accuracy", max_trials=2, seed=np.int64(3))
-    oracle._set_project_dir(str(tmp_path), "p")  # Tests only: the tuner's private call.
+    set_project_directory(oracle, str(tmp_path), "p")
     oracle.save()  # A numpy integer is not JSON: this raised a TypeError.
     assert '"seed": 3' in (tmp_path / "p" / "oracle.json").read_text()
 

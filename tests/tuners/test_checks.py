@@ -9,6 +9,7 @@ import tensorflow as tf
 from keras_nas import EvolutionarySearch, OneShotSearch
 from keras_nas.search_spaces import MacroSpace, MLPSpace, NASBench201Space
 from keras_nas.tuners.checks import check_search_inputs
+from tests.messages import assert_mentions
 
 ACCURACY = [keras_tuner.Objective("val_accuracy", "max")]
 
@@ -30,11 +31,13 @@ def _error(space, objectives, x, y, **kwargs):
 def test_inputs_of_another_shape():
     x, y = _data(shape=(8, 8))
     message = _error(_mlp(), ACCURACY, x, y, validation_data=(x, y))
-    assert message == (
-        "The training inputs `x` must have the shape of one example that the space takes, "
-        "(64,) (MLPSpace's `input_shape`), after the batch dimension. Received: x of shape "
-        "(8, 8, 8). Reshape the data (e.g. `x.reshape(len(x), -1)`) or build the space with "
-        "input_shape=(8, 8)."
+    assert_mentions(
+        message,
+        "`x`",
+        "(64,) (MLPSpace's `input_shape`)",
+        "Received: x of shape (8, 8, 8)",
+        "`x.reshape(len(x), -1)`",
+        "input_shape=(8, 8)",
     )
 
 
@@ -43,10 +46,8 @@ def test_validation_inputs_of_another_shape():
     x, y = _data(shape=(8, 8, 1))
     x_val, y_val = _data(shape=(8, 8))
     message = _error(space, ACCURACY, x, y, validation_data=(x_val, y_val))
-    assert message.startswith("The validation inputs `x_val` must have the shape")
-    assert (
-        "Received: x_val of shape (8, 8, 8). Reshape the data (e.g. `x.reshape(-1, 8, 8, 1)`)"
-        in message
+    assert_mentions(
+        message, "`x_val`", "Received: x_val of shape (8, 8, 8)", "`x.reshape(-1, 8, 8, 1)`"
     )
 
 
@@ -61,19 +62,20 @@ def test_a_dataset_is_checked_by_its_element_spec():
 
 def test_one_label_per_example():
     x, y = _data()
-    assert _error(_mlp(), ACCURACY, x, y[:5], validation_data=(x, y)) == (
-        "The training data must have one label per example. Received: x with 8 examples and "
-        "y with 5."
-    )
+    message = _error(_mlp(), ACCURACY, x, y[:5], validation_data=(x, y))
+    assert_mentions(message, "one label per example", "x with 8 examples", "y with 5")
 
 
 def test_one_hot_labels_with_the_sparse_loss():
     x, y = _data()
     message = _error(_mlp(), ACCURACY, x, np.eye(10)[y], validation_data=(x, y))
-    assert message == (
-        "The labels `y` look one-hot (shape (8, 10)); the space's loss, sparse categorical "
-        "cross-entropy, takes class indices. Pass `y.argmax(-1)`, or build the space with "
-        "loss='categorical_crossentropy'."
+    assert_mentions(
+        message,
+        "`y`",
+        "one-hot (shape (8, 10))",
+        "sparse categorical",
+        "`y.argmax(-1)`",
+        "loss='categorical_crossentropy'",
     )
     # With a loss of the user's choice, the labels are the user's business.
     space = _mlp(loss="categorical_crossentropy")
@@ -83,17 +85,21 @@ def test_one_hot_labels_with_the_sparse_loss():
 def test_labels_beyond_num_classes():
     x, y = _data()
     message = _error(_mlp(), ACCURACY, x, y + 5, validation_data=(x, y))
-    assert message == (
-        "The labels `y` must be class indices from 0 to 9 (the space's `num_classes` is 10). "
-        "Received labels from 5 to 12. Build the space with num_classes=13 or map the labels "
-        "to 0..9."
+    assert_mentions(
+        message,
+        "`y`",
+        "from 0 to 9",
+        "`num_classes` is 10",
+        "Received labels from 5 to 12",
+        "num_classes=13",
+        "0..9",
     )
 
 
 def test_labels_that_are_not_integers():
     x, y = _data()
     message = _error(_mlp(), ACCURACY, x, y + 0.5, validation_data=(x, y))
-    assert message.startswith("The labels `y` must be integer class indices from 0 to 9.")
+    assert_mentions(message, "`y`", "integer class indices", "from 0 to 9")
 
 
 def test_an_objective_the_trials_do_not_log():
@@ -101,19 +107,21 @@ def test_an_objective_the_trials_do_not_log():
     message = _error(
         _mlp(), [keras_tuner.Objective("val_auc", "max")], x, y, validation_data=(x, y)
     )
-    assert message == (
-        "The objective 'val_auc' is not a metric that the trials log. Available: 'loss', "
-        "'accuracy', 'val_loss', 'val_accuracy', 'params', 'flops', 'size_bytes', 'seconds'. "
-        "Pick one of them, or add the metric to the space (metrics=[...])."
+    available = (  # The metrics are data: their list stays exact.
+        "'loss', 'accuracy', 'val_loss', 'val_accuracy', 'params', 'flops', 'size_bytes', 'seconds'"
     )
+    assert_mentions(message, "'val_auc'", available, "metrics=[...]")
 
 
 def test_a_validation_objective_without_validation_data():
     x, y = _data()
-    assert _error(_mlp(), ACCURACY, x, y) == (
-        "The objective 'val_accuracy' is measured on validation data, and none was given. "
-        "Pass validation_data=(x_val, y_val) (or validation_split=0.2) to search(), or use "
-        "the objective 'accuracy'."
+    assert_mentions(
+        _error(_mlp(), ACCURACY, x, y),
+        "'val_accuracy'",
+        "validation data",
+        "validation_data=(x_val, y_val)",
+        "validation_split=0.2",
+        "objective 'accuracy'",
     )
     check_search_inputs(_mlp(), ACCURACY, x, y, validation_split=0.2)
 

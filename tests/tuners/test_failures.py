@@ -16,6 +16,7 @@ from keras_nas.datasets import load_digits
 from keras_nas.messages import failure_reason
 from keras_nas.search_spaces import MLPSpace
 from keras_nas.tuners.failures import TrialGuard
+from tests.messages import assert_mentions
 
 FAILING_UNITS = 16
 
@@ -88,14 +89,18 @@ def _search(space, digits, tmp_path, *, max_trials=4, max_consecutive_failed_tri
     return tuner
 
 
+#: The facts of each kind's reason: what happened, where or the original error, and the fix.
 REASONS = {
-    "nan": "The training loss became nan at epoch 1, batch 1: the candidate diverged. A lower "
-    "learning rate, or normalised inputs, may let such candidates train.",
-    "oom": "The candidate ran out of memory (ResourceExhaustedError: OOM when allocating "
-    "tensor with shape[4096,4096] on /cpu:0). A smaller batch size, or a constraint on the "
-    "model size, avoids such candidates.",
-    "build": "The candidate failed before training (while it was built or compiled, or its data "
-    "prepared): ValueError: Negative dimension size caused by subtracting 3 from 1",
+    "nan": ("loss became nan", "epoch 1, batch 1", "diverged", "learning rate"),
+    "oom": (
+        "out of memory",
+        "(ResourceExhaustedError: OOM when allocating tensor with shape[4096,4096] on /cpu:0)",
+        "smaller batch size",
+    ),
+    "build": (
+        "failed before training",
+        "ValueError: Negative dimension size caused by subtracting 3 from 1",
+    ),
 }
 
 
@@ -111,14 +116,14 @@ def test_a_failing_candidate_is_a_failed_trial_with_its_reason(kind, digits, tmp
     for trial in trials:
         if trial in failing:
             assert trial.status == TrialStatus.FAILED
-            assert failure_reason(trial.message) == REASONS[kind]
+            assert_mentions(failure_reason(trial.message), *REASONS[kind])
         else:
             assert trial.status == TrialStatus.COMPLETED
             assert 0.0 < trial.score <= 1.0
     # The reason is on disk too, with the original error's traceback before it.
     reloaded = _tuner(FailingSpace(kind), tmp_path, max_trials=4)
     message = reloaded.oracle.trials[failing[0].trial_id].message
-    assert failure_reason(message) == REASONS[kind]
+    assert_mentions(failure_reason(message), *REASONS[kind])
     assert "Traceback" in message
 
 
@@ -134,12 +139,13 @@ def test_failures_in_a_row_stop_the_search_listing_each_reason(digits, tmp_path)
     space = FailingSpace("oom", units=(FAILING_UNITS,))  # Every candidate fails.
     with pytest.raises(RuntimeError) as raised:
         _search(space, digits, tmp_path, max_trials=6, max_consecutive_failed_trials=2)
-    assert str(raised.value).splitlines()[:3] == [
-        "The search stopped: the last 2 trials failed, and `max_consecutive_failed_trials` is 2. "
-        "Their reasons:",
-        f"- trial 0: {REASONS['oom']}",
-        f"- trial 1: {REASONS['oom']}",
-    ]
+    lines = str(raised.value).splitlines()
+    assert len(lines) >= 3
+    assert_mentions(
+        lines[0], "stopped", "last 2 trials failed", "`max_consecutive_failed_trials` is 2"
+    )
+    for line, trial_id in zip(lines[1:3], ["0", "1"], strict=True):
+        assert_mentions(line, f"trial {trial_id}:", *REASONS["oom"])
     # Both failures were saved before the search stopped: a resumed search knows them.
     resumed = _tuner(space, tmp_path, max_trials=6, max_consecutive_failed_trials=2)
     assert [t.status for t in resumed.oracle.trials.values()] == [TrialStatus.FAILED] * 2
@@ -196,8 +202,12 @@ def test_a_build_that_raises_while_the_space_is_declared_says_so(tmp_path):
         keras_nas.EvolutionarySearch(
             build, objective="val_accuracy", max_trials=2, directory=str(tmp_path)
         )
-    message = str(error.value)
-    assert message.startswith("Declaring the search space failed: when a tuner is made, ")
-    assert "that build raised ValueError: no such layer: Dense2\n" in message
-    assert "Once the search runs, a candidate whose build fails is a failed trial" in message
+    assert_mentions(
+        str(error.value),
+        "Declaring the search space failed",
+        "build(hp)",
+        "ValueError: no such layer: Dense2",
+        "keras_tuner.HyperParameters()",
+        "failed trial",
+    )
     assert isinstance(error.value.__cause__, ValueError)

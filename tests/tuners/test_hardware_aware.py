@@ -14,6 +14,7 @@ import keras_nas
 from keras_nas.datasets import load_digits
 from keras_nas.objectives import Constraints, MnasNetReward, Objective, mnasnet_reward
 from keras_nas.search_spaces import MLPSpace
+from tests.messages import assert_mentions
 from tests.oracles.toy import flat_space
 
 MAX_PARAMS = 2_500
@@ -91,8 +92,7 @@ def test_a_constraint_no_candidate_meets_ends_the_search_with_a_message(tmp_path
     tuner = _search(tmp_path, digits, max_trials=3, constraints=Constraints(max_flops=10))
     assert tuner.oracle.trials == {}
     err = capsys.readouterr().err
-    assert "No untried candidate within the constraint was found; the search ends after 0" in err
-    assert "FLOPs, over max_flops=10" in err
+    assert_mentions(err, "No untried candidate", "after 0 trials", "FLOPs, over max_flops=10")
 
 
 def test_latency_as_an_objective_is_measured_and_gives_the_pareto_front(tmp_path, digits):

@@ -12,7 +12,7 @@ import pytest
 import keras_nas
 from keras_nas import timing
 from keras_nas.datasets import load_digits
-from keras_nas.oracles import base as oracle_base
+from keras_nas.oracles import state_files
 from keras_nas.search_spaces import (
     MacroSpace,
     MLPSpace,
@@ -120,7 +120,7 @@ def test_every_trial_of_a_search_has_its_clock_total_as_its_seconds(tmp_path, di
 
 def test_each_state_file_is_written_once_per_trial(tmp_path, digits, monkeypatch):
     written = []
-    for module in (oracle_base, nas_tuner):
+    for module in (state_files, nas_tuner):
         write = module.write_json_atomically
 
         def counting(path, state, write=write):

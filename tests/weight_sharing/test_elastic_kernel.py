@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_nas.weight_sharing import SharedLayerRegistry
-from keras_nas.weight_sharing.elastic_kernel import (
+from keras_nas.layers import set_path
+from keras_nas.layers.elastic_kernel import (
     ElasticConv1D,
     ElasticConv2D,
     ElasticDepthwiseConv1D,
@@ -15,7 +15,7 @@ from keras_nas.weight_sharing.elastic_kernel import (
     ElasticKernelSize,
     centre_slices,
 )
-from keras_nas.weight_sharing.supernet import set_path
+from keras_nas.weight_sharing import SharedLayerRegistry
 
 KERNEL = ElasticKernelSize("k", (1, 3, 5))
 STRIDED_KERNEL = ElasticKernelSize("k", (3, 5, 7))  # Every size at least the stride.

@@ -9,16 +9,16 @@ import pytest
 
 from keras_nas import OneShotSearch
 from keras_nas.datasets import load_digits
-from keras_nas.search_spaces import MacroSpace
-from keras_nas.weight_sharing import SharedLayerRegistry
-from keras_nas.weight_sharing.elastic_kernel import is_elastic_kernel
-from keras_nas.weight_sharing.registry import leaf_layers
-from keras_nas.weight_sharing.supernet import (
+from keras_nas.layers.elastic_kernel import is_elastic_kernel
+from keras_nas.layers.path_choice import (
     ChannelMask,
     PathChoice,
     path_choices,
     set_path,
 )
+from keras_nas.search_spaces import MacroSpace
+from keras_nas.weight_sharing import SharedLayerRegistry
+from keras_nas.weight_sharing.registry import leaf_layers
 
 
 def test_channel_mask_keeps_the_first_channels_of_the_active_width():

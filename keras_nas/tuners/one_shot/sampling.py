@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 
-if TYPE_CHECKING:  # The spaces import this package (their supernets' layers).
-    from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.search_spaces.base import SearchSpace
 
 #: The sampling rules of `PathSampler`.
 RULES = ("uniform", "sandwich", "fair", "progressive")

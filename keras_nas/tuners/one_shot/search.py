@@ -1,4 +1,10 @@
-"""`OneShotSearch`: train one supernet, then search its sub-networks without training them."""
+"""`OneShotSearch`: train one supernet, then search its sub-networks without training them.
+
+Size: about 560 lines, one class: the supernet's training (resumable by epoch), the
+scoring of sub-networks with inherited weights as trials, and `retrain`, which share the
+supernet and its state. The path sampler and the per-step callback are modules of their own
+(`sampling.py`, `supernet_training.py`).
+"""
 
 from __future__ import annotations
 
@@ -22,8 +28,8 @@ from keras_nas.search_spaces.base import SearchSpace, check_positive_int
 from keras_nas.tuners.best_weights import build_optimizer, read_best_weights, write_weights
 from keras_nas.tuners.checks import check_fit_arguments
 from keras_nas.tuners.nas_tuner import NASTuner
-from keras_nas.weight_sharing.sampling import RULES, PathSampler
-from keras_nas.weight_sharing.supernet import SamplePaths, recalibrate_batch_norm
+from keras_nas.tuners.one_shot.sampling import RULES, PathSampler
+from keras_nas.tuners.one_shot.supernet_training import SamplePaths, recalibrate_batch_norm
 
 #: The supernet's progress (epochs trained), under the project directory.
 SUPERNET_STATE_FILE = "supernet.json"
@@ -138,7 +144,7 @@ class OneShotSearch(NASTuner):
             shrinking: `supernet_epochs` split into phases, the largest kernels, depths and
             widths first, then kernels, depths and widths drawn too, one dimension more per
             phase; for spaces with those dimensions, `MacroSpace` and `MobileNetSpace`); see
-            `keras_nas.weight_sharing.PathSampler`.
+            `keras_nas.tuners.one_shot.PathSampler`.
         seed: Seeds the paths sampled while training the supernet, the calibration batches,
             (when `oracle` is `None`) the oracle, and each sub-network's training in
             `retrain`.

@@ -1,16 +1,13 @@
-"""The pieces of a one-shot supernet: a layer that runs one of several paths, and its helpers.
+"""The layers through which a supernet follows an architecture.
 
 A supernet holds every operation of a search space at once. Each choice of the space becomes
 a `PathChoice` layer whose branches are small Keras models, one per value of the choice,
-built with exactly the layer names the plain sub-network uses. Training samples one path per
-step (`SamplePaths`); a sub-network then inherits its weights through a
-`SharedLayerRegistry` by those names, so the exported sub-network is a plain Keras model.
-A choice of width is a `ChannelMask` instead: the layers hold the widest weights and a
-narrower sub-network inherits their leading slice (Once-for-All's elastic width); a choice of
-odd kernel sizes can be one elastic convolution (`keras_nas.weight_sharing.elastic_kernel`)
-whose smaller kernels are the centre of the largest. The
-supernet trains with `single_path_optimizer`, which leaves the branches a step did not run
-alone.
+built with exactly the layer names the plain sub-network uses, so a sub-network inherits its
+weights by those names and the exported sub-network is a plain Keras model. A choice of width
+is a `ChannelMask` instead: the layers hold the widest weights and a narrower sub-network
+inherits their leading slice (Once-for-All's elastic width); a choice of odd kernel sizes can
+be one elastic convolution (`keras_nas.layers.elastic_kernel`) whose smaller kernels are the
+centre of the largest. `set_path` sets all of them to one architecture.
 """
 
 from __future__ import annotations
@@ -19,11 +16,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
-import numpy as np
 
-from keras_nas.layers import Zeros
-from keras_nas.weight_sharing.elastic_kernel import is_elastic_kernel
-from keras_nas.weight_sharing.registry import leaf_layers
+from keras_nas.layers.elastic_kernel import is_elastic_kernel
+from keras_nas.layers.zeros import Zeros
 
 
 class PathChoice(keras.layers.Layer):
@@ -35,6 +30,7 @@ class PathChoice(keras.layers.Layer):
     every depth from 3 up, say); a branch may itself hold `PathChoice` layers.
 
     Example:
+    >>> import numpy as np
     >>> inputs = keras.Input((3,))
     >>> branches = {
     ...     "double": PathChoice.branch(inputs.shape, lambda x: keras.layers.Rescaling(2.0)(x)),
@@ -133,6 +129,7 @@ def optional_path(x, hp_name: str, build: Callable, *, name: str):
     a `PathChoice` with the two branches (a supernet's squeeze-excite, say).
 
     Example:
+    >>> import numpy as np
     >>> inputs = keras.Input((2,))
     >>> doubled = optional_path(inputs, "double", lambda t: keras.layers.Rescaling(2.0)(t),
     ...                         name="double_choice")
@@ -163,6 +160,7 @@ class ChannelMask(keras.layers.Layer):
     zeroes everything: a connection that the active sub-network does not have.
 
     Example:
+    >>> import numpy as np
     >>> mask = ChannelMask("stage_1/width", {2: 2, 3: 3}, channels=4)
     >>> x = np.ones((1, 3), "float32")
     >>> mask.set_value(2)
@@ -274,94 +272,3 @@ def _key_of(hp_names: tuple[str, ...], values: dict[str, Any]) -> Any:
         return None
     key = tuple(values[name] for name in hp_names)
     return key[0] if len(key) == 1 else key
-
-
-class SamplePaths(keras.callbacks.Callback):
-    """Before every training step, sets the supernet to a newly sampled architecture.
-
-    Args:
-        sample: Returns the values of the next architecture (e.g. a random one). If it has
-            a `start_epoch(epoch)` method, as `PathSampler` does, that is called at the
-            start of every epoch.
-    """
-
-    def __init__(self, sample: Callable[[], dict[str, Any]]):
-        super().__init__()
-        self.sample = sample
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        start_epoch = getattr(self.sample, "start_epoch", None)
-        if start_epoch is not None:
-            start_epoch(epoch)
-
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        set_path(self.model, self.sample())
-
-
-class _SkipsUntakenPaths:
-    """Optimizer mixin: a variable whose gradient is all zeros is left alone, optimizer
-    state included (see `single_path_optimizer`)."""
-
-    def update_step(self, gradient, variable, learning_rate):
-        keras.ops.cond(
-            keras.ops.any(keras.ops.not_equal(gradient, 0)),
-            lambda: super(_SkipsUntakenPaths, self).update_step(gradient, variable, learning_rate),
-            lambda: None,
-        )
-
-
-def single_path_optimizer(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
-    """The same optimizer, made to leave the branches a training step did not run alone.
-
-    In a single-path supernet, the branches that a step does not run get zero gradients,
-    and Keras optimizers still apply their momentum to them: with Adam, a branch keeps
-    moving for about ten steps after its last use, along a direction that no longer comes
-    from its loss. (PyTorch optimizers skip parameters without a gradient, which is what
-    single-path one-shot NAS assumes.) The returned optimizer, of a subclass of the same
-    class with the same configuration, skips every variable whose gradient is all zeros in
-    that step, its moments included.
-
-    Example:
-    >>> optimizer = single_path_optimizer(keras.optimizers.Adam(0.01))
-    >>> isinstance(optimizer, keras.optimizers.Adam), type(optimizer).__name__
-    (True, 'SinglePathAdam')
-
-    Args:
-        optimizer: A Keras optimizer, not yet used.
-
-    Returns:
-        A new optimizer of the same class and configuration.
-    """
-    cls = type(optimizer)
-    if issubclass(cls, _SkipsUntakenPaths):
-        return optimizer
-    skipping = type(f"SinglePath{cls.__name__}", (_SkipsUntakenPaths, cls), {})
-    return skipping.from_config(optimizer.get_config())
-
-
-def recalibrate_batch_norm(model: keras.Model, batches: Sequence[np.ndarray]) -> int:
-    """Re-estimates the moving statistics of every BatchNormalization layer on `batches`.
-
-    A sub-network that inherits supernet weights needs statistics of its own path; they are
-    set to the exact average of the batch statistics over `batches`, computed with the model
-    in training mode (no weight changes: only the normalisation statistics move).
-
-    Returns:
-        The number of BatchNormalization layers recalibrated.
-    """
-    norms = [
-        layer for layer in leaf_layers(model) if isinstance(layer, keras.layers.BatchNormalization)
-    ]
-    if not norms or not batches:
-        return 0
-    momenta = [norm.momentum for norm in norms]
-    try:
-        for count, batch in enumerate(batches):
-            for norm in norms:
-                # Cumulative average: the k-th batch (from 0) gets weight 1 / (k + 1).
-                norm.momentum = count / (count + 1)
-            model(batch, training=True)
-    finally:
-        for norm, momentum in zip(norms, momenta, strict=True):
-            norm.momentum = momentum
-    return len(norms)

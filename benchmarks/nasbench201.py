@@ -1,6 +1,6 @@
 """Search strategies measured on the NAS-Bench-201 table, with no training.
 
-    python -m keras_nas.benchmarks.nasbench201 --table ../shared/data/nasbench201_test_acc.csv \\
+    python -m benchmarks.nasbench201 --table ../shared/data/nasbench201_test_acc.csv \\
         --strategy random evolution reinforce reinforce-lstm --budget 100 --runs 100 \\
         --noise 0.0 --dataset cifar10 --seed 0 [--json]
 
@@ -14,19 +14,18 @@ of the framework itself (the lookup costs nothing).
 
 Strategies: `random` is KerasTuner's `RandomSearchOracle`; `evolution` and `reinforce` are the
 product's `RegularizedEvolutionOracle` and `ReinforceOracle` (a factorised policy);
-`reinforce-lstm` is `LSTMReinforceOracle` (`keras_nas.benchmarks.lstm_controller`), the
+`reinforce-lstm` is `LSTMReinforceOracle` (`benchmarks/lstm_controller.py`), the
 autoregressive LSTM controller of ENAS, the baseline that `reinforce` is measured against.
 Every oracle runs with its default settings.
 
-The table is the CSV described in `shared/data/README.md` (columns
-`CIFAR10TestAccuracy200Epochs`, `CIFAR100TestAccuracy200Epochs`,
-`ImageNetTestAccuracy200Epochs` and `ArchitectureString`). It is read by path, never copied.
+The table is the CSV described in `shared/data/README.md`, read by path with
+`keras_nas.search_spaces.load_nasbench201_table`, never copied. Run it from the repository
+root (`python -m benchmarks.nasbench201`), so that it finds `benchmarks.lstm_controller`.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -39,42 +38,15 @@ from typing import Any
 import keras_tuner
 import numpy as np
 
+from benchmarks.lstm_controller import LSTMReinforceOracle
 from keras_nas import oracles
-from keras_nas.benchmarks.lstm_controller import LSTMReinforceOracle
-from keras_nas.search_spaces import NASBench201Space
+from keras_nas.search_spaces import NASBench201Space, load_nasbench201_table
+from keras_nas.search_spaces.nasbench201_table import DATASET_COLUMNS
 
-DATASET_COLUMNS = {
-    "cifar10": "CIFAR10TestAccuracy200Epochs",
-    "cifar100": "CIFAR100TestAccuracy200Epochs",
-    "imagenet16-120": "ImageNetTestAccuracy200Epochs",
-}
 STRATEGIES = ("random", "evolution", "reinforce", "reinforce-lstm")
 # The LSTM controller is a comparison baseline for the factorised policy, measured on request.
 DEFAULT_STRATEGIES = STRATEGIES[:3]
 OBJECTIVE = keras_tuner.Objective("reward", "max")
-
-
-def load_table(path: str) -> dict[str, dict[str, float]]:
-    """Reads the table: `{arch_string: {dataset: test accuracy}}`.
-
-    Raises:
-        ValueError: if the file lacks one of the needed columns.
-    """
-    with open(path, newline="") as file:
-        reader = csv.DictReader(file)
-        needed = {"ArchitectureString", *DATASET_COLUMNS.values()}
-        missing = sorted(needed - set(reader.fieldnames or ()))
-        if missing:
-            raise ValueError(
-                f"The table {path!r} lacks the columns {missing}; it must have "
-                f"{sorted(needed)} (see shared/data/README.md)."
-            )
-        return {
-            row["ArchitectureString"]: {
-                dataset: float(row[column]) for dataset, column in DATASET_COLUMNS.items()
-            }
-            for row in reader
-        }
 
 
 def make_space() -> NASBench201Space:
@@ -183,14 +155,14 @@ def evaluate(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    table = load_table(args.table)
+    table = load_nasbench201_table(args.table)
     if not args.json:
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
             f"{platform.python_version()}"
         )
         print(
-            "command: python -m keras_nas.benchmarks.nasbench201 "
+            "command: python -m benchmarks.nasbench201 "
             + " ".join(sys.argv[1:] if argv is None else argv)
         )
     for dataset in args.dataset:
@@ -218,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m keras_nas.benchmarks.nasbench201",
+        prog="python -m benchmarks.nasbench201",
         description="Measure search strategies on the NAS-Bench-201 table (no training).",
     )
     parser.add_argument("--table", required=True, help="path of nasbench201_test_acc.csv")

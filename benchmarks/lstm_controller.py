@@ -2,7 +2,7 @@
 
 The product's `ReinforceOracle` learns a factorised policy. This module holds the controller
 that it is measured against on the NAS-Bench-201 table: `--strategy reinforce-lstm` in
-`python -m keras_nas.benchmarks.nasbench201`.
+`python -m benchmarks.nasbench201`.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class LSTMReinforceOracle(ReinforceOracle):
     ...     seed=1,
     ... )
     >>> oracle.verbose = 0
-    >>> oracle._set_project_dir(tempfile.mkdtemp(), "doctest")
+    >>> from keras_nas.compat import set_project_directory
+    >>> set_project_directory(oracle, tempfile.mkdtemp(), "doctest")
     >>> for _ in range(30):
     ...     trial = oracle.create_trial("tuner0")
     ...     score = sum(op == "conv" for op in trial.hyperparameters.values.values())
