@@ -113,7 +113,7 @@ class NASOracle(keras_tuner.Oracle):
         **kwargs: Any,
     ):
         seed = _check_oracle_arguments(seed, kwargs)
-        self._files = StateFiles(self)  # KerasTuner's constructor saves trials through it.
+        self._files = StateFiles(self)  # Before `Oracle.__init__`: `_save_trial` uses it.
         super().__init__(seed=seed, **kwargs)
         self._seed_argument = seed
         self.trial_timeout = check_seconds("trial_timeout", trial_timeout)
