@@ -16,7 +16,8 @@ import numpy as np
 import tensorflow as tf
 from keras_tuner.engine import hyperparameters as hp_module
 
-from keras_nas.oracles.reinforce import ReinforceOracle, _choices, _is_active, _is_real, _softmax
+from keras_nas.arguments import check_count, check_number
+from keras_nas.oracles.reinforce import ReinforceOracle, _choices, _is_active, _softmax
 
 # ENAS draws every controller weight from U(-0.1, 0.1).
 _INIT_RANGE = 0.1
@@ -123,17 +124,11 @@ class LSTMReinforceOracle(ReinforceOracle):
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
     ):
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"`units` must be a positive integer. Received: units={units!r}.")
-        if not _is_real(temperature) or not temperature > 0:
-            raise ValueError(
-                f"`temperature` must be a positive number. Received: temperature={temperature!r}."
-            )
-        if tanh_constant is not None and (not _is_real(tanh_constant) or not tanh_constant > 0):
-            raise ValueError(
-                f"`tanh_constant` must be a positive number or None. Received: "
-                f"tanh_constant={tanh_constant!r}."
-            )
+        units = check_count("units", units)
+        temperature = check_number("temperature", temperature, above=0)
+        tanh_constant = check_number(
+            "tanh_constant", tanh_constant, above=0, none_means="divide the logits by temperature"
+        )
         super().__init__(
             objective=objective,
             max_trials=max_trials,

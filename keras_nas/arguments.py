@@ -64,10 +64,10 @@ def check_number(
     Example:
     >>> check_number("learning_rate", 0.01, above=0)
     0.01
-    >>> check_number("learning_rate", "0.01", above=0)
+    >>> check_number("rate", "0.01", above=0)
     Traceback (most recent call last):
     ...
-    ValueError: `learning_rate` must be a number above 0. Received: learning_rate='0.01' (a str).
+    ValueError: `rate` must be a finite number above 0. Received: rate='0.01' (a str).
 
     Args:
         name: The argument's name, for the message.
@@ -100,7 +100,7 @@ def check_number(
         for word, bound in (("of at least", minimum), ("above", above), ("below", below))
         if bound is not None
     ]
-    required = "a number " + " and ".join(bounds) if bounds else "a finite number"
+    required = "a finite number " + " and ".join(bounds) if bounds else "a finite number"
     if none_means is not None:
         required += f", or None to {none_means}"
     raise ValueError(f"`{name}` must be {required}. Received: {name}={_received(value)}.")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from keras_nas.arguments import check_count
 from keras_nas.distribute.chief import ORACLE_IP, ORACLE_PORT, TUNER_ID
 
 #: Seconds the workers get to finish after the chief exits, and the chief after the last
@@ -69,8 +70,7 @@ def launch(
     """
     if not command:
         raise ValueError("`command` must name the program to run, e.g. ['python', 'search.py'].")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"`workers` must be a positive integer. Received: workers={workers!r}.")
+    workers = check_count("workers", workers)
     if gpus is not None and not list(gpus):
         raise ValueError("`gpus` must list at least one GPU, e.g. ['0', '1'], or be None.")
     printer = _Printer(out)

@@ -134,14 +134,7 @@ class SuccessiveHalving(PruningRule):
 
     def __init__(self, *, min_epochs: int = 1, reduction_factor: int = 3):
         self.min_epochs = check_count("min_epochs", min_epochs)
-        if isinstance(reduction_factor, bool) or not isinstance(reduction_factor, int):
-            reduction_factor = 0
-        if reduction_factor < 2:
-            raise ValueError(
-                f"`reduction_factor` must be an integer of at least 2. "
-                f"Received: reduction_factor={reduction_factor!r}."
-            )
-        self.reduction_factor = reduction_factor
+        self.reduction_factor = check_count("reduction_factor", reduction_factor, minimum=2)
 
     def is_rung(self, epoch: int) -> bool:
         """Whether `epoch` (counted from 1) is a rung."""

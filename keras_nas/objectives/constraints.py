@@ -16,6 +16,7 @@ from typing import Any
 
 import keras
 
+from keras_nas.arguments import check_number
 from keras_nas.objectives.cost import count_flops, count_params
 
 #: The limits, in the order they are checked: cheapest measurement first.
@@ -82,11 +83,7 @@ class Constraints:
     ):
         given = {"max_params": max_params, "max_flops": max_flops, "max_latency_ms": max_latency_ms}
         for name, limit in given.items():
-            if limit is not None and not (_is_number(limit) and 0 < limit < math.inf):
-                raise ValueError(
-                    f"`{name}` must be a positive finite number, or None for no limit. "
-                    f"Received: {name}={limit!r}."
-                )
+            check_number(name, limit, above=0, none_means="set no limit")
         self.max_params = _plain(max_params)
         self.max_flops = _plain(max_flops)
         self.max_latency_ms = _plain(max_latency_ms)
@@ -261,11 +258,7 @@ def _plain(value: float | None) -> int | float | None:
 
 
 def _measurement(name: str, value: Any) -> float | None:
-    if value is not None and not (_is_number(value) and 0 <= value < math.inf):
-        raise ValueError(
-            f"`{name}` must be a finite number at least 0, or None if not measured. "
-            f"Received: {name}={value!r}."
-        )
+    check_number(name, value, minimum=0, none_means="say it was not measured")
     return value
 
 

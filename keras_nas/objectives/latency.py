@@ -59,7 +59,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_nas.arguments import check_count
+from keras_nas.arguments import check_count, check_seconds
 from keras_nas.objectives.cost import _check_built
 
 #: The name of the batch-1 latency in `latency_metrics`; batch n is `"latency_ms_b{n}"`.
@@ -115,15 +115,7 @@ def measure_latency_ms(
     batch_size = check_count("batch_size", batch_size, minimum=1)
     repeats = check_count("repeats", repeats, minimum=1)
     warmup = check_count("warmup", warmup, minimum=0)
-    if max_seconds is not None and (
-        isinstance(max_seconds, bool)
-        or not isinstance(max_seconds, (int, float))
-        or not max_seconds > 0
-    ):
-        raise ValueError(
-            "`max_seconds` must be a positive number of seconds, or None to make all "
-            f"`repeats` calls. Received: max_seconds={max_seconds!r}."
-        )
+    max_seconds = check_seconds("max_seconds", max_seconds)
     _check_built(model, "measure_latency_ms")
     inputs = _random_inputs(model, batch_size, input_shape)
     call = _inference_call(model, inputs)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
+from keras_nas.arguments import check_number
 from keras_nas.objectives.objective import Objective
 
 
@@ -52,25 +51,12 @@ def mnasnet_reward(
         ValueError: If `accuracy` is not a finite number at least 0, `latency` or `target`
             is not a positive finite number, or `alpha` or `beta` is not a finite number.
     """
-    if not (_is_number(accuracy) and 0 <= accuracy < math.inf):
-        raise ValueError(
-            "`accuracy` must be a finite number at least 0 where higher is better. "
-            f"Received: accuracy={accuracy!r}."
-        )
-    for name, value in (("latency", latency), ("target", target)):
-        if not (_is_number(value) and 0 < value < math.inf):
-            raise ValueError(
-                f"`{name}` must be a positive finite number. Received: {name}={value!r}."
-            )
-    for name, value in (("alpha", alpha), ("beta", beta)):
-        if not (_is_number(value) and math.isfinite(value)):
-            raise ValueError(f"`{name}` must be a finite number. Received: {name}={value!r}.")
+    accuracy = check_number("accuracy", accuracy, minimum=0)
+    latency = check_number("latency", latency, above=0)
+    target = check_number("target", target, above=0)
+    alpha, beta = check_number("alpha", alpha), check_number("beta", beta)
     exponent = alpha if latency <= target else beta
     return float(accuracy) * (float(latency) / float(target)) ** float(exponent)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 class MnasNetReward(Objective):

@@ -15,6 +15,7 @@ from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas import compat
+from keras_nas.arguments import check_number
 from keras_nas.files import write_npz_atomically
 from keras_nas.oracles.base import NASOracle
 from keras_nas.oracles.candidates import MAX_REPAIRS
@@ -132,21 +133,9 @@ class ReinforceOracle(NASOracle):
         baseline_decay: float = 0.7,
         **kwargs: Any,
     ):
-        if not _is_real(learning_rate) or not learning_rate > 0:
-            raise ValueError(
-                f"`learning_rate` must be a positive number. Received: "
-                f"learning_rate={learning_rate!r}."
-            )
-        if not _is_real(entropy_weight) or not entropy_weight >= 0:
-            raise ValueError(
-                f"`entropy_weight` must be a number at least 0. Received: "
-                f"entropy_weight={entropy_weight!r}."
-            )
-        if not _is_real(baseline_decay) or not 0 <= baseline_decay < 1:
-            raise ValueError(
-                f"`baseline_decay` must be a number in [0, 1). Received: "
-                f"baseline_decay={baseline_decay!r}."
-            )
+        learning_rate = check_number("learning_rate", learning_rate, above=0)
+        entropy_weight = check_number("entropy_weight", entropy_weight, minimum=0)
+        baseline_decay = check_number("baseline_decay", baseline_decay, minimum=0, below=1)
         super().__init__(**kwargs)
         self.learning_rate = float(learning_rate)
         self.entropy_weight = float(entropy_weight)
@@ -447,11 +436,3 @@ def _is_active(hp: hp_module.HyperParameter, values: dict[str, Any]) -> bool:
 def _softmax(logits: np.ndarray) -> np.ndarray:
     exponentials = np.exp(logits - np.max(logits))
     return exponentials / np.sum(exponentials)
-
-
-def _is_real(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, bool)
-        and bool(np.isfinite(value))
-    )

@@ -15,7 +15,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from keras_nas.arguments import check_count
+from keras_nas.arguments import check_count, check_number
 from keras_nas.layers import single_path_optimizer
 from keras_nas.search_spaces import genotype
 
@@ -340,9 +340,7 @@ class SearchSpace(keras_tuner.HyperModel):
 # ---------------------------------------------------------------------------- argument checks
 def check_rate(name: str, rate: float) -> float:
     """Returns `rate` as a float if it is a valid dropout rate, in [0, 1)."""
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ValueError(f"`{name}` must be a number in [0, 1). Received: {name}={rate!r}.")
-    return float(rate)
+    return check_number(name, rate, minimum=0, below=1)
 
 
 def check_choices(
@@ -474,16 +472,7 @@ def _check_outputs(num_classes: Any, output_units: Any) -> tuple[int | None, int
 
 
 def _check_learning_rate(learning_rate: Any) -> float:
-    if (
-        isinstance(learning_rate, bool)
-        or not isinstance(learning_rate, (int, float))
-        or not math.isfinite(learning_rate)
-        or (learning_rate <= 0)
-    ):
-        raise ValueError(
-            f"`learning_rate` must be a positive number. Received: learning_rate={learning_rate!r}."
-        )
-    return float(learning_rate)
+    return check_number("learning_rate", learning_rate, above=0)
 
 
 def _make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:

@@ -27,6 +27,7 @@ from typing import Any
 import keras
 import keras_tuner
 
+from keras_nas.arguments import check_number
 from keras_nas.search_spaces import genotype
 from keras_nas.search_spaces.base import (
     architecture_values,
@@ -394,13 +395,6 @@ def _check_grid(name: str, values: Any) -> tuple[float, ...]:
 
 
 def _check_number(name: str, value: Any, *, positive: bool) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-        or (positive and value == 0)
-    ):
-        kind = "a positive number" if positive else "a non-negative number"
-        raise ValueError(f"`{name}` must be {kind}. Received: {name}={value!r}.")
-    return float(value)
+    if positive:
+        return check_number(name, value, above=0)
+    return check_number(name, value, minimum=0)

@@ -9,6 +9,7 @@ import keras
 import keras_tuner
 from keras import layers
 
+from keras_nas.arguments import check_count
 from keras_nas.search_spaces.base import (
     SearchSpace,
     check_choices,
@@ -298,15 +299,7 @@ def _factorized_reduce(x, filters: int, *, name: str):
 
 
 def _check_num_reductions(num_reductions: Any, input_shape: tuple[int, ...]) -> int:
-    if (
-        isinstance(num_reductions, bool)
-        or not isinstance(num_reductions, int)
-        or (num_reductions < 0)
-    ):
-        raise ValueError(
-            "`num_reductions` must be a non-negative integer. "
-            f"Received: num_reductions={num_reductions!r}."
-        )
+    num_reductions = check_count("num_reductions", num_reductions, minimum=0)
     size = spatial_size(input_shape)
     if size < 2**num_reductions:
         raise ValueError(

@@ -149,10 +149,10 @@ def test_a_choice_declared_after_the_first_draw_raises(tmp_path):
         ({"units": 0}, "`units` must be a positive integer"),
         ({"units": 8.0}, "`units` must be a positive integer"),
         ({"units": True}, r"Received: units=True"),
-        ({"temperature": 0}, "`temperature` must be a positive number"),
-        ({"tanh_constant": -1.0}, "`tanh_constant` must be a positive number or None"),
-        ({"tanh_constant": float("inf")}, "`tanh_constant` must be a positive number or None"),
-        ({"learning_rate": 0}, "`learning_rate` must be a positive number"),
+        ({"temperature": 0}, "`temperature` must be a finite number above 0"),
+        ({"tanh_constant": -1.0}, r"`tanh_constant`.*above 0, or None"),
+        ({"tanh_constant": float("inf")}, r"`tanh_constant`.*above 0, or None"),
+        ({"learning_rate": 0}, "`learning_rate` must be a finite number above 0"),
     ],
 )
 def test_invalid_arguments_raise(kwargs, message):

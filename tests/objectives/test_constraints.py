@@ -94,13 +94,13 @@ def test_a_needed_measurement_must_be_given():
 @pytest.mark.parametrize("name", ["max_params", "max_flops", "max_latency_ms"])
 @pytest.mark.parametrize("limit", [0, -1, math.inf, math.nan, True, "10"])
 def test_limits_must_be_positive_finite_numbers(name, limit):
-    with raises(f"`{name}`", "positive finite number", f"Received: {name}={limit!r}"):
+    with raises(f"`{name}`", "finite number above 0", f"Received: {name}={limit!r}"):
         Constraints(**{name: limit})
 
 
 @pytest.mark.parametrize("value", [-1, math.nan, math.inf, True, "5"])
 def test_measurements_must_be_finite_numbers_at_least_0(value):
-    with raises("`flops`", "finite number at least 0", f"Received: flops={value!r}"):
+    with raises("`flops`", "finite number of at least 0", f"Received: flops={value!r}"):
         Constraints().violation(flops=value)
 
 

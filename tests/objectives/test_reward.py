@@ -43,7 +43,7 @@ def test_any_cost_in_the_unit_of_its_target():
 
 @pytest.mark.parametrize("accuracy", [-0.1, math.nan, math.inf, None, True, "0.9"])
 def test_accuracy_must_be_a_finite_number_at_least_0(accuracy):
-    with raises("`accuracy`", "finite number at least 0", f"Received: accuracy={accuracy!r}"):
+    with raises("`accuracy`", "finite number of at least 0", f"Received: accuracy={accuracy!r}"):
         mnasnet_reward(accuracy, 1.0, 1.0)
 
 
@@ -51,7 +51,7 @@ def test_accuracy_must_be_a_finite_number_at_least_0(accuracy):
 @pytest.mark.parametrize("value", [0, -1.0, math.inf, math.nan, None, False])
 def test_latency_and_target_must_be_positive_finite_numbers(name, value):
     arguments = {"accuracy": 0.9, "latency": 1.0, "target": 1.0, name: value}
-    with raises(f"`{name}`", "positive finite number", f"Received: {name}={value!r}"):
+    with raises(f"`{name}`", "finite number above 0", f"Received: {name}={value!r}"):
         mnasnet_reward(**arguments)
 
 
@@ -83,7 +83,7 @@ def test_the_mnasnet_objective_computes_the_reward_from_its_inputs():
 def test_the_mnasnet_objective_checks_its_arguments_when_made():
     from keras_nas.objectives import MnasNetReward
 
-    with pytest.raises(ValueError, match=r"`target` must be a positive finite number"):
+    with pytest.raises(ValueError, match=r"`target` must be a finite number above 0"):
         MnasNetReward(target=0.0)
     with pytest.raises(ValueError, match=r"`cost` must be the name of a metric"):
         MnasNetReward(cost="", target=1.0)

@@ -180,13 +180,13 @@ def test_unknown_optimizer():
 
 @pytest.mark.parametrize("learning_rate", [0, -1e-3, "0.1"])
 def test_invalid_learning_rate(learning_rate):
-    with pytest.raises(ValueError, match="`learning_rate` must be a positive number"):
+    with pytest.raises(ValueError, match="`learning_rate` must be a finite number above 0"):
         MLPSpace(input_shape=(3,), num_classes=3, learning_rate=learning_rate)
 
 
 @pytest.mark.parametrize("dropout", [1.0, -0.1, "0.2"])
 def test_invalid_dropout(dropout):
-    with pytest.raises(ValueError, match=r"`dropout` must be a number in \[0, 1\)"):
+    with pytest.raises(ValueError, match="`dropout`.*at least 0 and below 1"):
         MLPSpace(input_shape=(3,), num_classes=3, dropout=dropout)
 
 

@@ -156,8 +156,8 @@ def test_bad_arguments_say_what_was_received():
         ({"alphas": ()}, r"`alphas` must hold at least one option"),
         ({"betas": (1.0, 1.0)}, r"`betas` must not repeat an option"),
         ({"gammas": (0.0, 1.0)}, r"Every option of `gammas` must be positive"),
-        ({"target": 0}, r"`target`.*positive number.*Received: target=0"),
-        ({"tolerance": -0.1}, r"`tolerance` must be a non-negative number"),
+        ({"target": 0}, r"`target`.*number above 0.*Received: target=0"),
+        ({"tolerance": -0.1}, r"`tolerance` must be a finite number of at least 0"),
     ]:
         with pytest.raises(ValueError, match=message):
             CompoundScaling(digits_base, **kwargs)
@@ -169,7 +169,7 @@ def test_bad_values_and_phis_are_refused():
         space.build_model({"coefficients": "1,1,1"})
     with pytest.raises(ValueError, match=r"no choice named \['depth'\]"):
         space.describe({"depth": 2})
-    with pytest.raises(ValueError, match=r"`phi` must be a non-negative number.*phi=-1"):
+    with pytest.raises(ValueError, match=r"`phi` must be a finite number of at least 0.*phi=-1"):
         space.scale(-1)
     with pytest.raises(ValueError, match=r"`phis` must be a non-empty list"):
         space.scaled_family(phis=())
@@ -183,9 +183,9 @@ def test_rounding_rules():
     assert [round_resolution(224, g) for g in (1.0, 1.15, 1.3225)] == [224, 258, 296]
     with pytest.raises(ValueError, match=r"`channels` must be a positive integer"):
         round_filters(0, 1.0)
-    with pytest.raises(ValueError, match=r"`depth`.*positive number.*Received: depth=0"):
+    with pytest.raises(ValueError, match=r"`depth`.*number above 0.*Received: depth=0"):
         round_repeats(2, 0)
-    with pytest.raises(ValueError, match=r"`resolution` must be a positive number"):
+    with pytest.raises(ValueError, match=r"`resolution` must be a finite number above 0"):
         round_resolution(8, float("nan"))
 
 

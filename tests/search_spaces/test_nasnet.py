@@ -180,8 +180,8 @@ def test_config_round_trip():
         ({"num_blocks": 0}, "`num_blocks`.*positive integer.*Received: num_blocks=0"),
         ({"cells_per_stage": 0}, "`cells_per_stage` must be a positive integer"),
         ({"channels": -8}, "`channels`.*positive integer.*Received: channels=-8"),
-        ({"num_reductions": -1}, "`num_reductions` must be a non-negative integer"),
-        ({"num_reductions": 1.0}, "`num_reductions` must be a non-negative integer"),
+        ({"num_reductions": -1}, "`num_reductions` must be an integer of at least 0"),
+        ({"num_reductions": 1.0}, "`num_reductions` must be an integer of at least 0"),
         ({"operations": []}, "`operations` must hold at least one option"),
         ({"operations": ["conv_7x7"]}, "Unknown option 'conv_7x7' in `operations`"),
         (

@@ -330,7 +330,7 @@ def test_supported_ranks_are_the_documented_ones():
 @example(space_class=MLPSpace, learning_rate=float("nan"))
 @example(space_class=MacroSpace, learning_rate=float("inf"))
 def test_invalid_learning_rate_raise(space_class, learning_rate):
-    with raises("`learning_rate`", "positive number", received("learning_rate", learning_rate)):
+    with raises("`learning_rate`", "above 0", received("learning_rate", learning_rate)):
         build(space_class, 10, learning_rate=learning_rate)
 
 
@@ -342,7 +342,7 @@ def test_invalid_learning_rate_raise(space_class, learning_rate):
 @example(space_class=MobileNetSpace, dropout=1.0)
 @example(space_class=NASBench201Space, dropout=float("nan"))
 def test_invalid_dropout_raise(space_class, dropout):
-    with raises("`dropout`", "[0, 1)", received("dropout", dropout)):
+    with raises("`dropout`", "at least 0 and below 1", received("dropout", dropout)):
         build(space_class, 10, dropout=dropout)
 
 
@@ -389,7 +389,7 @@ def test_non_positive_integer_arguments_raise(argument, value):
 @given(num_reductions=st.integers(max_value=-1) | st.floats() | st.booleans() | not_numbers)
 def test_invalid_num_reductions_raise(num_reductions):
     with raises(
-        "`num_reductions`", "non-negative integer", received("num_reductions", num_reductions)
+        "`num_reductions`", "integer of at least 0", received("num_reductions", num_reductions)
     ):
         NASNetCellSpace((8, 8, 1), 10, num_reductions=num_reductions)
 

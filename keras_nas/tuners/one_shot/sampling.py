@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 
+from keras_nas.arguments import check_count
 from keras_nas.search_spaces.base import SearchSpace
 
 #: The sampling rules of `PathSampler`.
@@ -154,11 +155,12 @@ class PathSampler:
         self._fixed = {name for names in self.phases[phase:] for name in names}
 
     def _set_up_phases(self, epochs: int | None) -> None:
-        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        try:
+            epochs = check_count("epochs", epochs)
+        except ValueError as error:
             raise ValueError(
-                "The progressive rule splits the supernet's training epochs into phases: "
-                f"pass `epochs`, a positive integer. Received: epochs={epochs!r}."
-            )
+                f"The progressive rule splits the supernet's training epochs into phases: {error}"
+            ) from None
         for dimension in SHRINKING_ORDER:
             members = [  # A dimension with one option has nothing to release.
                 hp
