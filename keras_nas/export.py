@@ -32,13 +32,13 @@ class ExportPlan:
 
     Attributes:
         path: The `.keras` file to write.
-        trial: The trial (a row of `keras_nas.report.load_report`).
+        trial: The trial (a row of `keras_nas.project.load_report`).
         trial_dir: The trial's folder.
         weights: The file that holds the trial's weights (`keras_nas.files`).
         space_class: The import path of the search space's class, e.g.
             `"keras_nas.search_spaces.mlp.MLPSpace"`.
         space_config: The space's `get_config()`.
-        objective: The name of the trial's score (`keras_nas.report.SearchReport.score_name`).
+        objective: The name of the trial's score (`keras_nas.project.SearchReport.score_name`).
     """
 
     path: str
