@@ -121,6 +121,12 @@ def is_multi_objective(objective: Any) -> bool:
     return getattr(objective, "objectives", None) is not None
 
 
+def objectives_of(objective: Any) -> list[Any]:
+    """The objectives an oracle's `objective` holds: itself, or the several of a
+    `MultiObjective`."""
+    return list(objective.objectives) if is_multi_objective(objective) else [objective]
+
+
 # Tuners.
 
 

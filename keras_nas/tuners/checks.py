@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from keras_nas.arguments import check_count, check_number
+from keras_nas.arguments import check_bool, check_count, check_number
+from keras_nas.objectives.constraints import Constraints
+from keras_nas.oracles.base import NASOracle
 from keras_nas.tuners.costs import COST_METRICS as CANDIDATE_COSTS
 
 #: Metrics that keras-nas tuners report for every trial besides the compiled ones.
@@ -246,3 +248,57 @@ def check_writable_directory(directory: Any, project_name: Any = None) -> None:
             f"{folder!r} failed ({type(error).__name__}: {error.strerror or error}). Pass a "
             "writable `directory`."
         ) from None
+
+
+def check_tuner_arguments(kwargs: dict[str, Any], oracle: Any) -> None:
+    """Refuses the counts and flags of `keras_tuner.Tuner` that it would misread, and the
+    `max_trials` of any oracle (KerasTuner's own oracles search forever with 0)."""
+    check_count(
+        "max_trials",
+        getattr(oracle, "max_trials", None),
+        none_means="search until the oracle finds no untried candidate",
+    )
+    if "executions_per_trial" in kwargs:
+        check_count("executions_per_trial", kwargs["executions_per_trial"])
+    if "max_model_size" in kwargs:
+        check_count(
+            "max_model_size", kwargs["max_model_size"], none_means="accept models of any size"
+        )
+    if "overwrite" in kwargs:
+        check_bool("overwrite", kwargs["overwrite"])
+    for name in ("directory", "project_name"):
+        if kwargs.get(name) is not None and not isinstance(kwargs[name], (str, os.PathLike)):
+            raise ValueError(
+                f"`{name}` must be a folder name (a string or path). Received: "
+                f"{name}={kwargs[name]!r}."
+            )
+
+
+def declaration_failed_message(error: Exception) -> str:
+    """What to say when the hypermodel's `build(hp)` raises while the tuner is made."""
+    return (
+        "Declaring the search space failed: when a tuner is made, KerasTuner calls the "
+        "hypermodel's build(hp) once (more with conditional hyperparameters), with each "
+        "hyperparameter at its default value, to find the hyperparameters it declares, and "
+        f"that build raised {type(error).__name__}: {error}\n"
+        "Fix build(hp) so that it builds a model with the default values (calling it with "
+        "keras_tuner.HyperParameters() reproduces the error). Once the search runs, a "
+        "candidate whose build fails is a failed trial and the search goes on."
+    )
+
+
+def search_constraints(constraints: Constraints | None, oracle: Any) -> Constraints | None:
+    """The search's constraints: the tuner's argument or the oracle's, not two different."""
+    own = getattr(oracle, "constraints", None)
+    if constraints is not None and own is not None and constraints != own:
+        raise ValueError(
+            "Pass `constraints` to the tuner or to the oracle, not two different ones. "
+            f"Received: constraints={constraints!r} and the oracle's {own!r}."
+        )
+    if constraints is not None and not isinstance(oracle, NASOracle):
+        raise ValueError(
+            "`constraints` need a keras-nas oracle, which rejects a candidate before it "
+            f"becomes a trial. Received: an oracle of class {type(oracle).__name__}. Use "
+            "RegularizedEvolutionOracle or ReinforceOracle, or `max_model_size`."
+        )
+    return constraints if constraints is not None else own

@@ -1,10 +1,12 @@
 """`NASTuner`: the KerasTuner `Tuner` that the keras-nas searches extend.
 
-Size: about 720 lines, nearly all of them the one class: the hooks of `keras_tuner.Tuner`
-that a trial passes through (build, fit, epoch reports, end, save and reload) are methods of
-one object by KerasTuner's design. What is not a hook lives beside it in `keras_nas.tuners`:
-argument checks (`checks`), costs (`costs`), failures (`failures`), best weights
-(`best_weights`), progress lines (`progress`) and memory cleanup (`cleanup`, `sessions`).
+Size: about 630 lines, one unit: the `NASTuner` class, whose methods are the hooks of
+`keras_tuner.Tuner` that every trial passes through (build, fit, epoch reports, end, save
+and reload) and so belong to one object by KerasTuner's design; its docstring (a hundred
+lines) documents every argument of the keras-nas searches. What is not a hook lives beside
+it in `keras_nas.tuners`: argument checks (`checks`), costs (`costs`), failures
+(`failures`), best weights (`best_weights`), the search and architecture records
+(`records`), progress lines (`progress`) and memory cleanup (`cleanup`, `sessions`).
 """
 
 from __future__ import annotations
@@ -23,16 +25,13 @@ from keras_tuner import errors
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas import compat
-from keras_nas.arguments import check_bool, check_count
 from keras_nas.callbacks.hparams import trial_hparams
 from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
 from keras_nas.distribute.chief import role, serve
 from keras_nas.distribute.heartbeat import Heartbeat
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import (
-    ARCHITECTURE_FILE,
     ORACLE_FILE,
-    SEARCH_FILE,
     read_json_state,
     write_json_atomically,
 )
@@ -49,14 +48,17 @@ from keras_nas.tuners.best_weights import (
 from keras_nas.tuners.checks import (
     check_fit_arguments,
     check_search_inputs,
+    check_tuner_arguments,
     check_writable_directory,
+    declaration_failed_message,
+    search_constraints,
 )
 from keras_nas.tuners.cleanup import custom_gradient_names, forget_custom_gradients
 from keras_nas.tuners.costs import CandidateCosts, derived_objectives, needed_metrics
 from keras_nas.tuners.failures import TrialGuard, as_failed_trial
 from keras_nas.tuners.progress import SearchProgress
+from keras_nas.tuners.records import write_architecture, write_search_record
 from keras_nas.tuners.sessions import objects_frozen, release_keras_state
-from keras_nas.version import __version__
 from keras_nas.weight_sharing import InheritWeights, SharedLayerRegistry
 
 #: Where `weight_sharing=True` keeps the shared weights, under the project directory.
@@ -197,15 +199,15 @@ class NASTuner(keras_tuner.Tuner):
         # A worker's `self.oracle` becomes KerasTuner's client of the chief's oracle.
         self._oracle_name = type(oracle).__name__
         self._asked_for_trial = False
-        _check_tuner_arguments(kwargs, oracle)
+        check_tuner_arguments(kwargs, oracle)
         check_writable_directory(kwargs.get("directory"), kwargs.get("project_name"))
         # Checked before KerasTuner touches the project directory (overwrite, reload).
         costs = CandidateCosts(
-            constraints=_constraints_of(constraints, oracle),
+            constraints=search_constraints(constraints, oracle),
             max_model_size=kwargs.get("max_model_size"),
             latency=latency,
             latency_batch_sizes=latency_batch_sizes,
-            needed=needed_metrics(_objectives(oracle.objective)),
+            needed=needed_metrics(compat.objectives_of(oracle.objective)),
         )
         super().__init__(hypermodel=hypermodel, oracle=oracle, **kwargs)
         self.costs = costs
@@ -274,7 +276,7 @@ class NASTuner(keras_tuner.Tuner):
         """
         check_search_inputs(
             self.hypermodel,
-            _objectives(self.oracle.objective),
+            compat.objectives_of(self.oracle.objective),
             x,
             y,
             validation_data=validation_data,
@@ -389,7 +391,7 @@ class NASTuner(keras_tuner.Tuner):
 
     def on_search_begin(self) -> None:
         super().on_search_begin()
-        self._write_search_record()
+        write_search_record(self.project_dir, self.hypermodel, self.oracle, self._oracle_name)
         self._progress.search_started()
         for board in self._search_boards:
             board.on_search_begin(self)
@@ -425,15 +427,15 @@ class NASTuner(keras_tuner.Tuner):
         super().on_epoch_end(trial, model, epoch, logs=logs)
         metrics = {name: float(value) for name, value in (logs or {}).items()}
         cost = self._trial_cost.get(trial.trial_id, {})
-        needed = needed_metrics(_objectives(self.oracle.objective))
+        needed = needed_metrics(compat.objectives_of(self.oracle.objective))
         if not all(name in metrics or name in cost for name in needed):
             return  # An epoch without validation (`validation_freq`): nothing to compare.
         metrics["seconds"] = time.monotonic() - self._trial_start.get(trial.trial_id, 0.0)
         metrics.update(self._trial_cost.get(trial.trial_id, {}))
-        for objective in derived_objectives(_objectives(self.oracle.objective)):
+        for objective in derived_objectives(compat.objectives_of(self.oracle.objective)):
             metrics[objective.name] = objective.compute(metrics)
         objective = self.oracle.objective
-        if getattr(objective, "objectives", None) and objective.name not in metrics:
+        if compat.is_multi_objective(objective) and objective.name not in metrics:
             # KerasTuner's score of several objectives, which its own oracles do not add.
             metrics[objective.name] = objective.get_value(metrics)
         reported = self.oracle.update_trial(trial.trial_id, metrics, step=epoch)
@@ -450,7 +452,7 @@ class NASTuner(keras_tuner.Tuner):
             # What a failed candidate held (an out-of-memory model) goes before the next.
             keras.backend.clear_session()
             gc.collect()
-        self._write_architecture(trial)
+        write_architecture(self.hypermodel, trial, self.get_trial_dir(trial.trial_id))
         for name, value in self._clock.metrics().items():
             trial.metrics.update(name, value)  # Saved with the trial's end, sent by a worker.
         self.oracle.end_trial(trial)  # Writes the trial's record, then `oracle.json`.
@@ -478,7 +480,7 @@ class NASTuner(keras_tuner.Tuner):
             try:
                 super()._populate_initial_space()
             except Exception as error:
-                raise errors.FatalError(_declaration_failed(error)) from error
+                raise errors.FatalError(declaration_failed_message(error)) from error
             return
         hp = self.oracle.get_space()
         self.hypermodel.declare_hyperparameters(hp)
@@ -575,7 +577,7 @@ class NASTuner(keras_tuner.Tuner):
         Returns:
             A list of `keras_tuner.engine.trial.Trial`.
         """
-        objectives = list(objectives or _objectives(self.oracle.objective))
+        objectives = list(objectives or compat.objectives_of(self.oracle.objective))
         completed = [
             trial for trial in self.oracle.trials.values() if trial.status == TrialStatus.COMPLETED
         ]
@@ -600,39 +602,6 @@ class NASTuner(keras_tuner.Tuner):
             and not os.path.exists(compat.tuner_file(self))
         )
 
-    def _write_search_record(self) -> None:
-        record = {
-            "keras_nas_version": __version__,
-            "objective": [
-                {"name": one.name, "direction": one.direction}
-                for one in _objectives(self.oracle.objective)
-            ],
-            "max_trials": self.oracle.max_trials,
-            "oracle": self._oracle_name,
-            "space": type(self.hypermodel).__name__,
-        }
-        if isinstance(self.hypermodel, SearchSpace):  # `keras-nas export` rebuilds it from these.
-            space = type(self.hypermodel)
-            record["space_class"] = f"{space.__module__}.{space.__qualname__}"
-            record["space_config"] = self.hypermodel.get_config()
-        write_json_atomically(os.path.join(self.project_dir, SEARCH_FILE), record)
-
-    def _write_architecture(self, trial) -> None:
-        describe = getattr(self.hypermodel, "describe", None)
-        values = trial.hyperparameters.values
-        if describe is None or not values:
-            return
-        try:
-            record = describe(values)
-            graph = getattr(self.hypermodel, "architecture_graph", None)
-            if graph is not None:
-                record["graph"] = graph(values)
-        except Exception as error:  # A record must never fail a finished trial.
-            warnings.warn(f"Could not describe trial {trial.trial_id}: {error}", stacklevel=2)
-            return
-        path = os.path.join(self.get_trial_dir(trial.trial_id), ARCHITECTURE_FILE)
-        write_json_atomically(path, record)
-
     def _stopped_note(self, trial) -> str | None:
         message = self.oracle.get_trial(trial.trial_id).message or ""
         if not message.startswith(STOPPED_EARLY):
@@ -644,65 +613,6 @@ class NASTuner(keras_tuner.Tuner):
         if inherit is None or not inherit.keys:
             return None
         return f"inherited {len(inherit.inherited)}/{len(inherit.keys)} layers"
-
-
-def _check_tuner_arguments(kwargs: dict[str, Any], oracle: Any) -> None:
-    """Refuses the counts and flags of `keras_tuner.Tuner` that it would misread, and the
-    `max_trials` of any oracle (KerasTuner's own oracles search forever with 0)."""
-    check_count(
-        "max_trials",
-        getattr(oracle, "max_trials", None),
-        none_means="search until the oracle finds no untried candidate",
-    )
-    if "executions_per_trial" in kwargs:
-        check_count("executions_per_trial", kwargs["executions_per_trial"])
-    if "max_model_size" in kwargs:
-        check_count(
-            "max_model_size", kwargs["max_model_size"], none_means="accept models of any size"
-        )
-    if "overwrite" in kwargs:
-        check_bool("overwrite", kwargs["overwrite"])
-    for name in ("directory", "project_name"):
-        if kwargs.get(name) is not None and not isinstance(kwargs[name], (str, os.PathLike)):
-            raise ValueError(
-                f"`{name}` must be a folder name (a string or path). Received: "
-                f"{name}={kwargs[name]!r}."
-            )
-
-
-def _declaration_failed(error: Exception) -> str:
-    """What to say when the hypermodel's `build(hp)` raises while the tuner is made."""
-    return (
-        "Declaring the search space failed: when a tuner is made, KerasTuner calls the "
-        "hypermodel's build(hp) once (more with conditional hyperparameters), with each "
-        "hyperparameter at its default value, to find the hyperparameters it declares, and "
-        f"that build raised {type(error).__name__}: {error}\n"
-        "Fix build(hp) so that it builds a model with the default values (calling it with "
-        "keras_tuner.HyperParameters() reproduces the error). Once the search runs, a "
-        "candidate whose build fails is a failed trial and the search goes on."
-    )
-
-
-def _constraints_of(constraints: Constraints | None, oracle: Any) -> Constraints | None:
-    """The search's constraints: the tuner's argument or the oracle's, not two different."""
-    own = getattr(oracle, "constraints", None)
-    if constraints is not None and own is not None and constraints != own:
-        raise ValueError(
-            "Pass `constraints` to the tuner or to the oracle, not two different ones. "
-            f"Received: constraints={constraints!r} and the oracle's {own!r}."
-        )
-    if constraints is not None and not isinstance(oracle, NASOracle):
-        raise ValueError(
-            "`constraints` need a keras-nas oracle, which rejects a candidate before it "
-            f"becomes a trial. Received: an oracle of class {type(oracle).__name__}. Use "
-            "RegularizedEvolutionOracle or ReinforceOracle, or `max_model_size`."
-        )
-    return constraints if constraints is not None else own
-
-
-def _objectives(objective: Any) -> list[Any]:
-    # KerasTuner's `MultiObjective` (not public) holds several objectives in `objectives`.
-    return list(getattr(objective, "objectives", None) or [objective])
 
 
 class _TunerHooks(keras.callbacks.Callback):

@@ -21,7 +21,7 @@ from keras_nas.search_spaces import (
     NASNetCellSpace,
 )
 from keras_nas.timing import TIMING_METRICS, TrialClock, trial_timing
-from keras_nas.tuners import best_weights, nas_tuner
+from keras_nas.tuners import best_weights, nas_tuner, records
 from keras_nas.tuners.best_weights import KeepBestWeights, read_best_weights
 
 TRIALS = 3
@@ -120,7 +120,7 @@ def test_every_trial_of_a_search_has_its_clock_total_as_its_seconds(tmp_path, di
 
 def test_each_state_file_is_written_once_per_trial(tmp_path, digits, monkeypatch):
     written = []
-    for module in (state_files, nas_tuner):
+    for module in (state_files, nas_tuner, records):
         write = module.write_json_atomically
 
         def counting(path, state, write=write):
