@@ -4,7 +4,7 @@ untried architectures, and duplicates recognised by their canonical form."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import keras_tuner
@@ -46,20 +46,15 @@ def resolve(
     return hps.values
 
 
-def random_untried_values(oracle: NASOracle) -> dict[str, Any] | None:
-    """A random proposable architecture of `oracle` (`NASOracle.proposable`), or `None`
-    after `MAX_RANDOM_ATTEMPTS` draws that were not.
+def first_proposable(oracle: NASOracle, draws: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first of `draws` that `oracle` may propose (`NASOracle.proposable`), or `None`.
 
     The first `MAX_REPAIRS` draws that the constraint rejects are repaired
-    (`NASOracle.repair`): the first repaired one is returned. So one call checks at most
-    `MAX_RANDOM_ATTEMPTS` draws and `MAX_REPAIRS` repairs, and none once no candidate can
-    keep the constraint.
+    (`NASOracle.repair`): the first repaired one is returned. `draws` is consumed lazily, so
+    a strategy's generator draws (and uses its random generator) only as far as needed.
     """
     repairs = MAX_REPAIRS
-    for _ in range(MAX_RANDOM_ATTEMPTS):
-        if oracle.constraint_impossible:
-            return None
-        values = oracle.resolve({})
+    for values in draws:
         if oracle.proposable(values):
             return values
         if repairs and oracle.rejected_by_constraint(values):
@@ -68,6 +63,20 @@ def random_untried_values(oracle: NASOracle) -> dict[str, Any] | None:
             if repaired is not None:
                 return repaired
     return None
+
+
+def random_untried_values(oracle: NASOracle) -> dict[str, Any] | None:
+    """A random proposable architecture of `oracle`, or `None` after `MAX_RANDOM_ATTEMPTS`
+    draws that were not (`first_proposable`), and none once no candidate can keep the
+    constraint."""
+
+    def draws() -> Iterator[dict[str, Any]]:
+        for _ in range(MAX_RANDOM_ATTEMPTS):
+            if oracle.constraint_impossible:
+                return
+            yield oracle.resolve({})
+
+    return first_proposable(oracle, draws())
 
 
 class CanonicalKeys:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import keras_tuner
@@ -14,7 +14,7 @@ from keras_nas import compat
 from keras_nas.arguments import check_count
 from keras_nas.objectives.pareto import nsga2_rank, nsga2_select
 from keras_nas.oracles.base import NASOracle
-from keras_nas.oracles.candidates import MAX_REPAIRS
+from keras_nas.oracles.candidates import first_proposable
 
 # A tournament whose children were all tried this many times in a row gives way to random
 # sampling.
@@ -193,24 +193,19 @@ class RegularizedEvolutionOracle(NASOracle):
         }
 
     def _evolve(self, population):
+        """A proposable child of a tournament winner; a child over a limit is shrunk until
+        it fits (`first_proposable`); `None` after `_MAX_MUTATION_ATTEMPTS` children."""
+        return first_proposable(self, self._children(population))
+
+    def _children(self, population) -> Iterator[dict[str, Any]]:
         better = self._tournament_order(population)
-        repairs = MAX_REPAIRS
         for _ in range(_MAX_MUTATION_ATTEMPTS):
             picks = self._rng.choice(len(population), size=self.sample_size, replace=False)
             winner = int(picks[0])
             for index in picks[1:]:
                 if better(int(index), winner):
                     winner = int(index)
-            child = self._mutate(population[winner].hyperparameters.values)
-            if self.proposable(child):
-                return child
-            if repairs and self.rejected_by_constraint(child):
-                # A child over a limit is shrunk until it fits (`NASOracle.repair`).
-                repairs -= 1
-                repaired = self.repair(child)
-                if repaired is not None:
-                    return repaired
-        return None
+            yield self._mutate(population[winner].hyperparameters.values)
 
     def _tournament_order(self, population) -> Callable[[int, int], bool]:
         """Whether member i beats member j: by the objective's score, or with several

@@ -18,7 +18,7 @@ from keras_nas import compat
 from keras_nas.arguments import check_number
 from keras_nas.files import write_npz_atomically
 from keras_nas.oracles.base import NASOracle
-from keras_nas.oracles.candidates import MAX_REPAIRS
+from keras_nas.oracles.candidates import first_proposable
 
 #: The side file, under the project directory, that holds the policy and its optimizer state.
 POLICY_FILE = "reinforce_policy.npz"
@@ -160,20 +160,16 @@ class ReinforceOracle(NASOracle):
             `{"status": RUNNING, "values": {...}}` with an untried set of active values, or
             `{"status": STOPPED, "values": None}` when no untried candidate is found.
         """
-        repairs = MAX_REPAIRS
-        for attempt in range(_MAX_POLICY_DRAWS):
-            # A converged policy keeps drawing tried architectures; softening it step by step
-            # moves the draws to the untried neighbours of its mode, not to random ones.
-            values = self._sample(temperature=1.0 + _TEMPERATURE_STEP * attempt)
-            if self.proposable(values):
-                return {"status": TrialStatus.RUNNING, "values": values}
-            if repairs and self.rejected_by_constraint(values):
-                # A draw over a limit is shrunk until it fits (`NASOracle.repair`).
-                repairs -= 1
-                values = self.repair(values)
-                if values is not None:
-                    return {"status": TrialStatus.RUNNING, "values": values}
-        values = self.random_untried_values()
+        # A converged policy keeps drawing tried architectures; softening it step by step
+        # moves the draws to the untried neighbours of its mode, not to random ones. A draw
+        # over a limit is shrunk until it fits (`first_proposable`).
+        draws = (
+            self._sample(temperature=1.0 + _TEMPERATURE_STEP * attempt)
+            for attempt in range(_MAX_POLICY_DRAWS)
+        )
+        values = first_proposable(self, draws)
+        if values is None:
+            values = self.random_untried_values()
         if values is None:
             return {"status": TrialStatus.STOPPED, "values": None}
         return {"status": TrialStatus.RUNNING, "values": values}
