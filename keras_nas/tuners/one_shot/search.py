@@ -1,19 +1,15 @@
 """`OneShotSearch`: train one supernet, then search its sub-networks without training them.
 
-Size: about 560 lines, one class: the supernet's training (resumable by epoch), the
-scoring of sub-networks with inherited weights as trials, and `retrain`, which share the
-supernet and its state. The path sampler and the per-step callback are modules of their own
-(`sampling.py`, `supernet_training.py`).
+The supernet's training (resumable by epoch, with a path sampler, `sampling.py`, through a
+per-step callback, `supernet_training.py`) and the scoring of sub-networks with inherited
+weights as trials; inheritance and `retrain` are `SupernetSearch`'s
+(`keras_nas.tuners.supernet_search`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import os
-import zlib
-from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -23,40 +19,23 @@ import numpy as np
 from keras_nas import oracles
 from keras_nas.arguments import check_count, check_number
 from keras_nas.distribute.chief import ORACLE_IP, role
-from keras_nas.files import SUB_NETWORK_WEIGHTS, write_json_atomically
-from keras_nas.search_spaces.base import SearchSpace, check_positive_int
-from keras_nas.tuners.best_weights import build_optimizer, read_best_weights, write_weights
+from keras_nas.files import write_json_atomically
+from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.tuners.best_weights import write_weights
 from keras_nas.tuners.checks import check_fit_arguments
-from keras_nas.tuners.nas_tuner import NASTuner
 from keras_nas.tuners.one_shot.sampling import RULES, PathSampler
-from keras_nas.tuners.one_shot.supernet_training import SamplePaths, recalibrate_batch_norm
+from keras_nas.tuners.one_shot.supernet_training import SamplePaths
+from keras_nas.tuners.supernet_search import (
+    SupernetSearch,
+    cosine_schedule,
+    draw_calibration_batches,
+    evaluate,
+)
 
 #: The supernet's progress (epochs trained), under the project directory.
 SUPERNET_STATE_FILE = "supernet.json"
-#: The results of `retrain`, under the project directory.
-RETRAIN_FILE = "retrain.json"
 #: The learning rate schedules of the supernet's training (`OneShotSearch(supernet_schedule=)`).
 SCHEDULES = ("constant", "cosine")
-# Sub-networks are evaluated eagerly, in batches of at least this many examples, and more
-# where they hold at most _EVALUATION_VALUES input values (4 MiB of float32): each eager
-# operation costs a fixed overhead besides its work, so larger batches score a sub-network
-# faster (2 to 3 times on 16x16 images, BENCHMARKS.md), while large inputs keep to small ones.
-_EVALUATION_BATCH = 256
-_EVALUATION_VALUES = 2**20
-#: Each trial's sub-network weights (inherited, BatchNorm recalibrated), in its trial folder:
-#: numpy arrays in `model.get_weights()` order, no pickle, written atomically.
-# Where keras-nas before commit 93b9f24 kept them (a Keras weights file); still read.
-_LEGACY_SUB_NETWORK_WEIGHTS = "sub_network.weights.h5"
-
-
-def retrain_seed(seed: int, trial_id: str) -> int:
-    """The seed of one candidate's training in `OneShotSearch.retrain`, the same in every process.
-
-    Example:
-    >>> retrain_seed(0, "3") == retrain_seed(0, "3") != retrain_seed(0, "4")
-    True
-    """
-    return zlib.crc32(f"{seed}/{trial_id}".encode())
 
 
 def _build_training_state(model: keras.Model, x: Any, y: Any) -> None:
@@ -76,7 +55,7 @@ def _build_training_state(model: keras.Model, x: Any, y: Any) -> None:
     model.reset_metrics()
 
 
-class OneShotSearch(NASTuner):
+class OneShotSearch(SupernetSearch):
     """One-shot architecture search: a supernet trained once, sub-networks scored in seconds.
 
     Single-path one-shot NAS (Guo et al. 2020, https://arxiv.org/abs/1904.00420) in three
@@ -224,10 +203,7 @@ class OneShotSearch(NASTuner):
         self.supernet_schedule = supernet_schedule
         self.calibration_batches = calibration_batches
         self.path_sampling = path_sampling
-        self.seed = seed
-        self._calibration: list[np.ndarray] = []
-        self._fit_data: tuple[tuple, dict] | None = None
-        super().__init__(hypermodel, oracle, weight_sharing=True, **kwargs)
+        super().__init__(hypermodel, oracle, seed=seed, **kwargs)
 
     def search(
         self,
@@ -264,7 +240,7 @@ class OneShotSearch(NASTuner):
             verbose=verbose,
             **fit_kwargs,
         )
-        self._calibration = _calibration_batches(
+        self._calibration = draw_calibration_batches(
             x, batch_size, self.calibration_batches, np.random.default_rng(self.seed)
         )
         self._fit_data = ((x, y), {"validation_data": validation_data, "batch_size": batch_size})
@@ -347,33 +323,6 @@ class OneShotSearch(NASTuner):
         with open(path) as file:
             return int(json.load(file)["epochs_trained"])
 
-    def sub_network(
-        self, values: dict[str, Any], calibration: list[np.ndarray] | None = None
-    ) -> keras.Model:
-        """The plain, compiled model of `values` with the supernet's weights.
-
-        Its BatchNorm statistics are re-estimated on `calibration` (a list of input batches;
-        by default those drawn from the training data of the last `search`).
-
-        Raises:
-            RuntimeError: If the supernet has not been trained yet.
-        """
-        with self._scope():
-            model = self.hypermodel.build_model(values)
-        keys = self.registry.keys_of(model)
-        restored = self.registry.restore(
-            model, sliced=True, source_name=self.hypermodel.supernet_layer_name
-        )
-        if len(restored) != len(keys):
-            missing = sorted(set(keys) - set(restored))[:3]
-            raise RuntimeError(
-                f"The supernet holds no weights for {len(keys) - len(restored)} layers of "
-                f"this sub-network (e.g. {missing}). Train the supernet first: call "
-                "`search(...)` or `train_supernet(...)`."
-            )
-        recalibrate_batch_norm(model, self._calibration if calibration is None else calibration)
-        return model
-
     def run_trial(self, trial, x=None, y=None, *, validation_data=None, batch_size=32, **kwargs):
         """Scores one sub-network with inherited weights on the validation data.
 
@@ -383,118 +332,12 @@ class OneShotSearch(NASTuner):
         with self._clock.part("build"):
             model = self.sub_network(trial.hyperparameters.values)
         with self._clock.part("fit"):
-            results = _evaluate(model, validation_data, batch_size)
+            results = evaluate(model, validation_data, batch_size)
         write_weights(self._weights_path(trial.trial_id), model.get_weights())
         return {f"val_{name}": value for name, value in results.items()}
 
-    def load_model(self, trial) -> keras.Model:
-        """The trial's sub-network with the weights it was scored with (plain Keras)."""
-        with self._scope():
-            model = self.hypermodel.build_model(trial.hyperparameters.values)
-            path = self._weights_path(trial.trial_id)
-            legacy = os.path.join(os.path.dirname(path), _LEGACY_SUB_NETWORK_WEIGHTS)
-            # Built first, so that the model saves and loads without warnings, and so that an
-            # earlier keras-nas's weights file, which holds the optimizer's, loads whole.
-            build_optimizer(model)
-            if not os.path.exists(path) and os.path.exists(legacy):
-                model.load_weights(legacy)  # A trial scored by an earlier keras-nas.
-            else:
-                model.set_weights(read_best_weights(path))
-            return model
-
-    def retrain(
-        self,
-        top_k: int = 3,
-        epochs: int = 10,
-        x: Any = None,
-        y: Any = None,
-        *,
-        validation_data: Any = None,
-        batch_size: int | None = None,
-        verbose: int = 1,
-        **fit_kwargs: Any,
-    ) -> list[dict[str, Any]]:
-        """Trains the `top_k` best sub-networks from scratch, for `epochs` epochs each.
-
-        The data default to those of the last `search`. The results are also written to
-        `retrain.json` in the project directory.
-
-        With a `seed`, each sub-network's training is seeded by `retrain_seed(seed,
-        trial_id)` through `keras.utils.set_random_seed` (which also reseeds Python's,
-        NumPy's and TensorFlow's global generators): retraining a candidate again on the
-        same data and machine gives the same figures, whichever `top_k` it is retrained
-        in. Without one, each training starts from fresh random weights, and on small data
-        two retrainings of one cell can differ by several points.
-
-        Returns:
-            One dict per sub-network, best one-shot score first: `trial_id`, `architecture`
-            (the space's summary), `one_shot` (its score in the search) and `stand_alone`
-            (the best validation objective of its own training).
-
-        Raises:
-            ValueError: If `top_k` or `epochs` is not a positive integer, or there is no
-                training data.
-        """
-        top_k = check_positive_int("top_k", top_k)
-        epochs = check_positive_int("epochs", epochs)
-        if x is None:
-            if self._fit_data is None:
-                raise ValueError(
-                    "`retrain` needs training data: pass x, y and validation_data, or call "
-                    "`search(...)` first."
-                )
-            (x, y), defaults = self._fit_data
-            validation_data = validation_data or defaults["validation_data"]
-            batch_size = batch_size or defaults["batch_size"]
-        objective = self.oracle.objective
-        results = []
-        for trial in self.oracle.get_best_trials(top_k):
-            keras.backend.clear_session()
-            if self.seed is not None:
-                keras.utils.set_random_seed(retrain_seed(self.seed, trial.trial_id))
-            with self._scope():
-                model = self.hypermodel.build_model(trial.hyperparameters.values)
-            history = model.fit(
-                x,
-                y,
-                validation_data=validation_data,
-                epochs=epochs,
-                batch_size=batch_size or 32,
-                verbose=0,
-                **fit_kwargs,
-            ).history
-            scores = history[objective.name]
-            best = max(scores) if objective.direction == "max" else min(scores)
-            results.append(
-                {
-                    "trial_id": trial.trial_id,
-                    "architecture": self.hypermodel.describe(trial.hyperparameters.values)[
-                        "summary"
-                    ],
-                    "one_shot": trial.score,
-                    "stand_alone": float(best),
-                }
-            )
-            if verbose:
-                print(
-                    f"retrained trial {trial.trial_id}: one-shot {trial.score:.4f}, "
-                    f"stand-alone {best:.4f}  {results[-1]['architecture']}",
-                    flush=True,
-                )
-        write_json_atomically(os.path.join(self.project_dir, RETRAIN_FILE), results)
-        return results
-
-    def _scope(self):
-        strategy = self.distribution_strategy
-        return strategy.scope() if strategy is not None else contextlib.nullcontext()
-
     def _supernet_state_path(self) -> str:
         return os.path.join(self.project_dir, SUPERNET_STATE_FILE)
-
-    def _weights_path(self, trial_id: str) -> str:
-        directory = self.get_trial_dir(trial_id)
-        os.makedirs(directory, exist_ok=True)
-        return os.path.join(directory, SUB_NETWORK_WEIGHTS)
 
 
 class _SaveSupernet(keras.callbacks.Callback):
@@ -507,61 +350,3 @@ class _SaveSupernet(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.registry.store(self.model)
         write_json_atomically(self.state_path, {"epochs_trained": epoch + 1})
-
-
-def cosine_schedule(peak: float, epochs: int) -> Callable[[int, float | None], float]:
-    """The learning rate of each epoch (from 0) under a half-cosine decay from `peak` at
-    epoch 0 towards 0 after `epochs` epochs, for `keras.callbacks.LearningRateScheduler`.
-
-    Example:
-    >>> schedule = cosine_schedule(0.01, 4)
-    >>> [round(schedule(epoch, None), 5) for epoch in range(4)]
-    [0.01, 0.00854, 0.005, 0.00146]
-    """
-
-    def learning_rate(epoch: int, current: float | None) -> float:
-        return peak * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
-
-    return learning_rate
-
-
-def _evaluate(model: keras.Model, validation_data: Any, batch_size: int) -> dict[str, float]:
-    """`model.evaluate`, run eagerly: a new sub-network per trial is not worth tracing.
-
-    Arrays are scored in batches of `_evaluation_batch_size`; a dataset in its own batches.
-    """
-    model.reset_metrics()
-    if isinstance(validation_data, (tuple, list)):
-        arrays = validation_data
-        batch_size = _evaluation_batch_size(arrays[0], batch_size)
-        for start in range(0, len(arrays[0]), batch_size):
-            model.test_step(tuple(array[start : start + batch_size] for array in arrays))
-    else:  # A tf.data.Dataset of (x, y) or (x, y, sample_weight) batches.
-        for batch in validation_data:
-            model.test_step(batch)
-    return {name: float(value) for name, value in model.get_metrics_result().items()}
-
-
-def _evaluation_batch_size(inputs: Any, batch_size: int) -> int:
-    """The evaluation batch size for `inputs` (an array of examples) and the training
-    `batch_size`: at least both `batch_size` and `_EVALUATION_BATCH`, and as many examples
-    as hold `_EVALUATION_VALUES` input values where that is more.
-
-    Example:
-    >>> _evaluation_batch_size(np.zeros((2000, 16, 16, 1)), 32)  # 4,096 examples of 256 values
-    4096
-    >>> _evaluation_batch_size(np.zeros((100, 224, 224, 3)), 32)
-    256
-    """
-    values_per_example = max(1, math.prod(np.shape(inputs)[1:]))
-    return max(batch_size, _EVALUATION_BATCH, _EVALUATION_VALUES // values_per_example)
-
-
-def _calibration_batches(x: Any, batch_size: int, count: int, rng) -> list:
-    """`count * batch_size` random training inputs as one batch, for BatchNorm statistics."""
-    if isinstance(x, np.ndarray):
-        return [x[np.sort(rng.permutation(len(x))[: count * batch_size])]]
-    batches = []
-    for batch in x.take(count):  # A tf.data.Dataset of (x, y) or (x, y, weights) batches.
-        batches.append(batch[0] if isinstance(batch, tuple) else batch)
-    return batches
