@@ -18,7 +18,13 @@ _SUBMODULES = (
     "tuners",
     "weight_sharing",
 )
-_TUNERS = ("EvolutionarySearch", "NASTuner", "OneShotSearch", "ReinforceSearch")
+_TUNERS = (
+    "DifferentiableSearch",
+    "EvolutionarySearch",
+    "NASTuner",
+    "OneShotSearch",
+    "ReinforceSearch",
+)
 
 __all__ = [*_SUBMODULES, *_TUNERS, "__version__"]
 

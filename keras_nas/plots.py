@@ -1,11 +1,12 @@
-"""PNG plots of a search: its progress, its Pareto front and an architecture's graph.
+"""PNG plots of a search: its progress, its Pareto front, an architecture's graph and the
+operation weights of a gradient-based search.
 
 Each function draws on its own `matplotlib.figure.Figure` with the Agg renderer and returns the
 PNG file's bytes; none touches pyplot's global state, so they are safe in scripts, servers and
 threads, and need no display. `keras-nas report` writes them next to a search's files.
 
-Size: about 490 lines, of which the architecture graph's layout (levels, box sizes, arcs)
-is half: three figures that share the rendering helpers.
+Size: about 540 lines, of which the architecture graph's layout (levels, box sizes, arcs)
+is half: four figures that share the rendering helpers.
 """
 
 from __future__ import annotations
@@ -293,6 +294,64 @@ def architecture_png(graph: dict[str, Any], title: str = "") -> bytes:
                 zorder=4,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
             )
+    return _png(figure)
+
+
+def weights_heatmap_png(weights: dict[str, dict[Any, float]], title: str = "") -> bytes:
+    """Draws the operation weights of every choice as a heatmap: choices by operations.
+
+    A cell is an operation's weight (its share of the choice, 0 to 1), printed in it; the
+    strongest operation of each choice is framed. Operations that a choice lacks are blank.
+
+    Example:
+    >>> png = weights_heatmap_png({"cell/edge_1/op": {"none": 0.1, "skip_connect": 0.9},
+    ...                            "cell/edge_2/op": {"none": 0.6, "skip_connect": 0.4}})
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+
+    Args:
+        weights: `{choice: {operation: weight}}`, e.g. `RelaxedSupernet.probabilities()`.
+        title: The figure's title.
+
+    Returns:
+        The PNG file's bytes.
+    """
+    operations = list(dict.fromkeys(str(op) for options in weights.values() for op in options))
+    grid = [
+        [next((w for op, w in options.items() if str(op) == name), math.nan) for name in operations]
+        for options in weights.values()
+    ]
+    figure = Figure(
+        figsize=(1.2 + 1.1 * len(operations), 1.0 + 0.4 * len(weights)),
+        dpi=_DPI,
+        layout="constrained",
+    )
+    axes = figure.add_subplot()
+    image = axes.imshow(grid, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    for row, values in enumerate(grid):
+        finite = [w for w in values if not math.isnan(w)]
+        for column, value in enumerate(values):
+            if math.isnan(value):
+                continue
+            color = "black" if value > 0.6 else "white"
+            axes.text(column, row, f"{value:.2f}", ha="center", va="center", color=color, size=8)
+            if finite and value == max(finite):
+                axes.add_patch(
+                    FancyBboxPatch(
+                        (column - 0.45, row - 0.4),
+                        0.9,
+                        0.8,
+                        boxstyle="square,pad=0",
+                        fill=False,
+                        edgecolor=_BEST,
+                        linewidth=1.5,
+                    )
+                )
+    axes.set_xticks(range(len(operations)), operations, rotation=30, ha="right", size=8)
+    axes.set_yticks(range(len(weights)), list(weights), size=8)
+    figure.colorbar(image, ax=axes, shrink=0.8)
+    if title:
+        axes.set_title(title)
     return _png(figure)
 
 

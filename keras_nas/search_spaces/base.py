@@ -1,8 +1,8 @@
 """The base class of every keras-nas search space.
 
-Size: about 540 lines, one class: `SearchSpace` is the contract every space implements
-(declaring hyperparameters, building a model or a supernet, `describe`, `canonical_key`,
-config), and its docstrings carry the examples that document that contract.
+Size: about 620 lines, one class: `SearchSpace` is the contract every space implements
+(declaring hyperparameters, building a model, a one-shot or a relaxed supernet, `describe`,
+`canonical_key`, config), and its docstrings carry the examples that document that contract.
 """
 
 from __future__ import annotations
@@ -10,14 +10,28 @@ from __future__ import annotations
 import json
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import keras
 import keras_tuner
 
 from keras_nas.arguments import check_count, check_number
-from keras_nas.layers import single_path_optimizer
+from keras_nas.layers import MixedOperation, PathChoice, single_path_optimizer
 from keras_nas.search_spaces import genotype
+
+#: How a supernet makes a choice: `choice(hp_name, branches, name)` returns the callable that
+#: applies it to a tensor (a `PathChoice` layer in a one-shot supernet, a `MixedOperation`
+#: fed the choice's weights in a relaxed one).
+ChoiceFactory = Callable[[str, dict, str], Callable]
+
+#: The spaces that `build_relaxed_supernet` supports.
+RELAXABLE_SPACES = ("NASBench201Space",)
+
+
+def path_choice(hp_name: str, branches: dict[Any, keras.Model], name: str) -> PathChoice:
+    """The one-shot supernet's `ChoiceFactory`: a `PathChoice` layer."""
+    return PathChoice(hp_name, branches, name=name)
 
 
 class SearchSpace(keras_tuner.HyperModel):
@@ -165,6 +179,100 @@ class SearchSpace(keras_tuner.HyperModel):
         if type(self).build_supernet_features is SearchSpace.build_supernet_features:
             return f"{type(self).__name__} has no one-shot supernet"
         return None
+
+    def build_relaxed_supernet(self, *, sample: bool = False) -> tuple[keras.Model, dict]:
+        """Builds the supernet of gradient-based search: every choice a `MixedOperation`.
+
+        The network takes the images and, for each relaxed hyperparameter, a weights input of
+        shape `(batch, number of values)`; each choice's output is the weighted sum of its
+        operations' outputs (`sample=True`: only the operation of the largest weight runs,
+        GDAS). The operations' layers carry the names that the plain sub-network gives
+        them, as in `build_supernet`, so a `SharedLayerRegistry` moves the trained weights
+        to `build_model(values)`. The network is not compiled. Used by
+        `keras_nas.DifferentiableSearch`.
+
+        Example:
+        >>> from keras_nas.search_spaces import NASBench201Space
+        >>> space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10,
+        ...                          cells_per_stage=1, channels=4)
+        >>> network, choices = space.build_relaxed_supernet()
+        >>> choices["cell/edge_1/op"]
+        ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3']
+        >>> [tuple(shape) for shape in network.input_shape][:2]
+        [(None, 8, 8, 1), (None, 5)]
+
+        Returns:
+            `(network, choices)`: the Keras model, whose inputs are `[images, *weights]`,
+            and `{hp_name: values}` for its weights inputs, in their order.
+
+        Raises:
+            NotImplementedError: If the space cannot be relaxed (`relaxation_problem()`).
+        """
+        values_of = {
+            hp.name: list(hp.values)
+            for hp in self.declared_hyperparameters().space
+            if isinstance(hp, keras_tuner.engine.hyperparameters.Choice)
+        }
+        weights: dict[str, keras.KerasTensor] = {}
+
+        def mixed(hp_name: str, branches: dict[Any, keras.Model], name: str) -> Callable:
+            if hp_name not in weights:
+                input_name = genotype.snake_case(hp_name.replace("/", "_")) + "_weights"
+                weights[hp_name] = keras.Input((len(values_of[hp_name]),), name=input_name)
+            layer = MixedOperation(hp_name, branches, sample=sample, name=name)
+            return lambda x: layer([x, weights[hp_name]])
+
+        inputs = keras.Input(shape=self.input_shape, name="inputs")
+        features = self.build_relaxed_features(inputs, mixed)
+        name = f"{genotype.snake_case(self.name)}_relaxed_supernet"
+        network = keras.Model([inputs, *weights.values()], self._head(features), name=name)
+        return network, {hp_name: values_of[hp_name] for hp_name in weights}
+
+    def build_relaxed_features(
+        self, inputs: keras.KerasTensor, choice: ChoiceFactory
+    ) -> keras.KerasTensor:
+        """The relaxed supernet's body (see `build_relaxed_supernet`): the one-shot
+        supernet's, each choice made by `choice(hp_name, branches, name)`, which returns
+        the callable that applies the choice to a tensor. Spaces that can be relaxed
+        override it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot be relaxed for gradient-based search. Spaces that "
+            f"can: {', '.join(RELAXABLE_SPACES)}."
+        )
+
+    def relaxation_problem(self) -> str | None:
+        """Why this space cannot be searched by gradient (`DifferentiableSearch`); or `None`."""
+        if type(self).build_relaxed_features is SearchSpace.build_relaxed_features:
+            return (
+                f"{type(self).__name__} cannot be relaxed for gradient-based search; the "
+                f"spaces that can are {', '.join(RELAXABLE_SPACES)}"
+            )
+        return None
+
+    def discretize(self, weights: dict[str, dict[Any, float]]) -> dict[str, Any]:
+        """The architecture that learned choice weights describe: DARTS's discretization.
+
+        Each choice takes the value of its largest weight (the first on a tie); the other
+        hyperparameters take their defaults. Spaces whose choices interact (NASNet's cells
+        keep two inputs per node) override it.
+
+        Example:
+        >>> from keras_nas.search_spaces import NASBench201Space
+        >>> space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10)
+        >>> values = space.discretize({"cell/edge_1/op": {"none": 0.1, "skip_connect": 0.7,
+        ...                                               "nor_conv_3x3": 0.2}})
+        >>> values["cell/edge_1/op"], values["cell/edge_2/op"]
+        ('skip_connect', 'nor_conv_3x3')
+
+        Args:
+            weights: `{hp_name: {value: weight}}`, e.g. the softmax of each choice's
+                architecture parameters.
+
+        Returns:
+            The complete, flat values, which `build_model` accepts.
+        """
+        strongest = {name: max(options, key=options.get) for name, options in weights.items()}
+        return self.complete_values(strongest)
 
     def supernet_layer_name(self, name: str) -> str:
         """The name of the supernet layer whose weights the sub-network's layer `name`

@@ -13,10 +13,12 @@ from keras import layers
 from keras_nas.layers import PathChoice, zeros_like
 from keras_nas.search_spaces import blocks
 from keras_nas.search_spaces.base import (
+    ChoiceFactory,
     SearchSpace,
     check_choices,
     check_positive_int,
     default_choice,
+    path_choice,
 )
 
 OPERATIONS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -125,8 +127,17 @@ class NASBench201Space(SearchSpace):
         an operation is built by the same code, with the same layer names, as that edge in
         `build_features`, so a sub-network inherits the branch weights of its operations.
         """
+        return self.build_relaxed_features(inputs, path_choice)
+
+    def build_relaxed_features(
+        self, inputs: keras.KerasTensor, choice: ChoiceFactory
+    ) -> keras.KerasTensor:
+        """The supernet with each edge made by `choice`; see `SearchSpace`. All cells share
+        one choice per edge, as they share one genotype."""
         operations = self.operations
-        return self._network(inputs, lambda x, name: _supernet_cell(x, operations, name=name))
+        return self._network(
+            inputs, lambda x, name: _supernet_cell(x, operations, name=name, choice=choice)
+        )
 
     def _network(self, inputs: keras.KerasTensor, cell) -> keras.KerasTensor:
         """The stem, three stages of `cell(x, name)` with reductions between, and the end."""
@@ -327,8 +338,9 @@ def _cell(x, ops: Sequence[str], *, name: str):
     return nodes[-1]
 
 
-def _supernet_cell(x, operations: Sequence[str], *, name: str):
-    """A cell whose every edge chooses among `operations`; zero edges add zeros."""
+def _supernet_cell(x, operations: Sequence[str], *, name: str, choice: ChoiceFactory):
+    """A cell whose every edge chooses among `operations` through `choice`; zero edges add
+    zeros."""
     nodes = [x]
     for target in range(1, _NUM_NODES):
         terms = []
@@ -344,8 +356,8 @@ def _supernet_cell(x, operations: Sequence[str], *, name: str):
                 )
                 for op in operations
             }
-            choice = PathChoice(_edge_hp(edge), branches, name=f"{name}_edge_{edge}_choice")
-            terms.append(choice(nodes[source]))
+            edge_choice = choice(_edge_hp(edge), branches, f"{name}_edge_{edge}_choice")
+            terms.append(edge_choice(nodes[source]))
         nodes.append(_sum(terms, f"{name}_node_{target}"))
     return nodes[-1]
 

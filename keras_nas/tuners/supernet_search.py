@@ -15,18 +15,20 @@ import contextlib
 import math
 import os
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
 import keras_tuner
 import numpy as np
 
+from keras_nas.arguments import check_seed
+from keras_nas.distribute.chief import ORACLE_IP, role
 from keras_nas.files import SUB_NETWORK_WEIGHTS, write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace, check_positive_int
 from keras_nas.tuners.best_weights import build_optimizer, read_best_weights
 from keras_nas.tuners.nas_tuner import NASTuner
-from keras_nas.tuners.one_shot.supernet_training import recalibrate_batch_norm
+from keras_nas.weight_sharing import recalibrate_batch_norm
 
 #: The results of `retrain`, under the project directory.
 RETRAIN_FILE = "retrain.json"
@@ -64,6 +66,9 @@ class SupernetSearch(NASTuner):
         seed: Seeds the calibration batches and each sub-network's training in `retrain`.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner`.
     """
+
+    #: The name, in `retrain`'s results, of a trial's score in the search.
+    search_score_name = "one_shot"
 
     def __init__(
         self,
@@ -129,6 +134,7 @@ class SupernetSearch(NASTuner):
         *,
         validation_data: Any = None,
         batch_size: int | None = None,
+        seeds: Sequence[int] | None = None,
         verbose: int = 1,
         **fit_kwargs: Any,
     ) -> list[dict[str, Any]]:
@@ -137,24 +143,29 @@ class SupernetSearch(NASTuner):
         The data default to those of the last `search`. The results are also written to
         `retrain.json` in the project directory.
 
-        With a `seed`, each sub-network's training is seeded by `retrain_seed(seed,
-        trial_id)` through `keras.utils.set_random_seed` (which also reseeds Python's,
-        NumPy's and TensorFlow's global generators): retraining a candidate again on the
-        same data and machine gives the same figures, whichever `top_k` it is retrained
-        in. Without one, each training starts from fresh random weights, and on small data
-        two retrainings of one cell can differ by several points.
+        Each training is seeded by `retrain_seed(seed, trial_id)` through
+        `keras.utils.set_random_seed` (which also reseeds Python's, NumPy's and
+        TensorFlow's global generators), with the search's `seed`, or once with each of
+        `seeds`: retraining a candidate again on the same data and machine gives the same
+        figures, whichever `top_k` it is retrained in. Without a seed, each training starts
+        from fresh random weights, and on small data two retrainings of one cell can differ
+        by several points; `seeds=[0, 1, 2]` averages three.
 
         Returns:
-            One dict per sub-network, best one-shot score first: `trial_id`, `architecture`
-            (the space's summary), `one_shot` (its score in the search) and `stand_alone`
-            (the best validation objective of its own training).
+            One dict per sub-network, best search score first: `trial_id`, `architecture`
+            (the space's summary), its score in the search (`one_shot` for `OneShotSearch`,
+            `search` for `DifferentiableSearch`) and `stand_alone` (the best validation
+            objective of its own training; with `seeds`, the mean over them, each in
+            `stand_alone_runs`).
 
         Raises:
-            ValueError: If `top_k` or `epochs` is not a positive integer, or there is no
-                training data.
+            ValueError: If `top_k` or `epochs` is not a positive integer, `seeds` is empty,
+                or there is no training data.
         """
         top_k = check_positive_int("top_k", top_k)
         epochs = check_positive_int("epochs", epochs)
+        if seeds is not None:
+            seeds = [check_seed(seed) for seed in seeds] or _no_seeds()
         if x is None:
             if self._fit_data is None:
                 raise ValueError(
@@ -164,43 +175,44 @@ class SupernetSearch(NASTuner):
             (x, y), defaults = self._fit_data
             validation_data = validation_data or defaults["validation_data"]
             batch_size = batch_size or defaults["batch_size"]
-        objective = self.oracle.objective
+        fit = dict(fit_kwargs, validation_data=validation_data, batch_size=batch_size or 32)
         results = []
         for trial in self.oracle.get_best_trials(top_k):
-            keras.backend.clear_session()
-            if self.seed is not None:
-                keras.utils.set_random_seed(retrain_seed(self.seed, trial.trial_id))
-            with self._scope():
-                model = self.hypermodel.build_model(trial.hyperparameters.values)
-            history = model.fit(
-                x,
-                y,
-                validation_data=validation_data,
-                epochs=epochs,
-                batch_size=batch_size or 32,
-                verbose=0,
-                **fit_kwargs,
-            ).history
-            scores = history[objective.name]
-            best = max(scores) if objective.direction == "max" else min(scores)
-            results.append(
-                {
-                    "trial_id": trial.trial_id,
-                    "architecture": self.hypermodel.describe(trial.hyperparameters.values)[
-                        "summary"
-                    ],
-                    "one_shot": trial.score,
-                    "stand_alone": float(best),
-                }
-            )
+            runs = [
+                self._train_from_scratch(trial, seed, x, y, epochs, fit)
+                for seed in (seeds if seeds is not None else [self.seed])
+            ]
+            values = trial.hyperparameters.values
+            result = {
+                "trial_id": trial.trial_id,
+                "architecture": self.hypermodel.describe(values)["summary"],
+                self.search_score_name: trial.score,
+                "stand_alone": float(np.mean(runs)),
+            }
+            if seeds is not None:
+                result.update(seeds=seeds, stand_alone_runs=runs)
+            results.append(result)
             if verbose:
+                label = self.search_score_name.replace("_", "-")
                 print(
-                    f"retrained trial {trial.trial_id}: one-shot {trial.score:.4f}, "
-                    f"stand-alone {best:.4f}  {results[-1]['architecture']}",
+                    f"retrained trial {trial.trial_id}: {label} {trial.score:.4f}, "
+                    f"stand-alone {result['stand_alone']:.4f}  {result['architecture']}",
                     flush=True,
                 )
         write_json_atomically(os.path.join(self.project_dir, RETRAIN_FILE), results)
         return results
+
+    def _train_from_scratch(self, trial, seed, x, y, epochs: int, fit: dict) -> float:
+        """The best validation objective of one training of the trial's sub-network."""
+        keras.backend.clear_session()
+        if seed is not None:
+            keras.utils.set_random_seed(retrain_seed(seed, trial.trial_id))
+        with self._scope():
+            model = self.hypermodel.build_model(trial.hyperparameters.values)
+        history = model.fit(x, y, epochs=epochs, verbose=0, **fit).history
+        objective = self.oracle.objective
+        scores = history[objective.name]
+        return float(max(scores) if objective.direction == "max" else min(scores))
 
     def _scope(self):
         strategy = self.distribution_strategy
@@ -210,6 +222,35 @@ class SupernetSearch(NASTuner):
         directory = self.get_trial_dir(trial_id)
         os.makedirs(directory, exist_ok=True)
         return os.path.join(directory, SUB_NETWORK_WEIGHTS)
+
+
+def check_single_process(search: str, kwargs: dict[str, Any]) -> None:
+    """Refuses what a supernet search cannot do: run as a chief or worker of a parallel
+    search (each worker would train a supernet of its own) or take `weight_sharing`.
+
+    Raises:
+        ValueError: In chief/worker mode, or if `kwargs` holds `weight_sharing`.
+    """
+    if role() != "single":
+        raise ValueError(
+            f"{search} runs in one process: it trains one supernet, and its trials score "
+            "sub-networks in seconds, without training, so parallel workers would only train "
+            f"one supernet each. Received: {ORACLE_IP}={os.environ.get(ORACLE_IP)!r} "
+            "(chief/worker mode, e.g. from keras-nas launch). Run it as a single process; to "
+            "train the supernet on several devices, pass distribution_strategy=."
+        )
+    if "weight_sharing" in kwargs:
+        raise ValueError(
+            f"{search} always shares weights through its supernet; do not pass "
+            f"`weight_sharing`. Received: weight_sharing={kwargs['weight_sharing']!r}."
+        )
+
+
+def _no_seeds() -> list:
+    raise ValueError(
+        "`seeds` must hold at least one seed, e.g. seeds=[0, 1, 2]; pass None to train "
+        "once with the search's seed. Received: seeds=[]."
+    )
 
 
 def cosine_schedule(peak: float, epochs: int) -> Callable[[int, float | None], float]:

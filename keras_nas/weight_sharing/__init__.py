@@ -6,7 +6,7 @@ supernet shares its weights through the same registry (`keras_nas.tuners.one_sho
 layers live in `keras_nas.layers`.
 """
 
-from keras_nas.weight_sharing.inheritance import InheritWeights
+from keras_nas.weight_sharing.inheritance import InheritWeights, recalibrate_batch_norm
 from keras_nas.weight_sharing.registry import SharedLayerRegistry, layer_key
 
-__all__ = ["InheritWeights", "SharedLayerRegistry", "layer_key"]
+__all__ = ["InheritWeights", "SharedLayerRegistry", "layer_key", "recalibrate_batch_norm"]

@@ -1,12 +1,16 @@
-"""`InheritWeights`: the callback that makes a candidate start from, and feed, shared weights."""
+"""Inheriting shared weights: `InheritWeights`, the callback that makes a candidate start
+from, and feed, shared weights, and `recalibrate_batch_norm`, which gives a sub-network that
+inherited a supernet's weights the batch-normalisation statistics of its own path."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import keras
+import numpy as np
 
-from keras_nas.weight_sharing.registry import SharedLayerRegistry
+from keras_nas.weight_sharing.registry import SharedLayerRegistry, leaf_layers
 
 
 class InheritWeights(keras.callbacks.Callback):
@@ -66,3 +70,31 @@ class InheritWeights(keras.callbacks.Callback):
         copy = InheritWeights(self.registry, self.pending)
         copy.keys, copy.inherited, copy.stored = self.keys, self.inherited, self.stored
         return copy
+
+
+def recalibrate_batch_norm(model: keras.Model, batches: Sequence[np.ndarray]) -> int:
+    """Re-estimates the moving statistics of every BatchNormalization layer on `batches`.
+
+    A sub-network that inherits supernet weights needs statistics of its own path; they are
+    set to the exact average of the batch statistics over `batches`, computed with the model
+    in training mode (no weight changes: only the normalisation statistics move).
+
+    Returns:
+        The number of BatchNormalization layers recalibrated.
+    """
+    norms = [
+        layer for layer in leaf_layers(model) if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    if not norms or not batches:
+        return 0
+    momenta = [norm.momentum for norm in norms]
+    try:
+        for count, batch in enumerate(batches):
+            for norm in norms:
+                # Cumulative average: the k-th batch (from 0) gets weight 1 / (k + 1).
+                norm.momentum = count / (count + 1)
+            model(batch, training=True)
+    finally:
+        for norm, momentum in zip(norms, momenta, strict=True):
+            norm.momentum = momentum
+    return len(norms)

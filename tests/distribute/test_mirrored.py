@@ -18,9 +18,9 @@ SCRIPT = textwrap.dedent(
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
-    from keras_nas import EvolutionarySearch, OneShotSearch
+    from keras_nas import DifferentiableSearch, EvolutionarySearch, OneShotSearch
     from keras_nas.datasets import load_digits
-    from keras_nas.search_spaces import MacroSpace, MLPSpace
+    from keras_nas.search_spaces import MacroSpace, MLPSpace, NASBench201Space
 
     class Replicas(keras.callbacks.Callback):
         # After each training: per model, the number of copies of each trainable variable
@@ -71,6 +71,32 @@ SCRIPT = textwrap.dedent(
         "scores": [t.score for t in tuner.oracle.trials.values()],
         "statuses": [t.status for t in tuner.oracle.trials.values()],
     }
+    # Gradient-based search: the architecture parameters (non-trainable) mirrored too.
+    class Alphas(keras.callbacks.Callback):
+        found = {}
+
+        def on_train_end(self, logs=None):
+            parts = [[np.asarray(p) for p in a.value.values] for a in self.model.alphas]
+            Alphas.found = {
+                "copies": sorted({len(p) for p in parts}),
+                "spread": max(float(np.max(np.abs(p - ps[0]))) for ps in parts for p in ps),
+                "moved": max(float(np.max(np.abs(ps[0]))) for ps in parts),
+            }
+
+    space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1,
+                             channels=4, operations=("skip_connect", "nor_conv_1x1"))
+    Replicas.models = []
+    tuner = DifferentiableSearch(
+        space, "darts", epochs=1, seed=0, architecture_learning_rate=0.05,
+        distribution_strategy=strategy, directory=directory, project_name="differentiable")
+    tuner.search(x, y, validation_data=(xv, yv), batch_size=64, verbose=0,
+                 callbacks=[Replicas(), Alphas()])
+    report["differentiable"] = {
+        "models": Replicas.models,
+        "alphas": Alphas.found,
+        "scores": [t.score for t in tuner.oracle.trials.values()],
+        "statuses": [t.status for t in tuner.oracle.trials.values()],
+    }
     print("REPORT " + json.dumps(report))
     """
 )
@@ -89,12 +115,16 @@ def test_searches_under_a_mirrored_strategy_train_replicated_weights(tmp_path):
     line = next(line for line in result.stdout.splitlines() if line.startswith("REPORT "))
     report = json.loads(line[len("REPORT ") :])
 
-    for name in ("sharing_False", "sharing_True", "one_shot"):
+    for name in ("sharing_False", "sharing_True", "one_shot", "differentiable"):
         run = report[name]
-        assert run["statuses"] == ["COMPLETED", "COMPLETED"], name
+        trials = 1 if name == "differentiable" else 2
+        assert run["statuses"] == ["COMPLETED"] * trials, name
         assert all(0.0 < score <= 1.0 for score in run["scores"]), name
         # Two trials trained (one supernet for one-shot), each variable on both devices and
         # the copies identical.
-        assert len(run["models"]) == (1 if name == "one_shot" else 2), name
+        assert len(run["models"]) == (2 if name.startswith("sharing") else 1), name
         for model in run["models"]:
             assert model == {"copies": [2], "spread": 0.0}, name
+    # Every replica holds the same, trained architecture parameters: one derived cell.
+    alphas = report["differentiable"]["alphas"]
+    assert alphas["copies"] == [2] and alphas["spread"] == 0.0 and alphas["moved"] > 0.01

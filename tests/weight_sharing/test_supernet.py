@@ -9,8 +9,7 @@ from keras_nas.layers import PathChoice, set_path, single_path_optimizer
 from keras_nas.layers.elastic_kernel import is_elastic_kernel
 from keras_nas.layers.path_choice import path_choices
 from keras_nas.search_spaces import MobileNetSpace, NASBench201Space
-from keras_nas.tuners.one_shot.supernet_training import recalibrate_batch_norm
-from keras_nas.weight_sharing import SharedLayerRegistry
+from keras_nas.weight_sharing import SharedLayerRegistry, recalibrate_batch_norm
 
 CELLS = [
     {},

@@ -18,7 +18,6 @@ import numpy as np
 
 from keras_nas import oracles
 from keras_nas.arguments import check_count, check_number
-from keras_nas.distribute.chief import ORACLE_IP, role
 from keras_nas.files import write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.tuners.best_weights import write_weights
@@ -27,6 +26,7 @@ from keras_nas.tuners.one_shot.sampling import RULES, PathSampler
 from keras_nas.tuners.one_shot.supernet_training import SamplePaths
 from keras_nas.tuners.supernet_search import (
     SupernetSearch,
+    check_single_process,
     cosine_schedule,
     draw_calibration_batches,
     evaluate,
@@ -181,19 +181,7 @@ class OneShotSearch(SupernetSearch):
                 f"`supernet_schedule` must be one of {SCHEDULES}. Received: "
                 f"supernet_schedule={supernet_schedule!r}."
             )
-        if role() != "single":
-            raise ValueError(
-                "OneShotSearch runs in one process: its trials score sub-networks in seconds, "
-                "without training, so parallel workers would only train one supernet each. "
-                f"Received: {ORACLE_IP}={os.environ.get(ORACLE_IP)!r} (chief/worker mode, "
-                "e.g. from keras-nas launch). Run it as a single process; to train the "
-                "supernet on several devices, pass distribution_strategy=."
-            )
-        if "weight_sharing" in kwargs:
-            raise ValueError(
-                "OneShotSearch always shares weights through its supernet; do not pass "
-                f"`weight_sharing`. Received: weight_sharing={kwargs['weight_sharing']!r}."
-            )
+        check_single_process("OneShotSearch", kwargs)
         if oracle is None:
             oracle = oracles.RegularizedEvolutionOracle(
                 objective=objective, max_trials=max_trials, seed=seed

@@ -11,12 +11,12 @@ import pytest
 
 from keras_nas import OneShotSearch
 from keras_nas.datasets import load_digits
+from keras_nas.files import SUB_NETWORK_WEIGHTS
 from keras_nas.search_spaces import MacroSpace, MobileNetSpace, NASBench201Space, NASNetCellSpace
 from keras_nas.timing import trial_timing
 from keras_nas.tuners.nas_tuner import SHARED_WEIGHTS_DIR
 from keras_nas.tuners.one_shot import PathSampler
 from keras_nas.tuners.one_shot import search as one_shot_search
-from keras_nas.files import SUB_NETWORK_WEIGHTS
 from keras_nas.tuners.one_shot.search import SUPERNET_STATE_FILE, _build_training_state
 from keras_nas.tuners.supernet_search import RETRAIN_FILE
 from tests.messages import raises_mentioning

@@ -1,0 +1,220 @@
+"""`DifferentiableSearch` end to end on digits: the derived trial, resume, refusals, dashboards."""
+
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing import event_accumulator
+
+from keras_nas import DifferentiableSearch
+from keras_nas.callbacks import ArchitectureTensorBoard
+from keras_nas.datasets import load_digits
+from keras_nas.files import SUB_NETWORK_WEIGHTS
+from keras_nas.project import load_report
+from keras_nas.search_spaces import MLPSpace, NASBench201Space
+from keras_nas.tuners.best_weights import read_best_weights
+from keras_nas.tuners.differentiable.search import (
+    ARCHITECTURE_WEIGHTS_FILE,
+    SEARCH_STATE_FILE,
+    SEARCH_WEIGHTS_FILE,
+)
+from tests.messages import raises_mentioning
+
+OPERATIONS = ("skip_connect", "nor_conv_1x1")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    (x, y), (xv, yv) = load_digits()
+    return (x[:256], y[:256]), (xv[:128], yv[:128])
+
+
+def _space():
+    return NASBench201Space(
+        input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1, channels=4, operations=OPERATIONS
+    )
+
+
+def _tuner(directory, method="darts", **kwargs):
+    kwargs = {"epochs": 2, "seed": 0, "architecture_learning_rate": 0.05, **kwargs}
+    return DifferentiableSearch(_space(), method, directory=str(directory), **kwargs)
+
+
+class _Stop(Exception):
+    pass
+
+
+class _StopAtEpoch(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise _Stop()
+
+
+class _Watch(keras.callbacks.Callback):
+    """Records the first epoch trained and the architecture parameters at the start."""
+
+    def on_train_begin(self, logs=None):
+        self.alphas = [keras.ops.convert_to_numpy(a).copy() for a in self.model.alphas]
+        self.epochs = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
+@pytest.mark.parametrize("method", ["darts", "gdas"])
+def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method, capsys):
+    (x, y), validation = digits
+    tuner = _tuner(tmp_path, method)
+    tuner.search(x, y, validation_data=validation, batch_size=64)
+
+    state = json.load(open(os.path.join(tuner.project_dir, SEARCH_STATE_FILE)))
+    assert state["method"] == method and state["epochs_trained"] == 2
+    assert [entry["epoch"] for entry in state["history"]] == [1, 2]
+    last = state["history"][-1]
+    (trial,) = tuner.oracle.trials.values()
+    assert trial.status == "COMPLETED"
+    # Its values are each edge's strongest operation at the end of the search.
+    expected = {
+        name: OPERATIONS[int(np.argmax(weights))] for name, weights in last["weights"].items()
+    }
+    assert trial.hyperparameters.values == expected
+    assert trial.score == pytest.approx(last["logs"]["val_accuracy"])
+    assert 0.0 <= trial.metrics.get_last_value("inherited_val_accuracy") <= 1.0
+    saved = json.load(
+        open(os.path.join(tuner.get_trial_dir(trial.trial_id), ARCHITECTURE_WEIGHTS_FILE))
+    )
+    assert saved["method"] == method and saved["epochs"] == 2
+    assert list(saved["weights"]) == list(expected)
+    assert sum(saved["weights"]["cell/edge_1/op"].values()) == pytest.approx(1.0)
+
+    # The KerasTuner API, the report and the space work on it as on any trial.
+    assert tuner.get_best_hyperparameters()[0].values == expected
+    (model,) = tuner.get_best_models(1)
+    assert model.output_shape == (None, 10)
+    assert os.path.exists(os.path.join(tuner.get_trial_dir(trial.trial_id), SUB_NETWORK_WEIGHTS))
+    report = load_report(tuner.project_dir)
+    assert [row.values for row in report.rows] == [expected]
+    assert report.best.score == trial.score
+    out = capsys.readouterr().out
+    assert "epoch 1/2: val_accuracy" in out and "epoch 2/2" in out and "derived" in out
+
+
+def test_retrain_trains_the_derived_architecture_once_per_seed(tmp_path, digits):
+    (x, y), validation = digits
+    tuner = _tuner(tmp_path, "gdas", epochs=1)
+    tuner.search(x, y, validation_data=validation, verbose=0)
+    (result,) = tuner.retrain(top_k=1, epochs=1, seeds=[0, 1], verbose=0)
+    assert result["seeds"] == [0, 1] and len(result["stand_alone_runs"]) == 2
+    assert result["stand_alone"] == pytest.approx(np.mean(result["stand_alone_runs"]))
+    assert result["search"] == tuner.oracle.get_best_trials(1)[0].score
+    again = tuner.retrain(top_k=1, epochs=1, seeds=[1], verbose=0)[0]
+    assert again["stand_alone_runs"] == [result["stand_alone_runs"][1]]
+    with raises_mentioning(ValueError, "`seeds` must hold at least one seed", "seeds=[]"):
+        tuner.retrain(seeds=[])
+
+
+def test_a_killed_search_resumes_from_its_last_epoch_with_the_same_parameters(tmp_path, digits):
+    (x, y), validation = digits
+    with pytest.raises(_Stop):
+        _tuner(tmp_path, epochs=3).search(
+            x, y, validation_data=validation, verbose=0, callbacks=[_StopAtEpoch(2)]
+        )
+    saved = read_best_weights(os.path.join(tmp_path, "untitled_project", SEARCH_WEIGHTS_FILE))
+    assert int(saved[-1]) == 2  # Two epochs finished before the kill.
+
+    watch = _Watch()
+    tuner = _tuner(tmp_path, epochs=3)
+    tuner.search(x, y, validation_data=validation, verbose=0, callbacks=[watch])
+    assert watch.epochs == [2]  # Only the lost epoch is trained again.
+    # The architecture parameters are the first variables of the state, as saved.
+    for alpha, array in zip(watch.alphas, saved, strict=False):
+        np.testing.assert_array_equal(alpha, array)
+    state = tuner.search_state()
+    assert [entry["epoch"] for entry in state["history"]] == [1, 2, 3]
+    assert len(tuner.oracle.trials) == 1
+
+    # A finished search does not train again, and derives the same trial.
+    watch = _Watch()
+    _tuner(tmp_path, epochs=3).search(
+        x, y, validation_data=validation, verbose=0, callbacks=[watch]
+    )
+    assert not hasattr(watch, "epochs")
+
+
+def test_the_architecture_dashboard_logs_weights_heatmap_and_derived_cell(tmp_path, digits):
+    (x, y), validation = digits
+    board = ArchitectureTensorBoard(str(tmp_path / "logs"))
+    _tuner(tmp_path, "gdas", epochs=1).search(
+        x, y, validation_data=validation, verbose=0, callbacks=[board]
+    )
+    accumulator = event_accumulator.EventAccumulator(
+        board.run_dir, size_guidance={event_accumulator.TENSORS: 0}
+    )
+    accumulator.Reload()
+    tags = accumulator.Tags()["tensors"]
+    assert {
+        f"weights/cell/edge_{edge}/op/{op}" for edge in range(1, 7) for op in OPERATIONS
+    } <= set(tags)
+    assert {"weights", "derived"} <= set(tags)
+    (text,) = accumulator.Tensors("derived")
+    assert tf.make_ndarray(text.tensor_proto).item().decode().startswith("|")
+    (weight,) = accumulator.Tensors("weights/cell/edge_1/op/skip_connect")
+    assert weight.step == 1 and 0.0 < float(tf.make_ndarray(weight.tensor_proto)) < 1.0
+
+
+def test_a_space_that_cannot_be_relaxed_is_refused_naming_the_ones_that_can(tmp_path):
+    with raises_mentioning(ValueError, "MLPSpace cannot be relaxed", "NASBench201Space"):
+        DifferentiableSearch(MLPSpace(input_shape=(64,), num_classes=10), directory=str(tmp_path))
+
+
+def test_a_search_without_validation_data_is_refused_before_any_training(tmp_path, digits):
+    (x, y), _ = digits
+    tuner = _tuner(tmp_path)
+    with raises_mentioning(ValueError, "`validation_data`", "required", "validation_data=(x_val"):
+        tuner.search(x, y)
+    assert not os.path.exists(os.path.join(tuner.project_dir, SEARCH_WEIGHTS_FILE))
+
+
+def test_data_it_cannot_pair_is_refused_before_any_training(tmp_path, digits):
+    (x, y), validation = digits
+    tuner = _tuner(tmp_path)
+    with raises_mentioning(ValueError, "NumPy arrays", "tf.data.Dataset", "list"):
+        tuner.search(list(x), y, validation_data=validation)
+    with raises_mentioning(ValueError, "`validation_data` must be a pair", "float"):
+        tuner.search(x, y, validation_data=0.2)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "facts"),
+    [
+        ({"method": "enas"}, ["`method` must be one of", "'enas'"]),
+        ({"temperature": (0.1, 10.0)}, ["`temperature` must be a pair", "(0.1, 10.0)"]),
+        ({"temperature": 5}, ["`temperature` must be a pair", "temperature=5"]),
+        ({"epochs": 0}, ["`epochs`", "Received: epochs=0"]),
+        ({"min_learning_rate": 0.5}, ["`min_learning_rate`", "0.5"]),
+        ({"collapse_control": "yes"}, ["`collapse_control`", "'yes'"]),
+        ({"weight_sharing": True}, ["do not pass `weight_sharing`"]),
+    ],
+)
+def test_arguments_out_of_range_are_refused(tmp_path, arguments, facts):
+    with raises_mentioning(ValueError, *facts):
+        DifferentiableSearch(_space(), directory=str(tmp_path), **arguments)
+
+
+def test_datasets_of_batches_search_as_arrays_do(tmp_path, digits):
+    (x, y), (xv, yv) = digits
+    training = tf.data.Dataset.from_tensor_slices((x, y)).batch(64)
+    validation = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(64)
+    tuner = _tuner(tmp_path, epochs=1)
+    tuner.search(training, validation_data=validation, verbose=0)
+    (trial,) = tuner.oracle.trials.values()
+    assert trial.status == "COMPLETED" and set(trial.hyperparameters.values.values()) <= set(
+        OPERATIONS
+    )
