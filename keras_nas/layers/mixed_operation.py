@@ -10,9 +10,10 @@ hyperparameter, as NAS-Bench-201's cells all share one set of edge weights.
 - `sample=False` (DARTS; Liu, Simonyan and Yang, ICLR 2019) returns `sum_k w_k * op_k(x)`:
   every operation runs.
 - `sample=True` (GDAS; Dong and Yang, CVPR 2019) runs only the operation of the largest
-  weight and multiplies its output by that weight. With GDAS's straight-through weights
-  (one-hot in value, the softmax's gradient) the output is that operation's, and the
-  architecture parameters still receive a gradient.
+  weight, multiplies its output by that weight and adds the other weights as scalars, as
+  GDAS's code does. With GDAS's straight-through weights (one-hot in value, the softmax's
+  gradient) the output is that operation's, and every architecture parameter still
+  receives a gradient.
 """
 
 from __future__ import annotations
@@ -90,7 +91,10 @@ class MixedOperation(keras.layers.Layer):
             for k, branch in enumerate(self.branches)
         ]
         index = keras.ops.cast(keras.ops.argmax(weights), "int32")
-        return keras.ops.switch(index, functions, x)
+        # As GDAS's code does, the other operations' weights are added as scalars: zero in
+        # value under straight-through weights, they pass a gradient to every weight.
+        others = keras.ops.sum(weights) - keras.ops.take(weights, index)
+        return keras.ops.switch(index, functions, x) + others
 
     def compute_output_shape(self, input_shape: Sequence[Any]) -> Any:
         return self.branches[0].compute_output_shape(input_shape[0])

@@ -54,11 +54,13 @@ def test_sampled_weights_run_the_strongest_and_pass_its_weight_gradient():
         tape.watch(weights)
         out = model([x, weights])
         total = tf.reduce_sum(out)
-    np.testing.assert_allclose(out, 0.7 * 9.0 * np.ones((2, 3)), rtol=1e-6)  # 0.7 * x * x
+    # 0.7 * x * x, plus the other weights (0.3): one-hot weights would add exactly 0.
+    np.testing.assert_allclose(out, (0.7 * 9.0 + 0.3) * np.ones((2, 3)), rtol=1e-6)
     gradient = tape.gradient(total, weights).numpy()
     # Only the square operation ran: its weight's gradient is the sum of its outputs over the
-    # batch (2 x 3 values of 9), all through the first row, which the layer reads.
-    np.testing.assert_allclose(gradient, [[0.0, 0.0, 54.0], [0.0, 0.0, 0.0]], rtol=1e-6)
+    # batch (2 x 3 values of 9); each other weight, added as a scalar to all 6 outputs, gets
+    # 6; all through the first row, which the layer reads.
+    np.testing.assert_allclose(gradient, [[6.0, 6.0, 54.0], [0.0, 0.0, 0.0]], rtol=1e-6)
 
 
 def test_fewer_than_two_operations_are_refused():
