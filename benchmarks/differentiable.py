@@ -96,6 +96,7 @@ def run_search(job: dict[str, Any]) -> dict[str, Any]:
             objective="val_accuracy",
             max_trials=job["trials"],
             population_size=5,
+            sample_size=5,
             seed=job["seed"],
             directory=directory,
         )

@@ -95,3 +95,47 @@ def test_compound_scaling_digits(tmp_path, capsys):
     flops = [member["flops"] for member in family]
     assert flops == sorted(flops) and flops[3] > 3 * flops[0]  # Each step about doubles.
     assert "Best coefficients: alpha=" in capsys.readouterr().out
+
+
+def test_gradient_search_digits(tmp_path, capsys, monkeypatch):
+    example = _load("gradient_search_digits")
+    assert example.make_space().relaxation_problem() is None
+    # Two operations keep the relaxed supernet quick to trace; the full one is the same code.
+    monkeypatch.setattr(
+        example,
+        "make_space",
+        lambda: NASBench201Space(
+            input_shape=(8, 8, 1),
+            num_classes=10,
+            cells_per_stage=1,
+            channels=4,
+            operations=("skip_connect", "nor_conv_1x1"),
+        ),
+    )
+    table = tmp_path / "table.csv"
+    rows = [
+        "|"
+        + "|+|".join(
+            "|".join(f"{op}~{source}" for source, op in enumerate(ops))
+            for ops in ((a,), (b, c), (d, e, f))
+        )
+        + "|"
+        for a in ("skip_connect", "nor_conv_1x1")
+        for b in ("skip_connect", "nor_conv_1x1")
+        for c in ("skip_connect", "nor_conv_1x1")
+        for d in ("skip_connect", "nor_conv_1x1")
+        for e in ("skip_connect", "nor_conv_1x1")
+        for f in ("skip_connect", "nor_conv_1x1")
+    ]
+    table.write_text(
+        "ArchitectureString,CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,"
+        "ImageNetTestAccuracy200Epochs\n" + "".join(f"{row},90.5,70.0,40.0\n" for row in rows)
+    )
+    tuner = example.main(
+        method="gdas", epochs=1, retrain_epochs=1, table=str(table), directory=str(tmp_path)
+    )
+    out = capsys.readouterr().out
+    assert "derived cell: |" in out and "in NAS-Bench-201: 90.50" in out
+    assert out.count("'stand_alone':") == 1 and "'seeds': [0, 1]" in out
+    assert len(tuner.oracle.trials) == 1
+    assert (tmp_path / "gradient_search_gdas" / "derived.keras").is_file()

@@ -115,6 +115,38 @@ def test_quickstart_has_exactly_the_two_commands():
     assert commands == ["pip install . && keras-nas demo", 'pip install ".[test]" && pytest']
 
 
+#: NAS-Bench-201 cells of two operations: the relaxed supernet traces in seconds.
+TWO_OPERATIONS = (
+    "cells_per_stage=1, channels=8)",
+    'cells_per_stage=1, channels=4, operations=("skip_connect", "nor_conv_1x1"))',
+)
+
+
+def test_gradient_based_search_section_runs(tmp_path, monkeypatch, capsys):
+    smaller = [
+        TWO_OPERATIONS,
+        ("epochs=20", "epochs=1"),
+        ("epochs=15, seeds=[0, 1]", "epochs=1, seeds=[0]"),
+    ]
+    _run_smaller("## Gradient-based search", smaller, tmp_path, monkeypatch)
+    out = capsys.readouterr().out
+    assert "'stand_alone':" in out and "'search':" in out
+    assert "|+|" in out  # The derived cell's NAS-Bench-201 string.
+
+
+def test_gradient_search_guide_runs(tmp_path, monkeypatch, capsys):
+    smaller = [
+        TWO_OPERATIONS,
+        ("epochs=20", "epochs=1"),
+        ("epochs=15, seeds=[0, 1]", "epochs=1, seeds=[0]"),
+    ]
+    _run_smaller("## Search a cell by gradient", smaller, tmp_path, monkeypatch)
+    assert "cell/edge_1/op" in capsys.readouterr().out
+    assert (tmp_path / "gdas.keras").is_file()
+    runs = {path.name for path in (tmp_path / "runs" / "gdas" / "tensorboard").iterdir()}
+    assert {"architecture", "train", "validation"} <= runs
+
+
 def test_early_stopping_section_runs(tmp_path, monkeypatch, capsys):
     _run_smaller(
         "## Early stopping of poor trials",

@@ -27,8 +27,8 @@ import keras
 class MixedOperation(keras.layers.Layer):
     """A weighted mixture of operations, the weights given with the input: a relaxed choice.
 
-    Called on `[x, weights]`, where `weights` has shape `(batch, len(branches))` and holds the
-    same row for every example (the search broadcasts one vector over the batch).
+    Called on `[x, weights]`, where `weights` has shape `(1, len(branches))`: one row for the
+    whole batch (a row per example is accepted, and the first one used).
 
     Example:
     >>> import numpy as np
@@ -40,7 +40,7 @@ class MixedOperation(keras.layers.Layer):
     >>> mixed = MixedOperation("edge/op", branches)
     >>> model = keras.Model([inputs, weights], mixed([inputs, weights]))
     >>> x = np.ones((1, 2), "float32")
-    >>> model([x, np.array([[0.5, 0.5]], "float32")]).numpy().tolist()
+    >>> model([x, np.array([[0.5, 0.5]], "float32")]).numpy().tolist()  # One row of weights.
     [[0.5, 0.5]]
     >>> model([x, np.array([[0.0, 1.0]], "float32")]).numpy().tolist()
     [[-1.0, -1.0]]

@@ -247,6 +247,16 @@ class SearchSpace(keras_tuner.HyperModel):
                 f"{type(self).__name__} cannot be relaxed for gradient-based search; the "
                 f"spaces that can are {', '.join(RELAXABLE_SPACES)}"
             )
+        single = [
+            hp.name
+            for hp in self.declared_hyperparameters().space
+            if isinstance(hp, keras_tuner.engine.hyperparameters.Choice) and len(hp.values) < 2
+        ]
+        if single:
+            return (
+                f"its choices {single} have one value each, and gradient-based search learns "
+                "weights between at least two: give them more options"
+            )
         return None
 
     def discretize(self, weights: dict[str, dict[Any, float]]) -> dict[str, Any]:

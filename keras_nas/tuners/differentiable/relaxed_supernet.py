@@ -46,6 +46,9 @@ class RelaxedSupernet(keras.Model):
     >>> tuple(supernet(np.zeros((2, 8, 8, 1), "float32")).shape)
     (2, 10)
 
+    The collapse penalty's weight (`beta_penalty`) and GDAS's temperature are the variables
+    `collapse_weight` and `temperature`, which `DifferentiableSearch` sets per epoch.
+
     Args:
         network: The relaxed network: inputs `[images, *weights]`, one weights input per
             choice of `choices`, in that order.
@@ -53,10 +56,11 @@ class RelaxedSupernet(keras.Model):
         method: `"darts"` (every operation runs, weighted by the softmax of its parameters)
             or `"gdas"` (one operation per choice and step, drawn from the Gumbel-softmax at
             `temperature`; out of training, the strongest operation).
-        collapse_weight: The weight of the collapse penalty in the architecture loss at the
-            current epoch (`beta_penalty`); `DifferentiableSearch` schedules it.
-        architecture_weight_decay: The coefficient `c` of the L2 term `c/2 * sum(alpha**2)`
-            of the architecture loss (PyTorch's Adam `weight_decay`, as DARTS used it).
+        weight_decay: The coefficient `c` of the L2 term `c/2 * sum(w**2)` over the network's
+            weights in the weights step's loss (PyTorch's SGD `weight_decay`, as DARTS and
+            GDAS used it: added to the gradient before momentum and clipping).
+        architecture_weight_decay: The same for the architecture parameters in the
+            architecture step's loss (PyTorch's Adam `weight_decay`).
         seed: Seeds the initial architecture parameters and the Gumbel noise.
         describe: Summarises the architecture that `probabilities()` derive, for
             `derived_summary` (by default, each choice's strongest operation).
@@ -68,6 +72,7 @@ class RelaxedSupernet(keras.Model):
         choices: dict[str, list],
         *,
         method: str = "darts",
+        weight_decay: float = 3e-4,
         architecture_weight_decay: float = 1e-3,
         seed: int | None = None,
         describe: Callable[[dict[str, dict[Any, float]]], str] | None = None,
@@ -79,6 +84,7 @@ class RelaxedSupernet(keras.Model):
         self.network = network
         self.choices = {name: list(values) for name, values in choices.items()}
         self.method = method
+        self.weight_decay = float(weight_decay)
         self.architecture_weight_decay = float(architecture_weight_decay)
         self.describe = describe or _strongest_operations
         # DARTS initialises the architecture parameters at 1e-3 times a standard normal draw.
@@ -144,11 +150,8 @@ class RelaxedSupernet(keras.Model):
         return hard - keras.ops.stop_gradient(soft) + soft
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
-        batch = keras.ops.shape(inputs)[0]
-        weights = [
-            keras.ops.broadcast_to(keras.ops.expand_dims(w, 0), (batch, w.shape[0]))
-            for w in self.choice_weights(training=bool(training))
-        ]
+        # One row of weights for the whole batch (a replica's batch may even be empty).
+        weights = [keras.ops.expand_dims(w, 0) for w in self.choice_weights(bool(training))]
         return self.network([inputs, *weights], training=training)
 
     def train_step(self, data: Any) -> dict[str, Any]:
@@ -180,12 +183,13 @@ class RelaxedSupernet(keras.Model):
         """Updates the network's weights on a training batch; the architecture parameters
         stay as they are. Returns the metrics, as `train_step` does."""
         variables = self.network.trainable_variables
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred)
-            scaled = self.optimizer.scale_loss(loss)
+            total = loss + _l2(self.weight_decay, variables) / replicas
+            scaled = self.optimizer.scale_loss(total)
         self.optimizer.apply(tape.gradient(scaled, variables), variables)
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         for metric in self.metrics:
             if metric.name == "loss":
                 metric.update_state(loss * replicas)
@@ -242,6 +246,13 @@ class RelaxedSupernet(keras.Model):
         ]
 
 
+def _l2(coefficient: float, variables: list) -> Any:
+    """`coefficient / 2 * sum(v**2)`: PyTorch's `weight_decay` as a loss term."""
+    return (
+        0.5 * coefficient * keras.ops.sum([keras.ops.sum(keras.ops.square(v)) for v in variables])
+    )
+
+
 def _strongest_operations(weights: dict[str, dict[Any, float]]) -> str:
     return ", ".join(f"{name}={max(options, key=options.get)}" for name, options in weights.items())
 
@@ -250,10 +261,10 @@ def beta_penalty(alphas: list) -> Any:
     """Beta-DARTS's regularisation of the architecture parameters (Ye et al., CVPR 2022):
     the mean over choices of `logsumexp(alpha)`.
 
-    Its gradient is the softmax of each choice's parameters, so it pulls the strongest
-    operation down the most and keeps the parameters from running away with the operations
-    that train fastest (parameter-free ones: skip connections, pooling), which is how DARTS
-    collapses.
+    Its gradient is the softmax of each choice's parameters (over the number of choices), so
+    it pulls the strongest operation down the most and keeps the parameters from running
+    away with the operations that train fastest (parameter-free ones: skip connections,
+    pooling), which is how DARTS collapses.
 
     Example:
     >>> round(float(beta_penalty([keras.ops.zeros(4), keras.ops.zeros(2)])), 4)  # log(8) / 2

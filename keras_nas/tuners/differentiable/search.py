@@ -73,8 +73,9 @@ class DifferentiableSearch(SupernetSearch):
       NAS-Bench-201, a cell of skip connections: 54.30% CIFAR-10 accuracy in the
       benchmark's paper); `benchmarks/differentiable.py` measures what it buys.
 
-    Defaults follow the papers: the weights train with SGD (momentum 0.9, decoupled weight
-    decay 3e-4, gradients clipped to a global norm of 5) and a cosine learning rate from
+    Defaults follow the papers: the weights train with SGD (momentum 0.9, an L2 term of 3e-4
+    as PyTorch's `weight_decay`, gradients clipped to a global norm of 5) and a cosine
+    learning rate from
     0.025 to 0.001; the architecture parameters with Adam (3e-4, betas (0.5, 0.999)) and an
     L2 term of 1e-3. On small data, where an epoch is a few dozen steps, the architecture
     parameters move little at 3e-4: raise `architecture_learning_rate`.
@@ -157,6 +158,13 @@ class DifferentiableSearch(SupernetSearch):
             )
         if method not in METHODS:
             raise ValueError(f"`method` must be one of {METHODS}. Received: method={method!r}.")
+        name = getattr(objective, "name", objective)
+        if not (isinstance(name, str) and name.startswith("val_")):
+            raise ValueError(
+                "DifferentiableSearch scores its trial by the supernet's validation metrics: "
+                "`objective` must name one, such as 'val_accuracy' or 'val_loss'. Received: "
+                f"objective={objective!r}."
+            )
         self.method = method
         self.epochs = check_count("epochs", epochs)
         self.learning_rate = check_number("learning_rate", learning_rate, above=0)
@@ -196,7 +204,9 @@ class DifferentiableSearch(SupernetSearch):
         `tf.data.Dataset`s of `(x, y)` batches for both. The network's weights learn from
         `x`, the architecture parameters from `validation_data` (required), a batch of each
         per step; an epoch is one pass over `x`. `epochs`, if given, replaces the
-        constructor's; `callbacks` go to the supernet's `fit` (e.g.
+        constructor's as the number of epochs to reach; the schedules (learning rate,
+        temperature, collapse weight) span the larger of the two, so that a search stopped
+        early and resumed follows one schedule. `callbacks` go to the supernet's `fit` (e.g.
         `keras.callbacks.TensorBoard`, `keras_nas.callbacks.ArchitectureTensorBoard`).
 
         Raises:
@@ -258,6 +268,7 @@ class DifferentiableSearch(SupernetSearch):
             supernet = self.build_relaxed_supernet()
             supernet.build_training_state(*_first_examples(x, y))
             if done:
+                self._check_same_search(supernet)
                 arrays = read_best_weights(self._path(SEARCH_WEIGHTS_FILE))
                 supernet.set_state_arrays(arrays[:-1])
         history = supernet.fit(
@@ -292,14 +303,13 @@ class DifferentiableSearch(SupernetSearch):
             network,
             choices,
             method=self.method,
+            weight_decay=3e-4,
             architecture_weight_decay=self.architecture_weight_decay,
             seed=self.seed,
             describe=lambda weights: space.describe(space.discretize(weights))["summary"],
         )
         supernet.compile(
-            optimizer=keras.optimizers.SGD(
-                self.learning_rate, momentum=0.9, weight_decay=3e-4, global_clipnorm=5.0
-            ),
+            optimizer=keras.optimizers.SGD(self.learning_rate, momentum=0.9, global_clipnorm=5.0),
             architecture_optimizer=keras.optimizers.Adam(
                 self.architecture_learning_rate, beta_1=0.5, beta_2=0.999
             ),
@@ -308,6 +318,18 @@ class DifferentiableSearch(SupernetSearch):
         )
         supernet.build_optimizers()
         return supernet
+
+    def _check_same_search(self, supernet: RelaxedSupernet) -> None:
+        """Refuses to resume a saved search of another method or other choices."""
+        saved = self.search_state()
+        now = {"method": self.method, "choices": supernet.choices}
+        for name, value in now.items():
+            if saved.get(name) != value:
+                raise ValueError(
+                    f"The search saved in {self.project_dir!r} has {name}="
+                    f"{saved.get(name)!r}, not {value!r}. Pass the same arguments to resume it, "
+                    "or `overwrite=True` or another `project_name` to start a new search."
+                )
 
     def epochs_trained(self) -> int:
         """How many epochs of the search are done (0 before any)."""
@@ -356,9 +378,9 @@ class DifferentiableSearch(SupernetSearch):
 
 
 class _SaveSearchState(keras.callbacks.Callback):
-    """After each epoch: the supernet's weights to the registry, the whole state to
-    `differentiable_state.npz`, then the epoch's record to `differentiable.json` (each
-    written atomically; the `.npz` holds the epoch count, so it alone decides a resume)."""
+    """After each epoch: the supernet's weights to the registry, the epoch's record to
+    `differentiable.json`, then the whole state to `differentiable_state.npz` (each written
+    atomically; the `.npz` holds the epoch count, so it alone decides a resume)."""
 
     def __init__(self, search: DifferentiableSearch, epochs: int, *, verbose: int):
         super().__init__()
@@ -367,25 +389,29 @@ class _SaveSearchState(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         supernet: RelaxedSupernet = self.model
         search = self.search
+        probabilities = supernet.probabilities()
+        logs = {name: float(value) for name, value in (logs or {}).items()}
+        _check_finite(probabilities, logs, epoch)
         search.registry.store(supernet.network)
-        write_weights(
-            search._path(SEARCH_WEIGHTS_FILE),
-            [*supernet.state_arrays(), np.array(epoch + 1)],
-        )
         path = search._path(SEARCH_STATE_FILE)
         state = {"method": search.method, "choices": supernet.choices, "history": []}
         if os.path.exists(path) and epoch > 0:
             state = search.search_state()
-        probabilities = supernet.probabilities()
         record = {
             "epoch": epoch + 1,
-            "logs": {name: float(value) for name, value in (logs or {}).items()},
+            "logs": logs,
             "weights": {name: list(options.values()) for name, options in probabilities.items()},
             "derived": supernet.derived_summary(),
         }
+        # The record first: a kill between the two files leaves it one epoch ahead of the
+        # state, and the resumed epoch replaces it.
         state["history"] = [*state["history"][:epoch], record]
         state["epochs_trained"] = epoch + 1
         write_json_atomically(path, state)
+        write_weights(
+            search._path(SEARCH_WEIGHTS_FILE),
+            [*supernet.state_arrays(), np.array(epoch + 1)],
+        )
         if self.verbose:
             score = ", ".join(
                 f"{name} {value:.4f}"
@@ -396,6 +422,19 @@ class _SaveSearchState(keras.callbacks.Callback):
                 f"epoch {epoch + 1}/{self.epochs}: {score}; derived {record['derived']}",
                 flush=True,
             )
+
+
+def _check_finite(probabilities: dict, logs: dict[str, float], epoch: int) -> None:
+    """Stops a search whose architecture parameters or losses are no longer finite."""
+    values = [w for options in probabilities.values() for w in options.values()]
+    values += [logs[name] for name in ("loss", "architecture_loss") if name in logs]
+    if not np.all(np.isfinite(values)):
+        raise FloatingPointError(
+            f"The search diverged in epoch {epoch + 1}: its losses or architecture weights "
+            f"are not finite (logs: {logs}). Lower `learning_rate` or "
+            "`architecture_learning_rate`; the last finished epoch is saved, so the search "
+            "resumes from it with the new values."
+        )
 
 
 def _weights_by_value(
@@ -438,19 +477,25 @@ def _first_examples(x: Any, y: Any) -> tuple[Any, Any]:
 def _check_data(x: Any, y: Any, validation_data: Any) -> None:
     """Refuses, before any training, data that `_paired_batches` cannot pair."""
     arrays = isinstance(x, np.ndarray) and isinstance(y, np.ndarray)
-    datasets = isinstance(x, tf.data.Dataset) and y is None
+    datasets = isinstance(x, tf.data.Dataset) and y is None and _is_pair(x)
     if not (arrays or datasets):
         raise ValueError(
             "DifferentiableSearch takes NumPy arrays `x, y` or a `tf.data.Dataset` of "
-            f"`(x, y)` batches as `x`. Received: x of type {type(x).__name__}, y of type "
-            f"{type(y).__name__}."
+            "`(x, y)` batches as `x` (without sample weights). Received: x of type "
+            f"{type(x).__name__}, y of type {type(y).__name__}."
         )
     pair = isinstance(validation_data, (tuple, list)) and len(validation_data) == 2
-    if not (pair or isinstance(validation_data, tf.data.Dataset)):
+    if not (pair or (isinstance(validation_data, tf.data.Dataset) and _is_pair(validation_data))):
         raise ValueError(
             "`validation_data` must be a pair `(x_val, y_val)` or a `tf.data.Dataset` of "
-            f"`(x, y)` batches. Received: {type(validation_data).__name__}."
+            f"`(x, y)` batches (without sample weights). Received: "
+            f"{type(validation_data).__name__}."
         )
+
+
+def _is_pair(dataset: tf.data.Dataset) -> bool:
+    spec = dataset.element_spec
+    return isinstance(spec, tuple) and len(spec) == 2
 
 
 def _check_temperature(temperature: Any) -> tuple[float, float]:

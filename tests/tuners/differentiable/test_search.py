@@ -9,13 +9,13 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing import event_accumulator
 
-from keras_nas import DifferentiableSearch
+from keras_nas import DifferentiableSearch, cli
 from keras_nas.callbacks import ArchitectureTensorBoard
 from keras_nas.datasets import load_digits
 from keras_nas.files import SUB_NETWORK_WEIGHTS
 from keras_nas.project import load_report
 from keras_nas.search_spaces import MLPSpace, NASBench201Space
-from keras_nas.tuners.best_weights import read_best_weights
+from keras_nas.tuners.best_weights import read_best_weights, write_weights
 from keras_nas.tuners.differentiable.search import (
     ARCHITECTURE_WEIGHTS_FILE,
     SEARCH_STATE_FILE,
@@ -72,7 +72,8 @@ class _Watch(keras.callbacks.Callback):
 def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method, capsys):
     (x, y), validation = digits
     tuner = _tuner(tmp_path, method)
-    tuner.search(x, y, validation_data=validation, batch_size=64)
+    board = ArchitectureTensorBoard(str(tmp_path / "logs"))
+    tuner.search(x, y, validation_data=validation, batch_size=64, callbacks=[board])
 
     state = json.load(open(os.path.join(tuner.project_dir, SEARCH_STATE_FILE)))
     assert state["method"] == method and state["epochs_trained"] == 2
@@ -102,18 +103,37 @@ def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method,
     report = load_report(tuner.project_dir)
     assert [row.values for row in report.rows] == [expected]
     assert report.best.score == trial.score
+    # `keras-nas export` writes it as a plain Keras model with the weights it was scored with.
+    path = str(tmp_path / "derived.keras")
+    assert cli.main(["export", tuner.project_dir, "--out", path]) == 0
+    x_few = validation[0][:8]
+    np.testing.assert_allclose(
+        keras.saving.load_model(path).predict(x_few, verbose=0),
+        model.predict(x_few, verbose=0),
+        rtol=1e-5,
+    )
     out = capsys.readouterr().out
     assert "epoch 1/2: val_accuracy" in out and "epoch 2/2" in out and "derived" in out
 
+    # The dashboard: every operation's weight, the heatmap and the derived cell, per epoch.
+    accumulator = event_accumulator.EventAccumulator(
+        board.run_dir, size_guidance={event_accumulator.TENSORS: 0}
+    )
+    accumulator.Reload()
+    tags = set(accumulator.Tags()["tensors"])
+    assert {f"weights/cell/edge_{e}/op/{op}" for e in range(1, 7) for op in OPERATIONS} <= tags
+    assert {"weights", "derived"} <= tags
+    text = accumulator.Tensors("derived")[-1]
+    assert tf.make_ndarray(text.tensor_proto).item().decode().startswith("|")
+    weights = accumulator.Tensors("weights/cell/edge_1/op/skip_connect")
+    assert [w.step for w in weights] == [1, 2]
+    assert 0.0 < float(tf.make_ndarray(weights[-1].tensor_proto)) < 1.0
 
-def test_retrain_trains_the_derived_architecture_once_per_seed(tmp_path, digits):
-    (x, y), validation = digits
-    tuner = _tuner(tmp_path, "gdas", epochs=1)
-    tuner.search(x, y, validation_data=validation, verbose=0)
+    # Retraining from scratch, once per seed; a seed's run is the same in another call.
     (result,) = tuner.retrain(top_k=1, epochs=1, seeds=[0, 1], verbose=0)
     assert result["seeds"] == [0, 1] and len(result["stand_alone_runs"]) == 2
     assert result["stand_alone"] == pytest.approx(np.mean(result["stand_alone_runs"]))
-    assert result["search"] == tuner.oracle.get_best_trials(1)[0].score
+    assert result["search"] == trial.score
     again = tuner.retrain(top_k=1, epochs=1, seeds=[1], verbose=0)[0]
     assert again["stand_alone_runs"] == [result["stand_alone_runs"][1]]
     with raises_mentioning(ValueError, "`seeds` must hold at least one seed", "seeds=[]"):
@@ -148,30 +168,39 @@ def test_a_killed_search_resumes_from_its_last_epoch_with_the_same_parameters(tm
     assert not hasattr(watch, "epochs")
 
 
-def test_the_architecture_dashboard_logs_weights_heatmap_and_derived_cell(tmp_path, digits):
+def test_a_kill_between_the_two_state_files_resumes_that_epoch(tmp_path, digits):
     (x, y), validation = digits
-    board = ArchitectureTensorBoard(str(tmp_path / "logs"))
-    _tuner(tmp_path, "gdas", epochs=1).search(
-        x, y, validation_data=validation, verbose=0, callbacks=[board]
+    tuner = _tuner(tmp_path, epochs=2)
+    tuner.search(x, y, validation_data=validation, verbose=0)
+    state_path = os.path.join(tuner.project_dir, SEARCH_WEIGHTS_FILE)
+    saved = read_best_weights(state_path)
+    # As if killed after epoch 2's record was written, before its state: the state says 1.
+    write_weights(state_path, [*saved[:-1], np.array(1)])
+    watch = _Watch()
+    _tuner(tmp_path, epochs=2).search(
+        x, y, validation_data=validation, verbose=0, callbacks=[watch]
     )
-    accumulator = event_accumulator.EventAccumulator(
-        board.run_dir, size_guidance={event_accumulator.TENSORS: 0}
-    )
-    accumulator.Reload()
-    tags = accumulator.Tags()["tensors"]
-    assert {
-        f"weights/cell/edge_{edge}/op/{op}" for edge in range(1, 7) for op in OPERATIONS
-    } <= set(tags)
-    assert {"weights", "derived"} <= set(tags)
-    (text,) = accumulator.Tensors("derived")
-    assert tf.make_ndarray(text.tensor_proto).item().decode().startswith("|")
-    (weight,) = accumulator.Tensors("weights/cell/edge_1/op/skip_connect")
-    assert weight.step == 1 and 0.0 < float(tf.make_ndarray(weight.tensor_proto)) < 1.0
+    assert watch.epochs == [1]
+    history = tuner.search_state()["history"]
+    assert [entry["epoch"] for entry in history] == [1, 2]
+
+
+def test_resuming_with_another_method_is_refused(tmp_path, digits):
+    (x, y), validation = digits
+    with pytest.raises(_Stop):
+        _tuner(tmp_path, epochs=2).search(
+            x, y, validation_data=validation, verbose=0, callbacks=[_StopAtEpoch(1)]
+        )
+    with raises_mentioning(ValueError, "method='darts'", "not 'gdas'", "overwrite=True"):
+        _tuner(tmp_path, "gdas", epochs=2).search(x, y, validation_data=validation, verbose=0)
 
 
 def test_a_space_that_cannot_be_relaxed_is_refused_naming_the_ones_that_can(tmp_path):
     with raises_mentioning(ValueError, "MLPSpace cannot be relaxed", "NASBench201Space"):
         DifferentiableSearch(MLPSpace(input_shape=(64,), num_classes=10), directory=str(tmp_path))
+    single = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, operations=("nor_conv_3x3",))
+    with raises_mentioning(ValueError, "'cell/edge_1/op'", "one value each", "more options"):
+        DifferentiableSearch(single, directory=str(tmp_path))
 
 
 def test_a_search_without_validation_data_is_refused_before_any_training(tmp_path, digits):
@@ -189,6 +218,10 @@ def test_data_it_cannot_pair_is_refused_before_any_training(tmp_path, digits):
         tuner.search(list(x), y, validation_data=validation)
     with raises_mentioning(ValueError, "`validation_data` must be a pair", "float"):
         tuner.search(x, y, validation_data=0.2)
+    weighted = tf.data.Dataset.from_tensor_slices((x, y, np.ones(len(y)))).batch(64)
+    with raises_mentioning(ValueError, "without sample weights", "_BatchDataset"):
+        tuner.search(weighted, validation_data=validation)
+    assert not os.path.exists(os.path.join(tuner.project_dir, SEARCH_WEIGHTS_FILE))
 
 
 @pytest.mark.parametrize(
@@ -201,6 +234,7 @@ def test_data_it_cannot_pair_is_refused_before_any_training(tmp_path, digits):
         ({"min_learning_rate": 0.5}, ["`min_learning_rate`", "0.5"]),
         ({"collapse_control": "yes"}, ["`collapse_control`", "'yes'"]),
         ({"weight_sharing": True}, ["do not pass `weight_sharing`"]),
+        ({"objective": "accuracy"}, ["validation metrics", "objective='accuracy'"]),
     ],
 )
 def test_arguments_out_of_range_are_refused(tmp_path, arguments, facts):
