@@ -5,7 +5,7 @@ Each function draws on its own `matplotlib.figure.Figure` with the Agg renderer 
 PNG file's bytes; none touches pyplot's global state, so they are safe in scripts, servers and
 threads, and need no display. `keras-nas report` writes them next to a search's files.
 
-Size: about 540 lines, of which the architecture graph's layout (levels, box sizes, arcs)
+Size: about 550 lines, of which the architecture graph's layout (levels, box sizes, arcs)
 is half: four figures that share the rendering helpers.
 """
 

@@ -1,6 +1,6 @@
 """The base class of every keras-nas search space.
 
-Size: about 620 lines, one class: `SearchSpace` is the contract every space implements
+Size: about 650 lines, one class: `SearchSpace` is the contract every space implements
 (declaring hyperparameters, building a model, a one-shot or a relaxed supernet, `describe`,
 `canonical_key`, config), and its docstrings carry the examples that document that contract.
 """

@@ -1,7 +1,7 @@
 """`DifferentiableSearch`: gradient-based architecture search (DARTS, GDAS) as a keras-nas
 search whose result is an ordinary KerasTuner trial.
 
-Size: about 450 lines, one class: the relaxed supernet's training (arguments, data pairing,
+Size: about 510 lines, one class: the relaxed supernet's training (arguments, data pairing,
 resumable epochs, state files), its discretization into a trial and that trial's scoring,
 which share the supernet and its state. The supernet's training step, the schedules and the
 TensorBoard callback are modules of their own (`relaxed_supernet.py`, `schedules.py`,
