@@ -132,10 +132,10 @@ def test_gradient_search_digits(tmp_path, capsys, monkeypatch):
         "ImageNetTestAccuracy200Epochs\n" + "".join(f"{row},90.5,70.0,40.0\n" for row in rows)
     )
     tuner = example.main(
-        method="gdas", epochs=1, retrain_epochs=1, table=str(table), directory=str(tmp_path)
+        method="darts", epochs=1, retrain_epochs=1, table=str(table), directory=str(tmp_path)
     )
     out = capsys.readouterr().out
     assert "derived cell: |" in out and "in NAS-Bench-201: 90.50" in out
     assert out.count("'stand_alone':") == 1 and "'seeds': [0, 1]" in out
     assert len(tuner.oracle.trials) == 1
-    assert (tmp_path / "gradient_search_gdas" / "derived.keras").is_file()
+    assert (tmp_path / "gradient_search_darts" / "derived.keras").is_file()

@@ -93,9 +93,9 @@ class DifferentiableSearch(SupernetSearch):
     >>> (x, y), validation = load_digits()
     >>> space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1,
     ...                          channels=4, operations=("skip_connect", "nor_conv_3x3"))
-    >>> tuner = DifferentiableSearch(space, method="gdas", epochs=1, seed=0,
+    >>> tuner = DifferentiableSearch(space, method="darts", epochs=1, seed=0,
     ...                              directory=tempfile.mkdtemp())
-    >>> tuner.search(x, y, validation_data=validation, verbose=0)
+    >>> tuner.search(x[:256], y[:256], validation_data=validation, verbose=0)
     >>> values = tuner.get_best_hyperparameters()[0].values
     >>> sorted(set(values.values()) - {"skip_connect", "nor_conv_3x3"})
     []

@@ -15,7 +15,7 @@ from keras_nas.datasets import load_digits
 from keras_nas.files import SUB_NETWORK_WEIGHTS
 from keras_nas.project import load_report
 from keras_nas.search_spaces import MLPSpace, NASBench201Space
-from keras_nas.tuners.best_weights import read_best_weights, write_weights
+from keras_nas.tuners.best_weights import read_best_weights
 from keras_nas.tuners.differentiable.search import (
     ARCHITECTURE_WEIGHTS_FILE,
     SEARCH_STATE_FILE,
@@ -29,7 +29,7 @@ OPERATIONS = ("skip_connect", "nor_conv_1x1")
 @pytest.fixture(scope="module")
 def digits():
     (x, y), (xv, yv) = load_digits()
-    return (x[:256], y[:256]), (xv[:128], yv[:128])
+    return (x[:128], y[:128]), (xv[:64], yv[:64])
 
 
 def _space():
@@ -103,6 +103,12 @@ def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method,
     report = load_report(tuner.project_dir)
     assert [row.values for row in report.rows] == [expected]
     assert report.best.score == trial.score
+    out = capsys.readouterr().out
+    assert "epoch 1/2: val_accuracy" in out and "epoch 2/2" in out and "derived" in out
+    _check_dashboard(board)
+    if method == "gdas":
+        return  # Export and retraining do not depend on the method.
+
     # `keras-nas export` writes it as a plain Keras model with the weights it was scored with.
     path = str(tmp_path / "derived.keras")
     assert cli.main(["export", tuner.project_dir, "--out", path]) == 0
@@ -112,10 +118,20 @@ def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method,
         model.predict(x_few, verbose=0),
         rtol=1e-5,
     )
-    out = capsys.readouterr().out
-    assert "epoch 1/2: val_accuracy" in out and "epoch 2/2" in out and "derived" in out
+    # Retraining from scratch, once per seed; a seed's run is the same in another call.
+    (result,) = tuner.retrain(top_k=1, epochs=1, seeds=[0, 1], verbose=0)
+    assert result["seeds"] == [0, 1] and len(result["stand_alone_runs"]) == 2
+    assert result["stand_alone"] == pytest.approx(np.mean(result["stand_alone_runs"]))
+    assert result["search"] == trial.score
+    again = tuner.retrain(top_k=1, epochs=1, seeds=[1], verbose=0)[0]
+    assert again["stand_alone_runs"] == [result["stand_alone_runs"][1]]
+    with raises_mentioning(ValueError, "`seeds` must hold at least one seed", "seeds=[]"):
+        tuner.retrain(seeds=[])
 
-    # The dashboard: every operation's weight, the heatmap and the derived cell, per epoch.
+
+def _check_dashboard(board):
+    """The dashboard holds every operation's weight, the heatmap and the derived cell, per
+    epoch."""
     accumulator = event_accumulator.EventAccumulator(
         board.run_dir, size_guidance={event_accumulator.TENSORS: 0}
     )
@@ -128,16 +144,6 @@ def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method,
     weights = accumulator.Tensors("weights/cell/edge_1/op/skip_connect")
     assert [w.step for w in weights] == [1, 2]
     assert 0.0 < float(tf.make_ndarray(weights[-1].tensor_proto)) < 1.0
-
-    # Retraining from scratch, once per seed; a seed's run is the same in another call.
-    (result,) = tuner.retrain(top_k=1, epochs=1, seeds=[0, 1], verbose=0)
-    assert result["seeds"] == [0, 1] and len(result["stand_alone_runs"]) == 2
-    assert result["stand_alone"] == pytest.approx(np.mean(result["stand_alone_runs"]))
-    assert result["search"] == trial.score
-    again = tuner.retrain(top_k=1, epochs=1, seeds=[1], verbose=0)[0]
-    assert again["stand_alone_runs"] == [result["stand_alone_runs"][1]]
-    with raises_mentioning(ValueError, "`seeds` must hold at least one seed", "seeds=[]"):
-        tuner.retrain(seeds=[])
 
 
 def test_a_killed_search_resumes_from_its_last_epoch_with_the_same_parameters(tmp_path, digits):
@@ -166,23 +172,6 @@ def test_a_killed_search_resumes_from_its_last_epoch_with_the_same_parameters(tm
         x, y, validation_data=validation, verbose=0, callbacks=[watch]
     )
     assert not hasattr(watch, "epochs")
-
-
-def test_a_kill_between_the_two_state_files_resumes_that_epoch(tmp_path, digits):
-    (x, y), validation = digits
-    tuner = _tuner(tmp_path, epochs=2)
-    tuner.search(x, y, validation_data=validation, verbose=0)
-    state_path = os.path.join(tuner.project_dir, SEARCH_WEIGHTS_FILE)
-    saved = read_best_weights(state_path)
-    # As if killed after epoch 2's record was written, before its state: the state says 1.
-    write_weights(state_path, [*saved[:-1], np.array(1)])
-    watch = _Watch()
-    _tuner(tmp_path, epochs=2).search(
-        x, y, validation_data=validation, verbose=0, callbacks=[watch]
-    )
-    assert watch.epochs == [1]
-    history = tuner.search_state()["history"]
-    assert [entry["epoch"] for entry in history] == [1, 2]
 
 
 def test_resuming_with_another_method_is_refused(tmp_path, digits):
