@@ -64,8 +64,9 @@ class DifferentiableSearch(SupernetSearch):
     - `method="darts"` (Liu et al., ICLR 2019): every operation runs at every step.
     - `method="gdas"` (Dong and Yang, CVPR 2019): each step runs one operation per choice,
       drawn from the Gumbel-softmax of its parameters at a temperature annealed linearly
-      from 10 to 0.1 (`temperature`), with the straight-through gradient: less time and
-      memory per step.
+      from 10 to 0.1 (`temperature`), with the straight-through gradient: less computation
+      per step on a large network (on a small one, tracing its switches costs as much as it
+      saves; BENCHMARKS.md).
     - Collapse control (`collapse_control=True`, the default): beta-DARTS's regularisation
       (Ye et al., CVPR 2022) adds `collapse_weight * mean(logsumexp(alpha))` to the
       architecture loss, its weight rising linearly from 0 to `collapse_weight` over the
