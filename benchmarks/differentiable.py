@@ -82,13 +82,14 @@ def run_search(job: dict[str, Any]) -> dict[str, Any]:
     """One search, in this process: its wall seconds, memory and the architecture it names."""
     import keras
 
+    from benchmarks.memory import peak_resident_mb, resident_mb
     from keras_nas import DifferentiableSearch, EvolutionarySearch
 
     (x, y), validation = load_task(job["task"])[0]
     space = make_space(job["task"])
     keras.utils.set_random_seed(job["seed"])
     directory = tempfile.mkdtemp()
-    before = _memory_mb("VmRSS")
+    before = resident_mb()
     start = time.perf_counter()
     if job["kind"] == "evolution":
         tuner = EvolutionarySearch(
@@ -122,16 +123,8 @@ def run_search(job: dict[str, Any]) -> dict[str, Any]:
         "arch": space.to_arch_string(best.hyperparameters.values),
         "search_score": best.score,
         "rss_after_import_mb": before,
-        "peak_rss_mb": _memory_mb("VmHWM"),
+        "peak_rss_mb": peak_resident_mb(),
     }
-
-
-def _memory_mb(field: str) -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError(f"`/proc/self/status` has no `{field}` line: this benchmark needs Linux.")
 
 
 def in_subprocess(job: dict[str, Any]) -> dict[str, Any]:
