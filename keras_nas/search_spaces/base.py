@@ -26,7 +26,7 @@ from keras_nas.search_spaces import genotype
 ChoiceFactory = Callable[[str, dict, str], Callable]
 
 #: The spaces that `build_relaxed_supernet` supports.
-RELAXABLE_SPACES = ("NASBench201Space",)
+RELAXABLE_SPACES = ("NASBench201Space", "NASNetCellSpace", "MobileNetSpace")
 
 
 def path_choice(hp_name: str, branches: dict[Any, keras.Model], name: str) -> PathChoice:
@@ -183,13 +183,15 @@ class SearchSpace(keras_tuner.HyperModel):
     def build_relaxed_supernet(self, *, sample: bool = False) -> tuple[keras.Model, dict]:
         """Builds the supernet of gradient-based search: every choice a `MixedOperation`.
 
-        The network takes the images and, for each relaxed hyperparameter, a weights input of
-        shape `(batch, number of values)`; each choice's output is the weighted sum of its
+        The network takes the images and, for each relaxed choice, a weights input of shape
+        `(batch, number of values)`; each choice's output is the weighted sum of its
         operations' outputs (`sample=True`: only the operation of the largest weight runs,
-        GDAS). The operations' layers carry the names that the plain sub-network gives
-        them, as in `build_supernet`, so a `SharedLayerRegistry` moves the trained weights
-        to `build_model(values)`. The network is not compiled. Used by
-        `keras_nas.DifferentiableSearch`.
+        GDAS). A relaxed choice is a hyperparameter (NAS-Bench-201's edges) or a choice of
+        the relaxation alone (NASNet's edges from every earlier node, which `discretize`
+        turns into the space's hyperparameters). The operations' layers carry the names that
+        the plain sub-network gives them, or those that `relaxed_layer_source` maps them to,
+        so a `SharedLayerRegistry` moves the trained weights to `build_model(values)`. The
+        network is not compiled. Used by `keras_nas.DifferentiableSearch`.
 
         Example:
         >>> from keras_nas.search_spaces import NASBench201Space
@@ -208,17 +210,14 @@ class SearchSpace(keras_tuner.HyperModel):
         Raises:
             NotImplementedError: If the space cannot be relaxed (`relaxation_problem()`).
         """
-        values_of = {
-            hp.name: list(hp.values)
-            for hp in self.declared_hyperparameters().space
-            if isinstance(hp, keras_tuner.engine.hyperparameters.Choice)
-        }
         weights: dict[str, keras.KerasTensor] = {}
+        values_of: dict[str, list] = {}
 
         def mixed(hp_name: str, branches: dict[Any, keras.Model], name: str) -> Callable:
             if hp_name not in weights:
                 input_name = genotype.snake_case(hp_name.replace("/", "_")) + "_weights"
-                weights[hp_name] = keras.Input((len(values_of[hp_name]),), name=input_name)
+                weights[hp_name] = keras.Input((len(branches),), name=input_name)
+                values_of[hp_name] = list(branches)
             layer = MixedOperation(hp_name, branches, sample=sample, name=name)
             return lambda x: layer([x, weights[hp_name]])
 
@@ -226,7 +225,7 @@ class SearchSpace(keras_tuner.HyperModel):
         features = self.build_relaxed_features(inputs, mixed)
         name = f"{genotype.snake_case(self.name)}_relaxed_supernet"
         network = keras.Model([inputs, *weights.values()], self._head(features), name=name)
-        return network, {hp_name: values_of[hp_name] for hp_name in weights}
+        return network, values_of
 
     def build_relaxed_features(
         self, inputs: keras.KerasTensor, choice: ChoiceFactory
@@ -283,6 +282,14 @@ class SearchSpace(keras_tuner.HyperModel):
         """
         strongest = {name: max(options, key=options.get) for name, options in weights.items()}
         return self.complete_values(strongest)
+
+    def relaxed_layer_source(self, values: dict[str, Any]) -> Callable[[str], Any]:
+        """Where the layers of the sub-network of `values` find their weights in the relaxed
+        supernet: a function of a layer's name that returns the supernet layer's name, or
+        `(name, input_channels)` when the layer reads only those input channels of the
+        supernet layer's (NASNet's cells concatenate fewer blocks than the relaxed ones).
+        By default the one-shot supernet's mapping, `supernet_layer_name`."""
+        return self.supernet_layer_name
 
     def supernet_layer_name(self, name: str) -> str:
         """The name of the supernet layer whose weights the sub-network's layer `name`

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -12,7 +13,9 @@ from keras_nas.layers import ChannelMask, PathChoice, optional_path
 from keras_nas.layers.elastic_kernel import ElasticKernelSize
 from keras_nas.search_spaces import blocks
 from keras_nas.search_spaces import elastic as elastic_ops
+from keras_nas.search_spaces import mobilenet_relaxation as relaxation
 from keras_nas.search_spaces.base import (
+    ChoiceFactory,
     SearchSpace,
     check_choices,
     default_choice,
@@ -169,6 +172,80 @@ class MobileNetSpace(SearchSpace):
                 x = self._supernet_block(x, stage, block, filters, stride, activation)
         return _head(x, multiplier)
 
+    def relaxation_problem(self) -> str | None:
+        if len(self.width_multipliers) > 1:
+            return (
+                "the relaxed MobileNetSpace supernet holds one width; pass one width "
+                f"multiplier, e.g. width_multipliers=(1.0,). Received: {self.width_multipliers}"
+            )
+        if len(self.kernels) * len(self.expansions) == 1 and len(self.depths) == 1:
+            return "it has one kernel, one expansion and one depth: nothing to choose"
+        return None
+
+    def build_relaxed_features(
+        self, inputs: keras.KerasTensor, choice: ChoiceFactory
+    ) -> keras.KerasTensor:
+        """FBNet's relaxation: every block position a choice among the MBConv blocks of
+        every kernel and expansion (`"k5e4"`), and `"skip"` beyond the smallest depth, up to
+        the largest depth (see `keras_nas.search_spaces.mobilenet_relaxation`). Each stage
+        keeps its default squeeze-excite, and the space must have one width multiplier.
+        The blocks' layers carry the sub-network's names, so a derived network inherits
+        them by name."""
+        problem = self.relaxation_problem()
+        if problem is not None:
+            raise ValueError(f"Cannot build the relaxed supernet: {problem}.")
+        multiplier = self.width_multipliers[0]
+        defaults = self.complete_values({})
+        strides = self._strides()
+        x = _stem(inputs, multiplier, strides[0])
+        for stage, (width, _, _, activation) in enumerate(OFA_STAGES, start=1):
+            filters = blocks.make_divisible(width * multiplier)
+            se = defaults[f"stage_{stage}/squeeze_excite"]
+            for block in range(1, self.depths[-1] + 1):
+                name = f"stage_{stage}/block_{block}"
+                options = {
+                    relaxation.operation_name(k, e): functools.partial(
+                        _block,
+                        name=name,
+                        filters=filters,
+                        kernel=k,
+                        expansion=e,
+                        se=se,
+                        strides=strides[stage] if block == 1 else 1,
+                        activation=activation,
+                    )
+                    for k in self.kernels
+                    for e in self.expansions
+                }
+                if block > self.depths[0]:
+                    options[relaxation.SKIP] = lambda t: t
+                if len(options) == 1:
+                    x = next(iter(options.values()))(x)
+                    continue
+                branches = {value: PathChoice.branch(x.shape, op) for value, op in options.items()}
+                hp_name = relaxation.choice_name(stage, block)
+                x = choice(hp_name, branches, f"{blocks.layer_name(name)}_choice")(x)
+        return _head(x, multiplier)
+
+    def discretize(self, weights: dict[str, dict[Any, float]]) -> dict[str, Any]:
+        """Each stage's likeliest depth given the skip weights, and each kept block's
+        strongest MBConv (`keras_nas.search_spaces.mobilenet_relaxation.discretize`).
+
+        Example:
+        >>> space = MobileNetSpace(input_shape=(8, 8, 1), num_classes=10, depths=(1, 2),
+        ...                        kernels=(3, 5), expansions=(4,), width_multipliers=(1.0,))
+        >>> values = space.discretize({
+        ...     "stage_1/block_1/operation": {"k3e4": 0.3, "k5e4": 0.7},
+        ...     "stage_1/block_2/operation": {"k3e4": 0.5, "k5e4": 0.1, "skip": 0.4}})
+        >>> space.summarize(values).split(" | ")[:2]
+        ['w1', 'k5e4 k3e4']
+        """
+        return self.complete_values(relaxation.discretize(weights, len(OFA_STAGES), self.depths))
+
+    def relaxed_layer_source(self, values: dict[str, Any]) -> Callable[[str], Any]:
+        """The relaxed supernet names each block's layers as the sub-network does."""
+        return _same_name
+
     def supernet_layer_name(self, name: str) -> str:
         """The supernet layer a sub-network layer inherits from (see
         `keras_nas.search_spaces.elastic.supernet_layer_name`).
@@ -308,6 +385,10 @@ class _ElasticExpansion:
 
     def optional(self, x, build, kind: str, name: str):
         return optional_path(x, self.squeeze_excite, build, name=f"{name}_se_choice")
+
+
+def _same_name(name: str) -> str:
+    return name
 
 
 def _head(x, multiplier: float):

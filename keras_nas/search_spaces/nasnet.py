@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -10,20 +10,18 @@ import keras_tuner
 from keras import layers
 
 from keras_nas.arguments import check_count
+from keras_nas.search_spaces import nasnet_cells as cells_module
+from keras_nas.search_spaces import nasnet_relaxation as relaxation
 from keras_nas.search_spaces.base import (
+    ChoiceFactory,
     SearchSpace,
     check_choices,
     check_positive_int,
     default_choice,
     spatial_size,
 )
-from keras_nas.search_spaces.blocks import (
-    batch_norm,
-    conv_layer,
-    depthwise_layer,
-    op_token,
-    pool_layer,
-)
+from keras_nas.search_spaces.blocks import batch_norm, conv_layer
+from keras_nas.search_spaces.nasnet_cells import Block
 
 OPERATIONS = (
     "identity",
@@ -34,10 +32,6 @@ OPERATIONS = (
     "dil_conv_3x3",
 )
 CELL_TYPES = ("normal_cell", "reduction_cell")
-
-# (kernel, dilation) of the depthwise-separable operations, and the kind of the pools.
-_SEPARABLE = {"sep_conv_3x3": (3, 1), "sep_conv_5x5": (5, 1), "dil_conv_3x3": (3, 2)}
-_POOLS = {"avg_pool_3x3": "avg", "max_pool_3x3": "max"}
 
 # The default cells, one ((node, op), (node, op)) pair per block. Nodes: 0 = h_{i-2},
 # 1 = h_{i-1}, k + 1 = block k. Like NASNet-A and the ENAS cells, the first blocks read the cell
@@ -59,8 +53,6 @@ _DEFAULT_CELLS = {
         ((0, "sep_conv_3x3"), (2, "identity")),
     ),
 }
-
-Block = tuple[tuple[int, str], tuple[int, str]]
 
 
 class NASNetCellSpace(SearchSpace):
@@ -156,37 +148,89 @@ class NASNetCellSpace(SearchSpace):
                     )
 
     def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
-        normal = self._cell_blocks(arch, "normal_cell")
-        reduction = self._cell_blocks(arch, "reduction_cell") if self.num_reductions else ()
+        cells = {cell_type: self._cell_blocks(arch, cell_type) for cell_type in self._cell_types()}
+        return self._network(
+            inputs,
+            lambda cell_type, prev, curr, filters, name: cells_module.cell(
+                cells[cell_type],
+                prev,
+                curr,
+                filters,
+                reduction=cell_type == "reduction_cell",
+                name=name,
+            ),
+        )
+
+    def build_relaxed_features(
+        self, inputs: keras.KerasTensor, choice: ChoiceFactory
+    ) -> keras.KerasTensor:
+        """DARTS's relaxation of the cells: every block reads every earlier node through a
+        choice among `none` and the operations, one choice per cell type, block and input
+        node (`normal_cell/block_2/edge_0`), shared by the cells of that type; a cell's
+        output concatenates all its blocks. `discretize` keeps each block's two strongest
+        inputs, as DARTS does."""
+        return self._network(
+            inputs,
+            lambda cell_type, prev, curr, filters, name: relaxation.relaxed_cell(
+                cell_type,
+                self.num_blocks,
+                self.operations,
+                prev,
+                curr,
+                filters,
+                name=name,
+                choice=choice,
+            ),
+        )
+
+    def discretize(self, weights: dict[str, dict[Any, float]]) -> dict[str, Any]:
+        """The cells that the weights of the relaxed edges describe (DARTS's rule): each block
+        reads the two earlier nodes whose strongest operation other than `none` weighs most,
+        through that operation.
+
+        Example:
+        >>> space = NASNetCellSpace(input_shape=(8, 8, 1), num_classes=10, num_blocks=2,
+        ...                         num_reductions=0)
+        >>> none, identity, sep_3x3 = 0, 1, 2  # Positions in the edge's values.
+        >>> weights = {
+        ...     f"normal_cell/block_{block}/edge_{node}": dict(
+        ...         zip(["none", *space.operations], strengths))
+        ...     for (block, node), strengths in {
+        ...         (1, 0): [0.5, 0.3, 0.2, 0, 0, 0, 0], (1, 1): [0.9, 0, 0, 0, 0, 0.1, 0],
+        ...         (2, 0): [0, 0.2, 0.8, 0, 0, 0, 0], (2, 1): [0, 0.5, 0.5, 0, 0, 0, 0],
+        ...         (2, 2): [0, 0, 0, 0, 0, 0, 0.9]}.items()}
+        >>> space.summarize(space.discretize(weights))
+        'normal: [identity(0)+max_pool_3x3(1)] [dil_conv_3x3(2)+sep_conv_3x3(0)]'
+        """
+        return self.complete_values(relaxation.discretize(weights, self._cell_types()))
+
+    def relaxed_layer_source(self, values: dict[str, Any]) -> Callable[[str], Any]:
+        """Maps the sub-network's layers to the relaxed supernet's: an operation in slot s of
+        a block to that operation on the edge from the node the slot reads, and a cell's
+        input convolution to the rows of the blocks that the cell before concatenates."""
+        arch = self.complete_values(values)
+        cells = {cell_type: self._cell_blocks(arch, cell_type) for cell_type in self._cell_types()}
+        return relaxation.layer_source(cells, self._cell_sequence())
+
+    def _network(self, inputs: keras.KerasTensor, cell) -> keras.KerasTensor:
+        """The stem, then the cells, each `cell(cell_type, prev, curr, filters, name)`, and a
+        ReLU."""
         stem = batch_norm(conv_layer(inputs, self.channels, 3, name="stem_conv"), "stem_bn")
         prev, curr = stem, stem
+        for name, cell_type, filters in self._cell_sequence():
+            prev, curr = curr, cell(cell_type, prev, curr, filters, name)
+        return layers.Activation("relu", name="features_relu")(curr)
+
+    def _cell_sequence(self) -> list[tuple[str, str, int]]:
+        """`(name, cell type, channels)` of each cell of the network, in order."""
+        sequence = []
         for stage in range(1, self.num_reductions + 2):
             filters = self.channels * 2 ** (stage - 1)
             for cell in range(1, self.cells_per_stage + 1):
-                prev, curr = (
-                    curr,
-                    _cell(
-                        normal,
-                        prev,
-                        curr,
-                        filters,
-                        reduction=False,
-                        name=f"stage_{stage}_cell_{cell}",
-                    ),
-                )
+                sequence.append((f"stage_{stage}_cell_{cell}", "normal_cell", filters))
             if stage <= self.num_reductions:
-                prev, curr = (
-                    curr,
-                    _cell(
-                        reduction,
-                        prev,
-                        curr,
-                        2 * filters,
-                        reduction=True,
-                        name=f"reduction_{stage}",
-                    ),
-                )
-        return layers.Activation("relu", name="features_relu")(curr)
+                sequence.append((f"reduction_{stage}", "reduction_cell", 2 * filters))
+        return sequence
 
     def summarize(self, arch: dict[str, Any]) -> str:
         cells = []
@@ -231,71 +275,6 @@ def _default_block(cell_type: str, block: int) -> Block:
     if block <= len(table):
         return table[block - 1]
     return ((1, "sep_conv_3x3"), (block, "identity"))
-
-
-def _cell(blocks: tuple[Block, ...], prev, curr, filters: int, *, reduction: bool, name: str):
-    """Builds one cell on inputs h_{i-2} = `prev` and h_{i-1} = `curr`."""
-    used = {node for block in blocks for node, _ in block}
-    nodes = {}
-    if 0 in used:
-        calibrate = _factorized_reduce if prev.shape[1] > curr.shape[1] else _relu_conv_bn
-        nodes[0] = calibrate(prev, filters, name=f"{name}_input_0")
-    if 1 in used:
-        nodes[1] = _relu_conv_bn(curr, filters, name=f"{name}_input_1")
-    for index, block in enumerate(blocks, start=1):
-        branches = [
-            _operation(
-                nodes[node],
-                op,
-                filters,
-                strides=2 if reduction and node < 2 else 1,
-                name=f"{name}_block_{index}_op_{slot}_{op_token(op)}",
-            )
-            for slot, (node, op) in enumerate(block, start=1)
-        ]
-        nodes[index + 1] = layers.Add(name=f"{name}_block_{index}_add")(branches)
-    outputs = [nodes[node] for node in range(2, len(blocks) + 2) if node not in used]
-    if len(outputs) == 1:
-        return outputs[0]
-    return layers.Concatenate(name=f"{name}_concat")(outputs)
-
-
-def _operation(x, op: str, filters: int, *, strides: int, name: str):
-    """Applies `op`; `name` holds the block, the input slot and the operation
-    (`stage_1_cell_1_block_1_op_1_sep_conv_3x3`), so that different operations in one slot
-    never give a layer the same name, class and weight shapes."""
-    if op in _SEPARABLE:
-        kernel, dilation = _SEPARABLE[op]
-        return _separable(x, filters, kernel, dilation=dilation, strides=strides, name=name)
-    if op in _POOLS:
-        return pool_layer(x, _POOLS[op], 3, strides=strides, name=name)
-    return x if strides == 1 else _factorized_reduce(x, filters, name=name)
-
-
-def _separable(x, filters: int, kernel: int, *, dilation: int, strides: int, name: str):
-    """ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN."""
-    x = layers.Activation("relu", name=f"{name}_relu")(x)
-    x = depthwise_layer(x, kernel, strides=strides, dilation=dilation, name=f"{name}_depthwise")
-    x = conv_layer(x, filters, 1, name=f"{name}_pointwise")
-    return batch_norm(x, f"{name}_bn")
-
-
-def _relu_conv_bn(x, filters: int, *, name: str):
-    x = layers.Activation("relu", name=f"{name}_relu")(x)
-    return batch_norm(conv_layer(x, filters, 1, name=f"{name}_conv"), f"{name}_bn")
-
-
-def _factorized_reduce(x, filters: int, *, name: str):
-    """Halves the resolution with two stride-2 1x1 convolutions, the second on the input shifted
-    by one pixel, so that every pixel reaches the output (Zoph et al. 2018)."""
-    x = layers.Activation("relu", name=f"{name}_relu")(x)
-    shifted = layers.ZeroPadding2D(((0, 1), (0, 1)), name=f"{name}_shift_pad")(x)
-    shifted = layers.Cropping2D(((1, 0), (1, 0)), name=f"{name}_shift_crop")(shifted)
-    paths = [
-        conv_layer(x, filters // 2, 1, strides=2, name=f"{name}_conv_1"),
-        conv_layer(shifted, filters - filters // 2, 1, strides=2, name=f"{name}_conv_2"),
-    ]
-    return batch_norm(layers.Concatenate(name=f"{name}_concat")(paths), f"{name}_bn")
 
 
 def _check_num_reductions(num_reductions: Any, input_shape: tuple[int, ...]) -> int:

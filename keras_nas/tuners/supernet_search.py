@@ -97,9 +97,7 @@ class SupernetSearch(NASTuner):
         with self._scope():
             model = self.hypermodel.build_model(values)
         keys = self.registry.keys_of(model)
-        restored = self.registry.restore(
-            model, sliced=True, source_name=self.hypermodel.supernet_layer_name
-        )
+        restored = self.registry.restore(model, sliced=True, source_name=self.layer_source(values))
         if len(restored) != len(keys):
             missing = sorted(set(keys) - set(restored))[:3]
             raise RuntimeError(
@@ -109,6 +107,11 @@ class SupernetSearch(NASTuner):
             )
         recalibrate_batch_norm(model, self._calibration if calibration is None else calibration)
         return model
+
+    def layer_source(self, values: dict[str, Any]) -> Callable[[str], Any]:
+        """Where the sub-network of `values` finds each layer's weights in the supernet (see
+        `SharedLayerRegistry.restore`'s `source_name`)."""
+        return self.hypermodel.supernet_layer_name
 
     def load_model(self, trial) -> keras.Model:
         """The trial's sub-network with the weights it was scored with (plain Keras)."""

@@ -106,7 +106,7 @@ class SharedLayerRegistry:
         model: keras.Model,
         *,
         sliced: bool = False,
-        source_name: Callable[[str], str] | None = None,
+        source_name: Callable[[str], str | tuple[str, list[int]]] | None = None,
     ) -> list[str]:
         """Sets the weights of the model's layers that the registry holds.
 
@@ -120,18 +120,25 @@ class SharedLayerRegistry:
                 `keras_nas.layers.elastic_kernel`).
             source_name: Maps a layer's name to the name of the stored layer it inherits
                 from (a supernet that holds one layer for several operations, see
-                `SearchSpace.supernet_layer_name`); `None` inherits from the same name.
+                `SearchSpace.supernet_layer_name`), or to `(name, input_channels)` when the
+                layer, a convolution, reads only those input channels of the stored one's
+                (see `SearchSpace.relaxed_layer_source`); `None` inherits from the same name.
 
         Returns:
             The keys of the layers that inherited weights, in the model's layer order.
         """
         restored = []
         for key, layer in _keyed_layers(model):
-            source = key if source_name is None else _renamed(key, source_name(layer.name))
-            self._refresh(source)
-            weights = self._weights.get(source)
-            if weights is None and sliced:
-                weights = self._sliced(source, [tuple(w.shape) for w in _weights_of(layer)])
+            name = layer.name if source_name is None else source_name(layer.name)
+            shapes = [tuple(w.shape) for w in _weights_of(layer)]
+            if not isinstance(name, str):
+                weights = self._input_channels(_renamed(key, name[0]), name[1], shapes)
+            else:
+                source = _renamed(key, name)
+                self._refresh(source)
+                weights = self._weights.get(source)
+                if weights is None and sliced:
+                    weights = self._sliced(source, shapes)
             if weights is not None:
                 _set_weights(layer, weights)
                 restored.append(key)
@@ -160,6 +167,20 @@ class SharedLayerRegistry:
                     ]
                     for array, shape in zip(larger, shapes, strict=True)
                 ]
+        return None
+
+    def _input_channels(self, key: str, channels: list[int], shapes: list[tuple]) -> list | None:
+        """The weights of a layer with the same name and class whose kernel (the first
+        weight) has more input channels (its second-to-last axis), those `channels` taken."""
+        prefix = key[: key.rindex(":") + 1]
+        for candidate in sorted(self._weights):
+            if not candidate.startswith(prefix):
+                continue
+            self._refresh(candidate)
+            kernel, *others = self._weights[candidate]
+            weights = [np.take(kernel, channels, axis=-2), *others]
+            if [tuple(w.shape) for w in weights] == shapes:
+                return weights
         return None
 
     def store(self, model: keras.Model, *, pending: str | None = None) -> list[str]:

@@ -73,6 +73,20 @@ def _by_key(model):
     return [(key, layers[key.split(":")[0]]) for key in SharedLayerRegistry().keys_of(model)]
 
 
+def test_a_layer_reading_fewer_input_channels_inherits_those_rows_of_the_kernel():
+    wide = keras.Sequential([keras.Input((2, 2, 6)), keras.layers.Conv2D(3, 1, name="conv")])
+    registry = SharedLayerRegistry()
+    registry.store(_randomised(wide))
+    narrow = keras.Sequential([keras.Input((2, 2, 2)), keras.layers.Conv2D(3, 1, name="conv")])
+    restored = registry.restore(narrow, source_name=lambda name: (name, [4, 1]))
+    assert restored == ["conv:Conv2D:1x1x2x3,3"]
+    kernel, bias = wide.get_layer("conv").get_weights()
+    np.testing.assert_array_equal(narrow.get_layer("conv").get_weights()[0], kernel[:, :, [4, 1]])
+    np.testing.assert_array_equal(narrow.get_layer("conv").get_weights()[1], bias)
+    # Channels that do not give the layer's shape restore nothing.
+    assert registry.restore(narrow, source_name=lambda name: (name, [0, 1, 2])) == []
+
+
 def test_layers_with_non_finite_weights_are_not_stored():
     registry = SharedLayerRegistry()
     inputs = keras.Input((3,))

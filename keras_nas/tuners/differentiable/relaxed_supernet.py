@@ -18,12 +18,14 @@ every replica holds the same parameters after every step, and derives the same a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from keras_nas.tuners.differentiable.operation_costs import expected_cost
 
 #: The relaxations: DARTS's softmax mixture and GDAS's Gumbel-softmax sample of one operation.
 METHODS = ("darts", "gdas")
@@ -62,6 +64,10 @@ class RelaxedSupernet(keras.Model):
         architecture_weight_decay: The same for the architecture parameters in the
             architecture step's loss (PyTorch's Adam `weight_decay`).
         seed: Seeds the initial architecture parameters and the Gumbel noise.
+        costs: `{hp_name: costs}` of each choice's operations (`operation_costs`), for the
+            cost term; `None` without one.
+        cost_weight: The weight of the cost term in the architecture loss:
+            `cost_weight * expected_cost` of the operations' softmax weights.
         describe: Summarises the architecture that `probabilities()` derive, for
             `derived_summary` (by default, each choice's strongest operation).
     """
@@ -75,6 +81,8 @@ class RelaxedSupernet(keras.Model):
         weight_decay: float = 3e-4,
         architecture_weight_decay: float = 1e-3,
         seed: int | None = None,
+        costs: dict[str, Sequence[float]] | None = None,
+        cost_weight: float = 0.0,
         describe: Callable[[dict[str, dict[Any, float]]], str] | None = None,
         **kwargs: Any,
     ):
@@ -87,6 +95,10 @@ class RelaxedSupernet(keras.Model):
         self.weight_decay = float(weight_decay)
         self.architecture_weight_decay = float(architecture_weight_decay)
         self.describe = describe or _strongest_operations
+        self.cost_weight = float(cost_weight)
+        self.costs = None
+        if costs is not None:
+            self.costs = [np.asarray(costs[name], "float32") for name in self.choices]
         # DARTS initialises the architecture parameters at 1e-3 times a standard normal draw.
         self.alphas = [
             self.add_weight(
@@ -107,6 +119,8 @@ class RelaxedSupernet(keras.Model):
         )
         self.noise = keras.random.SeedGenerator(seed)
         self.architecture_loss = keras.metrics.Mean(name="architecture_loss")
+        # The relative expected cost of the architecture (with a cost term), per epoch.
+        self.expected_cost = keras.metrics.Mean(name="expected_cost") if self.costs else None
         self.architecture_optimizer: keras.optimizers.Optimizer | None = None
 
     def compile(self, *, architecture_optimizer: keras.optimizers.Optimizer, **kwargs: Any):
@@ -173,11 +187,16 @@ class RelaxedSupernet(keras.Model):
                 * self.architecture_weight_decay
                 * keras.ops.sum([keras.ops.sum(keras.ops.square(alpha)) for alpha in self.alphas])
             )
+            if self.costs:
+                cost = expected_cost([keras.ops.softmax(a) for a in alphas], self.costs)
+                penalty += self.cost_weight * cost
             # Gradients are summed across replicas: each replica adds its share.
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
             total = loss + penalty / replicas
         self.architecture_optimizer.apply(tape.gradient(total, alphas), self.alphas)
         self.architecture_loss.update_state(loss * replicas)
+        if self.costs:
+            self.expected_cost.update_state(cost)
 
     def weights_step(self, x: Any, y: Any) -> dict[str, Any]:
         """Updates the network's weights on a training batch; the architecture parameters
@@ -193,7 +212,7 @@ class RelaxedSupernet(keras.Model):
         for metric in self.metrics:
             if metric.name == "loss":
                 metric.update_state(loss * replicas)
-            elif metric is not self.architecture_loss:
+            elif metric not in (self.architecture_loss, self.expected_cost):
                 metric.update_state(y, y_pred)
         return self.get_metrics_result()
 
@@ -202,6 +221,7 @@ class RelaxedSupernet(keras.Model):
         the architecture loss, which only training steps measure."""
         logs = super().test_step(data)
         logs.pop(self.architecture_loss.name, None)
+        logs.pop("expected_cost", None)
         return logs
 
     def probabilities(self) -> dict[str, dict[Any, float]]:

@@ -1,7 +1,7 @@
 """`DifferentiableSearch`: gradient-based architecture search (DARTS, GDAS) as a keras-nas
 search whose result is an ordinary KerasTuner trial.
 
-Size: about 510 lines, one class: the relaxed supernet's training (arguments, data pairing,
+Size: about 540 lines, one class: the relaxed supernet's training (arguments, data pairing,
 resumable epochs, state files), its discretization into a trial and that trial's scoring,
 which share the supernet and its state. The supernet's training step, the schedules and the
 TensorBoard callback are modules of their own (`relaxed_supernet.py`, `schedules.py`,
@@ -25,6 +25,7 @@ from keras_nas.files import write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.tuners.best_weights import read_best_weights, write_weights
 from keras_nas.tuners.checks import check_fit_arguments
+from keras_nas.tuners.differentiable.operation_costs import COSTS, operation_costs
 from keras_nas.tuners.differentiable.relaxed_supernet import METHODS, RelaxedSupernet
 from keras_nas.tuners.differentiable.schedules import EpochSchedules
 from keras_nas.tuners.supernet_search import (
@@ -49,11 +50,15 @@ class DifferentiableSearch(SupernetSearch):
     network.
 
     Every choice of the space becomes a mixture of its operations (`MixedOperation`),
-    weighted by the softmax of a vector of architecture parameters, one vector per
-    hyperparameter (all NAS-Bench-201 cells share one per edge). `search` trains the
-    network's weights on the training data and the architecture parameters on
-    `validation_data`, in alternating steps (first-order DARTS), then derives the
-    architecture: each choice's strongest operation (`space.discretize`). The result is a
+    weighted by the softmax of a vector of architecture parameters, one vector per choice,
+    shared by every cell or layer that makes it (all NAS-Bench-201 cells share one per
+    edge). The relaxable spaces: `NASBench201Space` (its edges), `NASNetCellSpace` (DARTS:
+    every block reads every earlier node through a choice among `none` and the operations,
+    and keeps its two strongest inputs) and `MobileNetSpace` (FBNet: every block position
+    chooses among the MBConv blocks of every kernel and expansion, and a skip beyond the
+    smallest depth). `search` trains the network's weights on the training data and the
+    architecture parameters on `validation_data`, in alternating steps (first-order DARTS),
+    then derives the architecture (`space.discretize`). The result is a
     KerasTuner trial in the project directory, with the derived values, the operation
     weights (`architecture_weights.json` in its folder) and the search's last validation
     scores as its metrics (its objective, `val_accuracy` by default), plus those of the
@@ -73,6 +78,11 @@ class DifferentiableSearch(SupernetSearch):
       epochs. Plain DARTS otherwise drifts towards parameter-free operations (on
       NAS-Bench-201, a cell of skip connections: 54.30% CIFAR-10 accuracy in the
       benchmark's paper); `benchmarks/differentiable.py` measures what it buys.
+    - Hardware-aware search (`cost_weight > 0`, FBNet, ProxylessNAS): the architecture loss
+      adds `cost_weight` times the expected cost of the architecture, each operation's
+      `cost` (`"flops"`, `"params"` or `"latency_ms"` measured on this machine) weighted by
+      its softmax weight, relative to its value with equal weights (so 1.0 at the start).
+      Its value per epoch is the log `expected_cost`.
 
     Defaults follow the papers: the weights train with SGD (momentum 0.9, an L2 term of 3e-4
     as PyTorch's `weight_decay`, gradients clipped to a global norm of 5) and a cosine
@@ -103,7 +113,8 @@ class DifferentiableSearch(SupernetSearch):
 
     Args:
         hypermodel: A keras-nas search space that can be relaxed (`relaxation_problem()`
-            is `None`): `NASBench201Space`.
+            is `None`): `NASBench201Space`, `NASNetCellSpace` or `MobileNetSpace` (with one
+            width multiplier).
         method: `"darts"` or `"gdas"`.
         objective: The trial's objective: a validation metric of the supernet at the end of
             the search (`"val_accuracy"`, `"val_loss"`).
@@ -115,6 +126,10 @@ class DifferentiableSearch(SupernetSearch):
         temperature: GDAS's `(start, end)` temperature.
         collapse_control: Whether to add beta-DARTS's regularisation.
         collapse_weight: Its weight at the last epoch.
+        cost_weight: The weight of the cost term in the architecture loss; 0 for none.
+        cost: What the cost term counts: `"flops"` (multiply-adds), `"params"` or
+            `"latency_ms"` (each operation's latency at batch 1, measured when the search
+            builds its supernet).
         calibration_batches: Training batches that re-estimate the BatchNorm statistics of
             the derived sub-network before it is scored with inherited weights.
         seed: Seeds the architecture parameters, the Gumbel noise, the data order and
@@ -142,6 +157,8 @@ class DifferentiableSearch(SupernetSearch):
         temperature: tuple[float, float] = (10.0, 0.1),
         collapse_control: bool = True,
         collapse_weight: float = 1.0,
+        cost_weight: float = 0.0,
+        cost: str = "flops",
         calibration_batches: int = 10,
         seed: int | None = None,
         **kwargs: Any,
@@ -181,6 +198,10 @@ class DifferentiableSearch(SupernetSearch):
         self.temperature = _check_temperature(temperature)
         self.collapse_control = check_bool("collapse_control", collapse_control)
         self.collapse_weight = check_number("collapse_weight", collapse_weight, minimum=0)
+        self.cost_weight = check_number("cost_weight", cost_weight, minimum=0)
+        if cost not in COSTS:
+            raise ValueError(f"`cost` must be one of {list(COSTS)}. Received: cost={cost!r}.")
+        self.cost = cost
         self.calibration_batches = check_count("calibration_batches", calibration_batches)
         check_single_process("DifferentiableSearch", kwargs)
         oracle = oracles.DerivedArchitectureOracle(objective=objective, seed=seed)
@@ -307,6 +328,8 @@ class DifferentiableSearch(SupernetSearch):
             weight_decay=3e-4,
             architecture_weight_decay=self.architecture_weight_decay,
             seed=self.seed,
+            costs=operation_costs(network, self.cost) if self.cost_weight else None,
+            cost_weight=self.cost_weight,
             describe=lambda weights: space.describe(space.discretize(weights))["summary"],
         )
         supernet.compile(
@@ -320,10 +343,15 @@ class DifferentiableSearch(SupernetSearch):
         supernet.build_optimizers()
         return supernet
 
+    def layer_source(self, values: dict[str, Any]) -> Any:
+        """The relaxed supernet's layers that the sub-network of `values` inherits
+        (`space.relaxed_layer_source`)."""
+        return self.hypermodel.relaxed_layer_source(values)
+
     def _check_same_search(self, supernet: RelaxedSupernet) -> None:
         """Refuses to resume a saved search of another method or other choices."""
         saved = self.search_state()
-        now = {"method": self.method, "choices": supernet.choices}
+        now = {"method": self.method, "choices": supernet.choices, "cost": self._cost_term()}
         for name, value in now.items():
             if saved.get(name) != value:
                 raise ValueError(
@@ -374,6 +402,10 @@ class DifferentiableSearch(SupernetSearch):
             **{f"inherited_val_{name}": value for name, value in inherited.items()},
         }
 
+    def _cost_term(self) -> dict[str, Any] | None:
+        """The cost term's settings, as the state file records them."""
+        return {"cost": self.cost, "weight": self.cost_weight} if self.cost_weight else None
+
     def _path(self, name: str) -> str:
         return os.path.join(self.project_dir, name)
 
@@ -395,7 +427,12 @@ class _SaveSearchState(keras.callbacks.Callback):
         _check_finite(probabilities, logs, epoch)
         search.registry.store(supernet.network)
         path = search._path(SEARCH_STATE_FILE)
-        state = {"method": search.method, "choices": supernet.choices, "history": []}
+        state = {
+            "method": search.method,
+            "choices": supernet.choices,
+            "cost": search._cost_term(),
+            "history": [],
+        }
         if os.path.exists(path) and epoch > 0:
             state = search.search_state()
         record = {

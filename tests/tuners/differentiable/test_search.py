@@ -14,7 +14,7 @@ from keras_nas.callbacks import ArchitectureTensorBoard
 from keras_nas.datasets import load_digits
 from keras_nas.files import SUB_NETWORK_WEIGHTS
 from keras_nas.project import load_report
-from keras_nas.search_spaces import MLPSpace, NASBench201Space
+from keras_nas.search_spaces import MLPSpace, NASBench201Space, NASNetCellSpace
 from keras_nas.tuners.best_weights import read_best_weights
 from keras_nas.tuners.differentiable.search import (
     ARCHITECTURE_WEIGHTS_FILE,
@@ -71,7 +71,8 @@ class _Watch(keras.callbacks.Callback):
 @pytest.mark.parametrize("method", ["darts", "gdas"])
 def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method, capsys):
     (x, y), validation = digits
-    tuner = _tuner(tmp_path, method)
+    # GDAS's search also has a cost term, whose value each epoch logs.
+    tuner = _tuner(tmp_path, method, cost_weight=0.5 if method == "gdas" else 0.0)
     board = ArchitectureTensorBoard(str(tmp_path / "logs"))
     tuner.search(x, y, validation_data=validation, batch_size=64, callbacks=[board])
 
@@ -79,6 +80,8 @@ def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method,
     assert state["method"] == method and state["epochs_trained"] == 2
     assert [entry["epoch"] for entry in state["history"]] == [1, 2]
     last = state["history"][-1]
+    assert ("expected_cost" in last["logs"]) == (method == "gdas")
+    assert state["cost"] == ({"cost": "flops", "weight": 0.5} if method == "gdas" else None)
     (trial,) = tuner.oracle.trials.values()
     assert trial.status == "COMPLETED"
     # Its values are each edge's strongest operation at the end of the search.
@@ -129,6 +132,53 @@ def test_the_derived_architecture_is_an_ordinary_trial(tmp_path, digits, method,
         tuner.retrain(seeds=[])
 
 
+def test_nasnet_cells_are_searched_over_every_earlier_node_and_keep_two_inputs(tmp_path, digits):
+    (x, y), validation = digits
+    space = NASNetCellSpace(
+        input_shape=(8, 8, 1),
+        num_classes=10,
+        num_blocks=2,
+        cells_per_stage=2,
+        num_reductions=0,
+        channels=4,
+        operations=("sep_conv_3x3", "dil_conv_3x3"),
+    )
+    tuner = DifferentiableSearch(space, epochs=1, seed=0, directory=str(tmp_path))
+    tuner.search(x, y, validation_data=validation, verbose=0)
+
+    state = tuner.search_state()
+    assert list(state["choices"])[:3] == [
+        f"normal_cell/block_{b}/edge_{n}" for b, n in ((1, 0), (1, 1), (2, 0))
+    ]
+    (trial,) = tuner.oracle.trials.values()
+    values = trial.hyperparameters.values
+    saved = json.load(
+        open(os.path.join(tuner.get_trial_dir(trial.trial_id), ARCHITECTURE_WEIGHTS_FILE))
+    )
+    assert values == space.discretize(saved["weights"])
+    assert {values[f"normal_cell/block_2/input_{slot}"] for slot in (1, 2)} <= {0, 1, 2}
+    assert 0.0 <= trial.metrics.get_last_value("inherited_val_accuracy") <= 1.0
+    # The derived network inherits the relaxed one's weights: an operation from the edge it
+    # reads, a cell's input convolution the rows of the blocks the cell before outputs.
+    (model,) = tuner.get_best_models(1)
+    node = values["normal_cell/block_2/input_1"]
+    op = values["normal_cell/block_2/op_1"]
+    np.testing.assert_array_equal(
+        model.get_layer(f"stage_1_cell_1_block_2_op_1_{op}_pointwise").get_weights()[0],
+        _supernet_weights(tuner, f"stage_1_cell_1_block_2_edge_{node}_{op}_pointwise"),
+    )
+    source, channels = space.relaxed_layer_source(values)("stage_1_cell_2_input_1_conv")
+    np.testing.assert_array_equal(
+        model.get_layer("stage_1_cell_2_input_1_conv").get_weights()[0],
+        _supernet_weights(tuner, source)[:, :, channels],
+    )
+
+
+def _supernet_weights(tuner, name):
+    (key,) = [key for key in tuner.registry if key.startswith(f"{name}:")]
+    return tuner.registry.weights(key)[0]
+
+
 def _check_dashboard(board):
     """The dashboard holds every operation's weight, the heatmap and the derived cell, per
     epoch."""
@@ -154,6 +204,13 @@ def test_a_killed_search_resumes_from_its_last_epoch_with_the_same_parameters(tm
         )
     saved = read_best_weights(os.path.join(tmp_path, "untitled_project", SEARCH_WEIGHTS_FILE))
     assert int(saved[-1]) == 2  # Two epochs finished before the kill.
+    # Resuming it as another search is refused.
+    with raises_mentioning(ValueError, "method='darts'", "not 'gdas'", "overwrite=True"):
+        _tuner(tmp_path, "gdas", epochs=3).search(x, y, validation_data=validation, verbose=0)
+    with raises_mentioning(ValueError, "cost=None", "{'cost': 'flops', 'weight': 1.0}"):
+        _tuner(tmp_path, epochs=3, cost_weight=1.0).search(
+            x, y, validation_data=validation, verbose=0
+        )
 
     watch = _Watch()
     tuner = _tuner(tmp_path, epochs=3)
@@ -174,18 +231,10 @@ def test_a_killed_search_resumes_from_its_last_epoch_with_the_same_parameters(tm
     assert not hasattr(watch, "epochs")
 
 
-def test_resuming_with_another_method_is_refused(tmp_path, digits):
-    (x, y), validation = digits
-    with pytest.raises(_Stop):
-        _tuner(tmp_path, epochs=2).search(
-            x, y, validation_data=validation, verbose=0, callbacks=[_StopAtEpoch(1)]
-        )
-    with raises_mentioning(ValueError, "method='darts'", "not 'gdas'", "overwrite=True"):
-        _tuner(tmp_path, "gdas", epochs=2).search(x, y, validation_data=validation, verbose=0)
-
-
 def test_a_space_that_cannot_be_relaxed_is_refused_naming_the_ones_that_can(tmp_path):
-    with raises_mentioning(ValueError, "MLPSpace cannot be relaxed", "NASBench201Space"):
+    with raises_mentioning(
+        ValueError, "MLPSpace cannot be relaxed", "NASBench201Space", "MobileNetSpace"
+    ):
         DifferentiableSearch(MLPSpace(input_shape=(64,), num_classes=10), directory=str(tmp_path))
     single = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, operations=("nor_conv_3x3",))
     with raises_mentioning(ValueError, "'cell/edge_1/op'", "one value each", "more options"):
@@ -224,6 +273,8 @@ def test_data_it_cannot_pair_is_refused_before_any_training(tmp_path, digits):
         ({"collapse_control": "yes"}, ["`collapse_control`", "'yes'"]),
         ({"weight_sharing": True}, ["do not pass `weight_sharing`"]),
         ({"objective": "accuracy"}, ["validation metrics", "objective='accuracy'"]),
+        ({"cost_weight": -1}, ["`cost_weight`", "-1"]),
+        ({"cost": "energy"}, ["`cost` must be one of", "'latency_ms'", "cost='energy'"]),
     ],
 )
 def test_arguments_out_of_range_are_refused(tmp_path, arguments, facts):
