@@ -147,6 +147,18 @@ def test_gradient_search_guide_runs(tmp_path, monkeypatch, capsys):
     assert {"architecture", "train", "validation"} <= runs
 
 
+def test_hardware_aware_gradient_search_runs(tmp_path, monkeypatch, capsys):
+    smaller = [
+        ("epochs=20", "epochs=1"),
+        ("depths=(1, 2)", "depths=(1,)"),
+        ("expansions=(3, 6)", "expansions=(3,)"),
+    ]
+    _run_smaller("## Hardware-aware: a cost term", smaller, tmp_path, monkeypatch)
+    summary, flops, cost = capsys.readouterr().out.strip().splitlines()[-3:]
+    assert summary.startswith("w0.5 | k")
+    assert int(flops) > 0 and 0.0 < float(cost) < 2.0
+
+
 def test_early_stopping_section_runs(tmp_path, monkeypatch, capsys):
     _run_smaller(
         "## Early stopping of poor trials",

@@ -3,9 +3,10 @@
 Where a one-shot supernet runs one branch of a choice (`PathChoice`), gradient-based search
 runs a weighted mixture of them and learns the weights. The weights are an input of the
 layer, not a variable of it: a search holds one vector of architecture parameters per
-hyperparameter, turns it into weights once per training step (a softmax for DARTS, a
-Gumbel-softmax sample for GDAS) and feeds the same weights to every layer of that
-hyperparameter, as NAS-Bench-201's cells all share one set of edge weights.
+choice (a hyperparameter, or a choice of the relaxation such as a NASNet cell's edge),
+turns it into weights once per training step (a softmax for DARTS, a Gumbel-softmax sample
+for GDAS) and feeds the same weights to every layer of that choice, as NAS-Bench-201's
+cells all share one set of edge weights.
 
 - `sample=False` (DARTS; Liu, Simonyan and Yang, ICLR 2019) returns `sum_k w_k * op_k(x)`:
   every operation runs.
@@ -46,8 +47,8 @@ class MixedOperation(keras.layers.Layer):
     [[-1.0, -1.0]]
 
     Args:
-        hp_name: The name of the hyperparameter this layer relaxes (`cell/edge_1/op`).
-        branches: `{value: model}`, one Keras model per value of the hyperparameter, all
+        hp_name: The name of the choice this layer relaxes (`cell/edge_1/op`).
+        branches: `{value: model}`, one Keras model per value of the choice, all
             with the same output shape (as `PathChoice` takes them).
         sample: Whether to run only the operation of the largest weight (GDAS) instead of
             all of them (DARTS).

@@ -209,6 +209,7 @@ class SearchSpace(keras_tuner.HyperModel):
 
         Raises:
             NotImplementedError: If the space cannot be relaxed (`relaxation_problem()`).
+            ValueError: If it can, but not as configured (`relaxation_problem()`).
         """
         weights: dict[str, keras.KerasTensor] = {}
         values_of: dict[str, list] = {}
@@ -218,6 +219,11 @@ class SearchSpace(keras_tuner.HyperModel):
                 input_name = genotype.snake_case(hp_name.replace("/", "_")) + "_weights"
                 weights[hp_name] = keras.Input((len(branches),), name=input_name)
                 values_of[hp_name] = list(branches)
+            elif list(branches) != values_of[hp_name]:  # One weight per value, in one order.
+                raise ValueError(
+                    f"Every layer of the choice {hp_name!r} must offer the same values in the "
+                    f"same order: {values_of[hp_name]} first, {list(branches)} at {name!r}."
+                )
             layer = MixedOperation(hp_name, branches, sample=sample, name=name)
             return lambda x: layer([x, weights[hp_name]])
 
@@ -256,6 +262,11 @@ class SearchSpace(keras_tuner.HyperModel):
                 f"its choices {single} have one value each, and gradient-based search learns "
                 "weights between at least two: give them more options"
             )
+        return None
+
+    def cost_term_problem(self) -> str | None:
+        """Why a cost term (`DifferentiableSearch(cost_weight=...)`) cannot steer this
+        space's relaxation towards cheaper architectures; or `None`."""
         return None
 
     def discretize(self, weights: dict[str, dict[Any, float]]) -> dict[str, Any]:

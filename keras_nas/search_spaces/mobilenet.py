@@ -179,7 +179,10 @@ class MobileNetSpace(SearchSpace):
                 f"multiplier, e.g. width_multipliers=(1.0,). Received: {self.width_multipliers}"
             )
         if len(self.kernels) * len(self.expansions) == 1 and len(self.depths) == 1:
-            return "it has one kernel, one expansion and one depth: nothing to choose"
+            return (
+                f"it has one kernel {self.kernels}, one expansion {self.expansions} and one "
+                f"depth {self.depths}: nothing to choose; pass several of one of them"
+            )
         return None
 
     def build_relaxed_features(

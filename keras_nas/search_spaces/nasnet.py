@@ -183,6 +183,19 @@ class NASNetCellSpace(SearchSpace):
             ),
         )
 
+    def relaxation_problem(self) -> str | None:
+        """`None`: every configuration relaxes, since each edge chooses between `none` and
+        the operations (one operation is enough)."""
+        return None
+
+    def cost_term_problem(self) -> str | None:
+        return (
+            "NASNetCellSpace's discretization keeps two inputs per block whatever the weight "
+            "of `none`, which costs nothing, so a cost term would raise `none`'s weight "
+            "without making the derived cells cheaper; search it without `cost_weight`, or "
+            "use NASBench201Space or MobileNetSpace"
+        )
+
     def discretize(self, weights: dict[str, dict[Any, float]]) -> dict[str, Any]:
         """The cells that the weights of the relaxed edges describe (DARTS's rule): each block
         reads the two earlier nodes whose strongest operation other than `none` weighs most,
@@ -191,7 +204,6 @@ class NASNetCellSpace(SearchSpace):
         Example:
         >>> space = NASNetCellSpace(input_shape=(8, 8, 1), num_classes=10, num_blocks=2,
         ...                         num_reductions=0)
-        >>> none, identity, sep_3x3 = 0, 1, 2  # Positions in the edge's values.
         >>> weights = {
         ...     f"normal_cell/block_{block}/edge_{node}": dict(
         ...         zip(["none", *space.operations], strengths))

@@ -121,7 +121,8 @@ class SharedLayerRegistry:
             source_name: Maps a layer's name to the name of the stored layer it inherits
                 from (a supernet that holds one layer for several operations, see
                 `SearchSpace.supernet_layer_name`), or to `(name, input_channels)` when the
-                layer, a convolution, reads only those input channels of the stored one's
+                layer (a convolution or `Dense`, whose kernel's second-to-last axis is its
+                input) reads only those input channels of the stored one's
                 (see `SearchSpace.relaxed_layer_source`); `None` inherits from the same name.
 
         Returns:

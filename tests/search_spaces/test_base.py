@@ -324,3 +324,26 @@ def test_numpy_integers_are_accepted_as_plain_ints():
     assert (config["num_classes"], config["input_shape"], config["max_layers"]) == (10, [64], 2)
     assert type(config["num_classes"]) is int
     assert json.loads(json.dumps(config))["num_classes"] == 10
+
+
+def test_a_relaxed_choice_must_offer_the_same_values_in_every_layer():
+    class Swapped(NASBench201Space):
+        """Builds its second cell with the operations in the other order."""
+
+        def build_relaxed_features(self, inputs, choice):
+            first = NASBench201Space.build_relaxed_features(self, inputs, choice)
+            self.operations = self.operations[::-1]
+            return NASBench201Space.build_relaxed_features(self, first, choice)
+
+    space = Swapped(
+        input_shape=(4, 4, 1),
+        num_classes=3,
+        cells_per_stage=1,
+        channels=2,
+        operations=("skip_connect", "nor_conv_1x1"),
+    )
+    with pytest.raises(ValueError, match="same values in the same order") as error:
+        space.build_relaxed_supernet()
+    assert "['skip_connect', 'nor_conv_1x1'] first, ['nor_conv_1x1', 'skip_connect']" in str(
+        error.value
+    )

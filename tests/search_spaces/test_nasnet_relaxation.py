@@ -6,13 +6,21 @@ import pytest
 
 from keras_nas.search_spaces import NASNetCellSpace
 from keras_nas.search_spaces.nasnet_relaxation import discretize, layer_source
+from keras_nas.weight_sharing import SharedLayerRegistry
 
 OPS = ("identity", "sep_conv_3x3", "max_pool_3x3")
 
 
 def _space(**kwargs):
-    kwargs = {"num_blocks": 2, "cells_per_stage": 1, "num_reductions": 1, "channels": 4, **kwargs}
-    return NASNetCellSpace(input_shape=(8, 8, 1), num_classes=10, operations=OPS, **kwargs)
+    kwargs = {
+        "num_blocks": 2,
+        "cells_per_stage": 1,
+        "num_reductions": 1,
+        "channels": 4,
+        "operations": OPS,
+        **kwargs,
+    }
+    return NASNetCellSpace(input_shape=(8, 8, 1), num_classes=10, **kwargs)
 
 
 def test_every_block_reads_every_earlier_node_through_none_or_an_operation():
@@ -109,3 +117,27 @@ def _cells(space, values):
     arch = space.complete_values(values)
     cells = {cell_type: space._cell_blocks(arch, cell_type) for cell_type in space._cell_types()}
     return cells, space._cell_sequence()
+
+
+def test_a_derived_network_finds_every_weight_in_the_relaxed_one_reduction_cells_included():
+    space = _space(operations=("identity", "sep_conv_3x3", "avg_pool_3x3"))
+    network, choices = space.build_relaxed_supernet(sample=True)  # GDAS: one branch runs.
+    registry = SharedLayerRegistry()
+    registry.store(network)
+    # Block 1 of each cell: an identity of stride 2 on node 0 in the reduction cell, and a
+    # separable convolution; block 2 reads block 1 (the cell outputs block 2 only) or not.
+    values = {
+        "normal_cell/block_2/input_1": 2,
+        "reduction_cell/block_1/input_1": 0,
+        "reduction_cell/block_1/op_1": "identity",
+        "reduction_cell/block_1/op_2": "sep_conv_3x3",
+        "reduction_cell/block_2/input_1": 1,
+        "reduction_cell/block_2/input_2": 0,
+    }
+    model = space.build_model(values)
+    keys = registry.keys_of(model)
+    assert registry.restore(model, source_name=space.relaxed_layer_source(values)) == keys
+    # With `none` on every edge but one, the relaxed network runs, whatever the stride.
+    x = np.ones((2, 8, 8, 1), "float32")
+    weights = [np.eye(len(options), dtype="float32")[:1] for options in choices.values()]
+    assert network([x, *weights]).shape == (2, 10)

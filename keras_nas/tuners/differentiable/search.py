@@ -1,10 +1,11 @@
 """`DifferentiableSearch`: gradient-based architecture search (DARTS, GDAS) as a keras-nas
 search whose result is an ordinary KerasTuner trial.
 
-Size: about 540 lines, one class: the relaxed supernet's training (arguments, data pairing,
+Size: about 590 lines, one class: the relaxed supernet's training (arguments, data pairing,
 resumable epochs, state files), its discretization into a trial and that trial's scoring,
-which share the supernet and its state. The supernet's training step, the schedules and the
-TensorBoard callback are modules of their own (`relaxed_supernet.py`, `schedules.py`,
+which share the supernet and its state. The supernet's training step, the schedules, the
+cost term's prices and the TensorBoard callback are modules of their own
+(`relaxed_supernet.py`, `schedules.py`, `operation_costs.py`,
 `keras_nas.callbacks.ArchitectureTensorBoard`); inheritance and `retrain` are
 `SupernetSearch`'s.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -199,6 +201,11 @@ class DifferentiableSearch(SupernetSearch):
         self.collapse_control = check_bool("collapse_control", collapse_control)
         self.collapse_weight = check_number("collapse_weight", collapse_weight, minimum=0)
         self.cost_weight = check_number("cost_weight", cost_weight, minimum=0)
+        if self.cost_weight and hypermodel.cost_term_problem():
+            raise ValueError(
+                f"`cost_weight` must be 0 for this space: {hypermodel.cost_term_problem()}. "
+                f"Received: cost_weight={cost_weight!r}."
+            )
         if cost not in COSTS:
             raise ValueError(f"`cost` must be one of {list(COSTS)}. Received: cost={cost!r}.")
         self.cost = cost
@@ -225,11 +232,12 @@ class DifferentiableSearch(SupernetSearch):
         Takes what `fit` takes: arrays `x`, `y` and `validation_data=(x_val, y_val)`, or
         `tf.data.Dataset`s of `(x, y)` batches for both. The network's weights learn from
         `x`, the architecture parameters from `validation_data` (required), a batch of each
-        per step; an epoch is one pass over `x`. `epochs`, if given, replaces the
-        constructor's as the number of epochs to reach; the schedules (learning rate,
-        temperature, collapse weight) span the larger of the two, so that a search stopped
-        early and resumed follows one schedule. `callbacks` go to the supernet's `fit` (e.g.
-        `keras.callbacks.TensorBoard`, `keras_nas.callbacks.ArchitectureTensorBoard`).
+        per step; an epoch is one pass over `x` (arrays: in whole batches, shuffled anew
+        each epoch). `epochs`, if given, replaces the constructor's as the number of epochs
+        to reach; the schedules (learning rate, temperature, collapse weight) span the
+        larger of the two, so that a search stopped early and resumed follows one schedule.
+        `callbacks` go to the supernet's `fit` (e.g. `keras.callbacks.TensorBoard`,
+        `keras_nas.callbacks.ArchitectureTensorBoard`).
 
         Raises:
             ValueError: Before any training, if `validation_data` is missing, or the data do
@@ -328,7 +336,7 @@ class DifferentiableSearch(SupernetSearch):
             weight_decay=3e-4,
             architecture_weight_decay=self.architecture_weight_decay,
             seed=self.seed,
-            costs=operation_costs(network, self.cost) if self.cost_weight else None,
+            costs=self._operation_costs(network, choices),
             cost_weight=self.cost_weight,
             describe=lambda weights: space.describe(space.discretize(weights))["summary"],
         )
@@ -343,7 +351,7 @@ class DifferentiableSearch(SupernetSearch):
         supernet.build_optimizers()
         return supernet
 
-    def layer_source(self, values: dict[str, Any]) -> Any:
+    def layer_source(self, values: dict[str, Any]) -> Callable[[str], Any]:
         """The relaxed supernet's layers that the sub-network of `values` inherits
         (`space.relaxed_layer_source`)."""
         return self.hypermodel.relaxed_layer_source(values)
@@ -352,6 +360,8 @@ class DifferentiableSearch(SupernetSearch):
         """Refuses to resume a saved search of another method or other choices."""
         saved = self.search_state()
         now = {"method": self.method, "choices": supernet.choices, "cost": self._cost_term()}
+        if saved.get("cost"):  # The cost term's settings, without the costs measured.
+            saved = {**saved, "cost": {k: saved["cost"][k] for k in ("cost", "weight")}}
         for name, value in now.items():
             if saved.get(name) != value:
                 raise ValueError(
@@ -369,9 +379,10 @@ class DifferentiableSearch(SupernetSearch):
 
     def search_state(self) -> dict[str, Any]:
         """The contents of `differentiable.json`: `method`, `epochs_trained`, `choices`
-        (`{hp_name: values}`) and `history`, one entry per epoch with its `logs`, the
-        `weights` of every choice's operations (in `choices` order) and the `derived`
-        architecture's summary.
+        (`{choice: values}`), `cost` (`None`, or the cost term's `cost`, `weight` and the
+        `values` of every operation's relative cost, `{choice: costs}`) and `history`, one
+        entry per epoch with its `logs`, the `weights` of every choice's operations (in
+        `choices` order) and the `derived` architecture's summary.
 
         Raises:
             FileNotFoundError: If the search has not finished an epoch.
@@ -403,8 +414,21 @@ class DifferentiableSearch(SupernetSearch):
         }
 
     def _cost_term(self) -> dict[str, Any] | None:
-        """The cost term's settings, as the state file records them."""
+        """The cost term's settings."""
         return {"cost": self.cost, "weight": self.cost_weight} if self.cost_weight else None
+
+    def _operation_costs(self, network: keras.Model, choices: dict) -> dict | None:
+        """The costs of the cost term: those the saved search measured, so that a resumed
+        search keeps the same (latencies differ from one measurement to the next), or new
+        ones; `None` without a cost term."""
+        if not self.cost_weight:
+            return None
+        if os.path.exists(self._path(SEARCH_STATE_FILE)):
+            saved = self.search_state().get("cost") or {}
+            values = saved.get("values", {})
+            if saved.get("cost") == self.cost and list(values) == list(choices):
+                return {name: np.asarray(costs) for name, costs in values.items()}
+        return operation_costs(network, self.cost)
 
     def _path(self, name: str) -> str:
         return os.path.join(self.project_dir, name)
@@ -430,7 +454,7 @@ class _SaveSearchState(keras.callbacks.Callback):
         state = {
             "method": search.method,
             "choices": supernet.choices,
-            "cost": search._cost_term(),
+            "cost": _cost_record(search, supernet),
             "history": [],
         }
         if os.path.exists(path) and epoch > 0:
@@ -460,6 +484,15 @@ class _SaveSearchState(keras.callbacks.Callback):
                 f"epoch {epoch + 1}/{self.epochs}: {score}; derived {record['derived']}",
                 flush=True,
             )
+
+
+def _cost_record(search: DifferentiableSearch, supernet: RelaxedSupernet) -> dict | None:
+    """The cost term as the state file records it: its settings and each operation's cost."""
+    if supernet.costs is None:
+        return None
+    costs = zip(supernet.choices, supernet.costs, strict=True)
+    values = {name: [float(c) for c in choice_costs] for name, choice_costs in costs}
+    return {**search._cost_term(), "values": values}
 
 
 def _check_finite(probabilities: dict, logs: dict[str, float], epoch: int) -> None:
@@ -498,11 +531,15 @@ def _paired_batches(x: Any, y: Any, validation_data: Any, batch_size: int, seed:
 
 
 def _batches(data: Any, batch_size: int, seed: int | None) -> tf.data.Dataset:
+    """Shuffled whole batches of arrays: a last, smaller batch would make TensorFlow trace
+    the training step again (seconds for a supernet), so its examples wait for another
+    epoch's shuffle. Datasets are taken as they are."""
     if isinstance(data, tf.data.Dataset):
         return data
     x, y = data
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    return dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size, drop_remainder=len(x) >= batch_size)
 
 
 def _first_examples(x: Any, y: Any) -> tuple[Any, Any]:

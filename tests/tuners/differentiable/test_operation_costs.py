@@ -8,7 +8,7 @@ import pytest
 from keras_nas.objectives import count_flops
 from keras_nas.search_spaces import NASBench201Space
 from keras_nas.tuners.differentiable import RelaxedSupernet
-from keras_nas.tuners.differentiable.operation_costs import operation_costs
+from keras_nas.tuners.differentiable.operation_costs import expected_cost, operation_costs
 from tests.messages import raises_mentioning
 
 
@@ -45,24 +45,28 @@ def test_each_operation_costs_its_branches_summed_over_the_cells_that_share_it()
 
 
 def test_a_cost_term_moves_the_architecture_towards_cheaper_operations():
-    network, choices = _space().build_relaxed_supernet()
-    supernet = RelaxedSupernet(
-        network,
-        choices,
-        seed=0,
-        costs=operation_costs(network, "params"),
-        cost_weight=10.0,
-    )
-    supernet.compile(
-        optimizer=keras.optimizers.SGD(0.1),
-        architecture_optimizer=keras.optimizers.Adam(0.1),
-        loss="sparse_categorical_crossentropy",
-    )
-    supernet.build_optimizers()
-    rng = np.random.default_rng(0)
-    x, y = rng.normal(size=(8, 4, 4, 1)).astype("float32"), rng.integers(0, 3, 8)
-    for _ in range(5):
-        supernet.architecture_step(x, y)
-    skip = [options["skip_connect"] for options in supernet.probabilities().values()]
-    assert min(skip) > 0.7
-    assert 0.0 < float(supernet.expected_cost.result()) < 1.0
+    def searched(cost_weight):
+        network, choices = _space().build_relaxed_supernet()
+        costs = operation_costs(network, "params")
+        supernet = RelaxedSupernet(network, choices, seed=0, costs=costs, cost_weight=cost_weight)
+        supernet.compile(
+            optimizer=keras.optimizers.SGD(0.1),
+            architecture_optimizer=keras.optimizers.Adam(0.1),
+            loss="sparse_categorical_crossentropy",
+        )
+        supernet.build_optimizers()
+        rng = np.random.default_rng(0)
+        x, y = rng.normal(size=(8, 4, 4, 1)).astype("float32"), rng.integers(0, 3, 8)
+        for _ in range(5):
+            supernet.architecture_step(x, y)
+        weights = [np.array(list(p.values())) for p in supernet.probabilities().values()]
+        skips = [p["skip_connect"] for p in supernet.probabilities().values()]
+        return np.array(skips), float(expected_cost(weights, list(costs.values())))
+
+    skips, cost = searched(0.0)
+    cheaper_skips, cheaper_cost = searched(10.0)
+    # The same steps with the cost term weigh the parameter-free skip more on every edge
+    # (Adam's steps are at most its learning rate: with it, each skip gained the most).
+    assert np.all(cheaper_skips > skips)
+    assert np.all(cheaper_skips > 0.7)
+    assert cheaper_cost < cost
