@@ -1,7 +1,7 @@
 """Measures what the cost term of hardware-aware gradient search buys: FLOPs against accuracy.
 
-    python -m benchmarks.differentiable_cost [--cost-weights 0 1 3] [--seeds 0 1 2]
-        [--epochs 20] [--cost flops] [--alone-epochs 15] [--json FILE]
+    python -m benchmarks.differentiable_cost [--cost-weights 0 1 3] [--seeds 0 1]
+        [--epochs 10] [--cost flops] [--alone-epochs 15] [--json FILE]
 
 On digits, `DifferentiableSearch(method="darts")` searches `MobileNetSpace(input_shape=(8, 8,
 1), depths=(1, 2), kernels=(3, 5), expansions=(3, 6), width_multipliers=(0.5,))`, FBNet's
@@ -143,8 +143,8 @@ def _print_table(runs: list[dict[str, Any]], weights: Sequence[float]) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cost-weights", nargs="+", type=float, default=[0.0, 1.0, 3.0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--cost", default="flops", choices=["flops", "params", "latency_ms"])
     parser.add_argument("--alone-epochs", type=int, default=15)
     parser.add_argument("--json", help="write every run to this JSON file")

@@ -99,12 +99,12 @@ def test_compound_scaling_digits(tmp_path, capsys):
 
 def test_gradient_search_digits(tmp_path, capsys, monkeypatch):
     example = _load("gradient_search_digits")
-    assert example.make_space().relaxation_problem() is None
+    assert all(example.make_space(name).relaxation_problem() is None for name in example.SPACES)
     # Two operations keep the relaxed supernet quick to trace; the full one is the same code.
     monkeypatch.setattr(
         example,
         "make_space",
-        lambda: NASBench201Space(
+        lambda name: NASBench201Space(
             input_shape=(8, 8, 1),
             num_classes=10,
             cells_per_stage=1,
@@ -135,7 +135,7 @@ def test_gradient_search_digits(tmp_path, capsys, monkeypatch):
         method="darts", epochs=1, retrain_epochs=1, table=str(table), directory=str(tmp_path)
     )
     out = capsys.readouterr().out
-    assert "derived cell: |" in out and "in NAS-Bench-201: 90.50" in out
+    assert "derived: |" in out and "in NAS-Bench-201: 90.50" in out
     assert out.count("'stand_alone':") == 1 and "'seeds': [0, 1]" in out
     assert len(tuner.oracle.trials) == 1
-    assert (tmp_path / "gradient_search_darts" / "derived.keras").is_file()
+    assert (tmp_path / "gradient_search_nasbench201_darts" / "derived.keras").is_file()
