@@ -27,7 +27,6 @@ import keras_nas
 from keras_nas.datasets import load_digits
 from keras_nas.tuners.differentiable import METHODS
 
-
 SPACES = ("nasbench201", "nasnet", "mobilenet")
 
 
