@@ -357,7 +357,8 @@ class DifferentiableSearch(SupernetSearch):
         return self.hypermodel.relaxed_layer_source(values)
 
     def _check_same_search(self, supernet: RelaxedSupernet) -> None:
-        """Refuses to resume a saved search of another method or other choices."""
+        """Refuses to resume a saved search of another method, other choices or another
+        cost term."""
         saved = self.search_state()
         now = {"method": self.method, "choices": supernet.choices, "cost": self._cost_term()}
         if saved.get("cost"):  # The cost term's settings, without the costs measured.
