@@ -3,6 +3,7 @@ budget."""
 
 import ast
 import collections
+import json
 import pathlib
 import re
 
@@ -170,6 +171,37 @@ def test_early_stopping_section_runs(tmp_path, monkeypatch, capsys):
     assert loss > 0 and 0 <= accuracy <= 1
     project = tmp_path / "runs" / "pruned"
     assert sorted(path.name for path in project.glob("trial_*")) == ["trial_0", "trial_1"]
+
+
+def test_zero_cost_section_runs(tmp_path, monkeypatch, capsys):
+    _run_smaller(
+        "## Zero-cost proxies: rank candidates before training",
+        [("range(20)", "range(3)"), ("epochs=10", "epochs=1")],
+        tmp_path,
+        monkeypatch,
+    )
+    arch, scores = capsys.readouterr().out.strip().splitlines()[-1].split(" ", 1)
+    assert arch.startswith("|") and arch.endswith("|")
+    assert sorted(ast.literal_eval(scores)) == ["naswot", "synflow"]
+
+
+def test_zero_cost_search_section_runs(tmp_path, monkeypatch, capsys):
+    smaller = [
+        ("max_trials=20", "max_trials=3"),
+        ("epochs=5", "epochs=1"),
+        ("candidates=10, warm_start=100", "candidates=2, warm_start=4"),
+        ("population_size=10, sample_size=5", "population_size=2, sample_size=2"),
+    ]
+    _run_smaller(
+        "## Zero-cost proxies in a search: pre-filter and warm start",
+        smaller,
+        tmp_path,
+        monkeypatch,
+    )
+    proxy, score = map(float, capsys.readouterr().out.strip().splitlines()[-1].split())
+    assert proxy > 0 and 0 <= score <= 1
+    oracle = json.loads((tmp_path / "runs" / "zero_cost" / "oracle.json").read_text())
+    assert len(oracle["zero_cost_pool"]) == 4
 
 
 def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):

@@ -1,8 +1,32 @@
-"""Cheaper performance estimation: early stopping of poor candidates."""
+"""Cheaper performance estimation: early stopping of poor candidates (`pruning`) and zero-cost
+proxies that score an untrained network from one mini-batch (`zero_cost`).
 
-from keras_nas.estimation.pruning import (
-    STOPPED_EARLY,
-    MedianStopping,
-    PruningRule,
-    SuccessiveHalving,
-)
+Names are imported on first use (SPEC 1), so `keras_nas.estimation.pruning`, which the report
+uses, loads no TensorFlow.
+"""
+
+import importlib
+
+_LAZY = {
+    "STOPPED_EARLY": "pruning",
+    "MedianStopping": "pruning",
+    "PruningRule": "pruning",
+    "SuccessiveHalving": "pruning",
+    "ZERO_COST_PROXIES": "zero_cost",
+    "ZeroCostFilter": "zero_cost_filter",
+    "ranking_score": "zero_cost_filter",
+    "zero_cost_score": "zero_cost",
+    "zero_cost_scores": "zero_cost",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"keras_nas.estimation.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'keras_nas.estimation' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -5,11 +5,12 @@
   random sampling of untried architectures, duplicates by canonical form;
 - constraints (`keras_nas.oracles.constrained`): only candidates within them are proposed;
 - early stopping of poor trials by a pruning rule (`keras_nas.estimation`);
+- a zero-cost pre-filter and warm start (`keras_nas.oracles.prefilter`);
 - crash-safe state files (`keras_nas.oracles.state_files`);
 - lost-worker recovery in a parallel search (`keras_nas.distribute.recovery`);
 - a summary of the search state for the dashboards (`search_summary`).
 
-Size: about 550 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
+Size: about 590 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
 reload) through which every concern above passes, each a few lines that call the module that
 holds it; its docstring documents the behaviour all strategies share.
 """
@@ -30,10 +31,12 @@ from keras_nas import compat
 from keras_nas.arguments import check_bool, check_count, check_seconds, check_seed
 from keras_nas.distribute.recovery import LostWorkers
 from keras_nas.estimation.pruning import STOPPED_EARLY, History, PruningRule
+from keras_nas.estimation.zero_cost_filter import ZeroCostFilter
 from keras_nas.messages import failure_reason
 from keras_nas.objectives.constraints import ConstraintCheck, Constraints
 from keras_nas.oracles import candidates
 from keras_nas.oracles.constrained import ConstraintFilter
+from keras_nas.oracles.prefilter import ZeroCostPrefilter
 from keras_nas.oracles.state_files import STATE_FORMAT, StateFiles
 from keras_nas.version import __version__
 
@@ -68,6 +71,13 @@ class NASOracle(keras_tuner.Oracle):
       trial still ends `COMPLETED` with the best score it reached, and its `message` says
       "Stopped early at epoch k by <rule>: <reason>". Needs a tuner that reports every epoch
       (`NASTuner` does) and a single objective;
+    - `zero_cost`: a `keras_nas.estimation.ZeroCostFilter`, which ranks candidates by a
+      zero-cost proxy before any is trained: each trial is the best of several proposals of
+      the strategy, and the random architectures it asks for come from the best of a scored
+      pool (see `ZeroCostFilter`). The scores come from `candidate_score`, a function from
+      values to a float, which a keras-nas tuner sets from the search's training data (with
+      another tuner, set it yourself). The chosen trial records its score as the metric
+      `zero_cost/<proxy>`;
     - `search_summary()`: numbers that describe the search state (for `SearchTensorBoard`),
       recorded in each trial's metrics under `search/` when the trial ends;
     - `trial_timeout`: in a parallel search (KerasTuner's chief/worker mode, `keras-nas
@@ -93,10 +103,13 @@ class NASOracle(keras_tuner.Oracle):
             FLOPs and latency, checked on the untrained model before it becomes a trial, by
             the keras-nas tuner that runs the search (it builds and measures candidates for
             the oracle); `None` for none.
+        zero_cost: A `keras_nas.estimation.ZeroCostFilter`, or `None` (the default) to
+            propose candidates without ranking them first.
         **kwargs: The arguments of `keras_tuner.Oracle`.
 
     Raises:
-        ValueError: If `pruning` is not a `PruningRule`, the objective is not single,
+        ValueError: If `pruning` is not a `PruningRule`, `zero_cost` not a
+            `ZeroCostFilter`, the objective is not single,
             `trial_timeout` is not a positive number, `max_trials` is neither a positive
             integer nor `None`, or another count or flag is not what `keras_tuner.Oracle`
             expects (`keras_nas.arguments`).
@@ -110,9 +123,16 @@ class NASOracle(keras_tuner.Oracle):
         pruning: PruningRule | None = None,
         trial_timeout: float | None = None,
         constraints: Constraints | None = None,
+        zero_cost: ZeroCostFilter | None = None,
         **kwargs: Any,
     ):
         seed = _check_oracle_arguments(seed, kwargs)
+        if zero_cost is not None and not isinstance(zero_cost, ZeroCostFilter):
+            raise ValueError(
+                "`zero_cost` must be a `keras_nas.estimation.ZeroCostFilter`, such as "
+                f"`ZeroCostFilter('naswot', candidates=10)`, or None. Received: "
+                f"zero_cost={zero_cost!r}."
+            )
         self._files = StateFiles(self)  # Before `Oracle.__init__`: `_save_trial` uses it.
         super().__init__(seed=seed, **kwargs)
         self._seed_argument = seed
@@ -144,6 +164,11 @@ class NASOracle(keras_tuner.Oracle):
         #: known): when no candidate can keep the constraint, the message that ends the
         #: search names the options to change in it. `NASTuner` sets it with `constraint`.
         self.search_space: Any = None
+        self.zero_cost = zero_cost
+        #: A function from values to a candidate's zero-cost score, which `zero_cost` needs;
+        #: `NASTuner` sets one from the search's training data.
+        self.candidate_score: Callable[[dict[str, Any]], float] | None = None
+        self._prefilter = ZeroCostPrefilter(self)
         # Rejected candidates, their usage and the order of options learned (`repair`).
         self._constraint_filter = ConstraintFilter(self)
         # `Oracle` replaces a missing seed with a random one in `self.seed`; seeding from it
@@ -162,6 +187,7 @@ class NASOracle(keras_tuner.Oracle):
         state["stopped_early"] = dict(self._stopped_early)
         state["requeued"] = list(self._lost_workers.requeued)
         state["option_order"] = dict(self._constraint_filter.learned_order)
+        state["zero_cost_pool"] = self._prefilter.pool
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -172,6 +198,9 @@ class NASOracle(keras_tuner.Oracle):
         self._stopped_early = dict(state.get("stopped_early", {}))
         self._lost_workers.requeued = list(state.get("requeued", []))
         self._constraint_filter.learned_order = dict(state.get("option_order", {}))
+        # A pool scored under other settings (another proxy, size or seed) is drawn anew.
+        same_filter = state.get("arguments", {}).get("zero_cost") == self._arguments()["zero_cost"]
+        self._prefilter.pool = state.get("zero_cost_pool") if same_filter else None
 
     def save(self) -> None:
         """Writes the oracle state to `oracle.json` atomically (see `keras_nas.files`), after
@@ -214,7 +243,11 @@ class NASOracle(keras_tuner.Oracle):
     def _arguments(self) -> dict[str, Any]:
         """Constructor arguments saved with the state, to warn when a resumed search changes
         them; subclasses add their own."""
-        return {"seed": self._seed_argument, "max_trials": self.max_trials}
+        return {
+            "seed": self._seed_argument,
+            "max_trials": self.max_trials,
+            "zero_cost": None if self.zero_cost is None else self.zero_cost.get_config(),
+        }
 
     def _warn_changed_arguments(self, saved: dict[str, Any]) -> None:
         current = self._arguments()
@@ -253,8 +286,9 @@ class NASOracle(keras_tuner.Oracle):
             if self._lost_workers.must_wait():
                 self.tuner_ids.add(tuner_id)
                 return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.IDLE)
-        with self._files.deferred():
+        with self._files.deferred(), self._prefilter.applied():
             trial = super().create_trial(tuner_id)
+            self._prefilter.record(trial)
         if trial.status == TrialStatus.STOPPED and self.rejected and self.remaining_trials() != 0:
             print(self._constraint_filter.stop_message(), file=sys.stderr, flush=True)
         return trial
@@ -464,8 +498,10 @@ class NASOracle(keras_tuner.Oracle):
     def random_untried_values(self) -> dict[str, Any] | None:
         """A random proposable architecture (see `proposable`), or `None` after
         `MAX_RANDOM_ATTEMPTS` draws that were not; the first `MAX_REPAIRS` that the
-        constraint rejects are repaired (`keras_nas.oracles.candidates`)."""
-        return candidates.random_untried_values(self)
+        constraint rejects are repaired (`keras_nas.oracles.candidates`). With a warm start
+        (`zero_cost`), the best untried architecture of its scored pool, while one is left."""
+        values = self._prefilter.random_values()
+        return values if values is not None else candidates.random_untried_values(self)
 
     @property
     def constraint_impossible(self) -> bool:

@@ -1,6 +1,6 @@
 """`NASTuner`: the KerasTuner `Tuner` that the keras-nas searches extend.
 
-Size: about 630 lines, one unit: the `NASTuner` class, whose methods are the hooks of
+Size: about 650 lines, one unit: the `NASTuner` class, whose methods are the hooks of
 `keras_tuner.Tuner` that every trial passes through (build, fit, epoch reports, end, save
 and reload) and so belong to one object by KerasTuner's design; its docstring (a hundred
 lines) documents every argument of the keras-nas searches. What is not a hook lives beside
@@ -240,6 +240,10 @@ class NASTuner(keras_tuner.Tuner):
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
         verbose = check_fit_arguments(fit_kwargs, verbose)
         self._show_progress = verbose == 1
+        if isinstance(self.oracle, NASOracle) and self.oracle.zero_cost is not None:
+            x = fit_args[0] if fit_args else fit_kwargs.get("x")
+            y = fit_args[1] if len(fit_args) > 1 else fit_kwargs.get("y")
+            self.oracle.candidate_score = lambda values: self._zero_cost_score(values, x, y)
         if role() == "chief" and isinstance(self.oracle, NASOracle):
             self.oracle.verbose = verbose if verbose == 2 else 0  # KerasTuner's display.
             self.save()
@@ -552,6 +556,22 @@ class NASTuner(keras_tuner.Tuner):
         if check is None or check.reason is None:
             self._prebuilt = (dict(values), model, cost)
         return check
+
+    def _zero_cost_score(self, values: dict[str, Any], x: Any, y: Any) -> float:
+        """The candidate's score by the oracle's zero-cost proxy (`NASOracle.zero_cost`):
+        built untrained with the filter's seed, scored on the search's training data."""
+        from keras_nas.estimation.zero_cost import zero_cost_score
+
+        zero_cost = self.oracle.zero_cost
+        hp = self.oracle.get_space()
+        hp.values = dict(values)
+        self._prebuilt = None
+        release_keras_state()
+        keras.utils.set_random_seed(zero_cost.seed)
+        model = compat.build_hypermodel(self, hp)
+        return zero_cost_score(
+            model, x, y, proxy=zero_cost.proxy, batch_size=zero_cost.batch_size, seed=zero_cost.seed
+        )
 
     def _take_cost(self, model: keras.Model) -> dict[str, float]:
         """The cost of the trial's model: measured when the oracle checked it, or now."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from keras_nas import oracles
 from keras_nas.estimation.pruning import PruningRule
+from keras_nas.estimation.zero_cost_filter import ZeroCostFilter
 from keras_nas.tuners.nas_tuner import NASTuner
 
 
@@ -34,6 +35,9 @@ class EvolutionarySearch(NASTuner):
             its epochs. See `NASOracle`.
         trial_timeout: Seconds without a report after which a parallel worker's trial is
             run again by another worker (`keras-nas launch`); `None` never. See `NASOracle`.
+        zero_cost: A `keras_nas.estimation.ZeroCostFilter` that ranks candidates by a
+            zero-cost proxy before any is trained; `None` trains the strategy's proposals
+            as they come. See `NASOracle`.
         population_size, sample_size, mutations: See `RegularizedEvolutionOracle`.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner`.
     """
@@ -55,6 +59,7 @@ class EvolutionarySearch(NASTuner):
         max_consecutive_failed_trials: int = 3,
         pruning: PruningRule | None = None,
         trial_timeout: float | None = None,
+        zero_cost: ZeroCostFilter | None = None,
         **kwargs: Any,
     ):
         oracle = oracles.RegularizedEvolutionOracle(
@@ -71,6 +76,7 @@ class EvolutionarySearch(NASTuner):
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             pruning=pruning,
             trial_timeout=trial_timeout,
+            zero_cost=zero_cost,
         )
         super().__init__(hypermodel, oracle, **kwargs)
 
@@ -88,6 +94,9 @@ class ReinforceSearch(NASTuner):
             its epochs. See `NASOracle`.
         trial_timeout: Seconds without a report after which a parallel worker's trial is
             run again by another worker (`keras-nas launch`); `None` never. See `NASOracle`.
+        zero_cost: A `keras_nas.estimation.ZeroCostFilter` that ranks candidates by a
+            zero-cost proxy before any is trained; `None` trains the strategy's proposals
+            as they come. See `NASOracle`.
         **oracle_and_tuner_kwargs: `ReinforceOracle`'s own arguments (`learning_rate`,
             `entropy_weight`, `baseline_decay`) and those of `NASTuner`.
     """
@@ -106,6 +115,7 @@ class ReinforceSearch(NASTuner):
         max_consecutive_failed_trials: int = 3,
         pruning: PruningRule | None = None,
         trial_timeout: float | None = None,
+        zero_cost: ZeroCostFilter | None = None,
         **kwargs: Any,
     ):
         policy = {
@@ -124,6 +134,7 @@ class ReinforceSearch(NASTuner):
             max_consecutive_failed_trials=max_consecutive_failed_trials,
             pruning=pruning,
             trial_timeout=trial_timeout,
+            zero_cost=zero_cost,
             **policy,
         )
         super().__init__(hypermodel, oracle, **kwargs)
