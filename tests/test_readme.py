@@ -200,8 +200,8 @@ def test_zero_cost_search_section_runs(tmp_path, monkeypatch, capsys):
     )
     proxy, score = map(float, capsys.readouterr().out.strip().splitlines()[-1].split())
     assert proxy > 0 and 0 <= score <= 1
-    oracle = json.loads((tmp_path / "runs" / "zero_cost" / "oracle.json").read_text())
-    assert len(oracle["zero_cost_pool"]) == 4
+    pool = json.loads((tmp_path / "runs" / "zero_cost" / "zero_cost_pool.json").read_text())
+    assert len(pool["pool"]) == 4
 
 
 def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):

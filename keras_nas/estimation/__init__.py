@@ -13,6 +13,7 @@ _LAZY = {
     "PruningRule": "pruning",
     "SuccessiveHalving": "pruning",
     "ZERO_COST_PROXIES": "zero_cost",
+    "mini_batch": "zero_cost",
     "ZeroCostFilter": "zero_cost_filter",
     "ranking_score": "zero_cost_filter",
     "zero_cost_score": "zero_cost",

@@ -28,7 +28,8 @@ def kernels(model: keras.Model) -> list:
 
 @contextlib.contextmanager
 def scoring(model: keras.Model) -> Iterator:
-    """Yields `logits_of(x)`: the model's logits in training mode, dropout off; restores every
+    """Yields `logits_of(x)`: the model's logits (under a softmax or sigmoid output: an output
+    layer's activation, or a `Softmax` layer) in training mode, dropout off; restores every
     variable (BatchNormalization's moving statistics) and every switched layer afterwards."""
     saved = [variable.numpy() for variable in model.variables]
     output_layers = _output_layers(model)
@@ -40,7 +41,8 @@ def scoring(model: keras.Model) -> Iterator:
             layer.activation = keras.activations.linear
         for layer in dropouts:
             layer.rate = 0.0
-        yield lambda x: model(x, training=True)
+        logits = _without_softmax_layer(model)
+        yield lambda x: logits(x, training=True)
     finally:
         for layer, activation in zip(output_layers, activations, strict=True):
             layer.activation = activation
@@ -58,7 +60,8 @@ def relu_like_outputs(model: keras.Model, x: Any) -> list:
         raise ValueError(
             "The `naswot` proxy codes which units of the ReLU-like activations (relu, relu6, "
             "swish, gelu, elu, ...) each example switches on, and found no such layer in the "
-            f"model's own graph. Received a model with the layers "
+            "model's own graph (those inside nested models or custom layers are not read). "
+            "Received a model with the layers "
             f"{[layer.name for layer in model.layers]}."
         )
     probe = keras.Model(model.inputs, [layer.output for layer in layers])
@@ -88,8 +91,31 @@ def _makes_output(model: keras.Model, layer: keras.layers.Layer) -> bool:
 
 
 def output_squashing(model: keras.Model) -> str | None:
+    """`"softmax"` or `"sigmoid"`: the activation that makes the model's output, if any."""
+    if _softmax_layer(model) is not None:
+        return "softmax"
     layers = _output_layers(model)
     return _activation_name(layers[0].activation) if layers else None
+
+
+def _softmax_layer(model: keras.Model) -> keras.layers.Layer | None:
+    """The `keras.layers.Softmax` layer that makes the model's only output, if any."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Softmax) and _makes_output(model, layer):
+            if len(tf.nest.flatten(model.outputs)) > 1:
+                raise ValueError(
+                    "Zero-cost proxies read the logits under a `keras.layers.Softmax` output "
+                    "only in a model of one output. Use `Dense(..., activation='softmax')` "
+                    f"for each output instead. Received outputs: {model.outputs}."
+                )
+            return layer
+    return None
+
+
+def _without_softmax_layer(model: keras.Model) -> keras.Model:
+    """The model, or the model up to its `Softmax` output layer's input (its logits)."""
+    layer = _softmax_layer(model)
+    return model if layer is None else keras.Model(model.inputs, layer.input)
 
 
 def _activation_name(activation: Any) -> str | None:
@@ -106,9 +132,9 @@ def _all_layers(model: keras.Model) -> list:
 
 
 def positive_float64_copy(model: keras.Model) -> keras.Model:
-    """A float64 copy of the model with the absolute values of its weights, linear outputs and
-    BatchNormalization layers that compute the identity (in inference mode): synflow's
-    network."""
+    """A float64 copy of the model with the absolute values of its weights, its logits as
+    outputs and BatchNormalization layers that compute the identity (in inference mode):
+    synflow's network."""
     squashing = {layer.name for layer in _output_layers(model)}
 
     def clone(layer):
@@ -125,7 +151,7 @@ def positive_float64_copy(model: keras.Model) -> keras.Model:
         recursive=True,
     )
     _copy_absolute_weights(model, copy)
-    return copy
+    return _without_softmax_layer(copy)
 
 
 def _copy_absolute_weights(source: keras.Model, target: keras.Model) -> None:

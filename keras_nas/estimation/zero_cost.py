@@ -41,12 +41,11 @@ import tensorflow as tf
 
 from keras_nas.arguments import check_count
 from keras_nas.estimation import network_views as views
-from keras_nas.estimation.zero_cost_filter import PROXIES
+from keras_nas.estimation.zero_cost_filter import DATA_PROXIES, PROXIES
 
 #: The proxies `zero_cost_score` computes; higher is better for each.
 ZERO_COST_PROXIES = PROXIES
 
-_NEEDS_INPUTS = ("naswot", "jacob_cov", "grad_norm", "snip")
 _NEEDS_LABELS = ("grad_norm", "snip")
 _JACOB_COV_K = 1e-5
 
@@ -131,8 +130,9 @@ def zero_cost_scores(
             f"or a search space's `build_model(values)`. Received: {model!r}."
         )
     batch = None
-    if any(proxy in _NEEDS_INPUTS for proxy in proxies):
-        batch = _mini_batch(x, y, batch_size, seed, needs_labels=_needs_labels(proxies))
+    if any(proxy in DATA_PROXIES for proxy in proxies):
+        batch = mini_batch(x, y, batch_size=batch_size, seed=seed)
+        _check_batch(batch, needs_labels=_needs_labels(proxies))
     scores = {}
     for proxy in proxies:
         scores[proxy] = float(_PROXIES[proxy](model, batch))
@@ -162,7 +162,13 @@ def _naswot(model: keras.Model, batch: tuple) -> float:
 
 
 def _jacob_cov(model: keras.Model, batch: tuple) -> float:
-    x = tf.convert_to_tensor(batch[0])
+    x = batch[0]
+    if not isinstance(x, tf.Tensor):
+        raise ValueError(
+            "`jacob_cov` differentiates with respect to one input tensor; the model has "
+            "several inputs. Use another proxy, such as `naswot`. Received inputs of shapes "
+            f"{tf.nest.map_structure(lambda tensor: tuple(tensor.shape), x)}."
+        )
     with views.scoring(model) as logits_of, tf.GradientTape() as tape:
         tape.watch(x)
         total = tf.reduce_sum(logits_of(x))
@@ -226,6 +232,7 @@ def _loss(squashing: str | None, y: Any, logits: tf.Tensor) -> tf.Tensor:
     elif squashing == "softmax":
         loss = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
     elif squashing == "sigmoid":
+        y = tf.reshape(tf.cast(y, logits.dtype), tf.shape(logits))  # (n,) labels of (n, 1)
         loss = keras.losses.binary_crossentropy(y, logits, from_logits=True)
     else:
         loss = keras.losses.mean_squared_error(y, logits)
@@ -240,10 +247,59 @@ def _sum_over(kernels: list, gradients: list, term) -> float:
     return total
 
 
-def _mini_batch(x: Any, y: Any, batch_size: int, seed: int, *, needs_labels: bool) -> tuple:
+def mini_batch(x: Any, y: Any = None, *, batch_size: int = 64, seed: int = 0) -> tuple:
+    """The examples a proxy reads: `batch_size` rows of `x` (and `y`) drawn without
+    replacement by `seed`, all of them if there are fewer; from a `tf.data.Dataset`, its
+    first batch.
+
+    A search draws it once, so that every candidate is scored on the same examples.
+
+    Example:
+    >>> import numpy as np
+    >>> x, y = mini_batch(np.arange(10).reshape(10, 1), np.arange(10), batch_size=3, seed=0)
+    >>> x.shape, y.shape
+    (TensorShape([3, 1]), TensorShape([3]))
+
+    Args:
+        x: An array or tensor with the examples along its first axis (or a list or dict of
+            them, for a model of several inputs), or a `tf.data.Dataset` of `(x, y)` (or
+            `(x, y, sample_weight)`) batches.
+        y: The labels of `x`, or `None`.
+        batch_size: How many examples to draw.
+        seed: Seeds which examples are drawn.
+
+    Returns:
+        `(x, y)` as tensors (`y` may be `None`); integer inputs become float32.
+    """
     if isinstance(x, tf.data.Dataset):
         first = next(iter(x))
-        x, y = first if isinstance(first, tuple) else (first, None)
+        x, y = (
+            (first[0], first[1] if len(first) > 1 else None)
+            if isinstance(first, tuple)
+            else (first, None)
+        )
+    if x is None:
+        return None, None
+    count = len(tf.nest.flatten(x)[0])
+    if count > batch_size:
+        rows = np.sort(np.random.default_rng(seed).choice(count, batch_size, replace=False))
+        x = tf.nest.map_structure(lambda array: _take(array, rows), x)
+        y = None if y is None else _take(y, rows)
+    x = tf.nest.map_structure(_float_tensor, x)
+    return x, None if y is None else tf.convert_to_tensor(y)
+
+
+def _take(array: Any, rows: np.ndarray) -> Any:
+    return array[rows] if isinstance(array, np.ndarray) else tf.gather(array, rows)
+
+
+def _float_tensor(array: Any) -> tf.Tensor:
+    tensor = tf.convert_to_tensor(array)
+    return tensor if tensor.dtype.is_floating else tf.cast(tensor, "float32")
+
+
+def _check_batch(batch: tuple, *, needs_labels: bool) -> None:
+    x, y = batch
     if x is None:
         raise ValueError(
             "This proxy scores the network on a batch of inputs: pass `x` (and `y`), e.g. "
@@ -254,12 +310,6 @@ def _mini_batch(x: Any, y: Any, batch_size: int, seed: int, *, needs_labels: boo
             "`grad_norm` and `snip` differentiate the loss: pass the labels `y` of `x`. "
             "Received: y=None."
         )
-    count = len(x)
-    if count > batch_size:
-        rows = np.sort(np.random.default_rng(seed).choice(count, batch_size, replace=False))
-        x = tf.gather(x, rows)
-        y = None if y is None else tf.gather(y, rows)
-    return tf.convert_to_tensor(x), None if y is None else tf.convert_to_tensor(y)
 
 
 def _needs_labels(proxies: Sequence[str]) -> bool:

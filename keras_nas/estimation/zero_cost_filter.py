@@ -14,6 +14,8 @@ from keras_nas.arguments import check_count
 
 #: The proxies a filter may rank by (`keras_nas.estimation.zero_cost.ZERO_COST_PROXIES`).
 PROXIES = ("synflow", "naswot", "jacob_cov", "grad_norm", "snip", "params", "flops")
+#: The proxies that read a batch of data (`x`; `grad_norm` and `snip` also `y`).
+DATA_PROXIES = ("naswot", "jacob_cov", "grad_norm", "snip")
 
 
 class ZeroCostFilter:
@@ -25,18 +27,26 @@ class ZeroCostFilter:
       proposes N distinct untried architectures in its strategy's own way (N mutations of
       tournament winners for evolution, N draws from the policy for REINFORCE), and the one
       the proxy ranks best becomes the trial. The others are forgotten (a later trial may
-      propose them again).
+      propose them again). REINFORCE then learns from architectures chosen by the proxy,
+      not drawn from its policy alone: its update is no longer an unbiased policy gradient,
+      a deviation that trades theory for fewer trained candidates.
     - **Warm start** (`warm_start=M`, M > 0): the first time the strategy asks for a random
-      architecture, M distinct random ones are scored once; from then on every random
+      architecture, M distinct random ones are scored; from then on every random
       architecture it asks for is the best untried one of them, while they last. Evolution
       draws its first population at random, so its first population is the best of M
-      (NASLib's zero-cost warm-up).
+      (NASLib's zero-cost warm-up); REINFORCE asks for random architectures only when its
+      policy proposes none untried, so the warm start does little for it. The pool is scored
+      while the first trial is created (in a parallel search, on the chief, which answers no
+      worker meanwhile: set `trial_timeout` above that time) and written to
+      `zero_cost_pool.json`, so a resumed search does not score it again.
 
     Each candidate is built untrained with the Keras seed `seed` (so its score depends on its
     architecture only) and scored with `keras_nas.estimation.zero_cost_score` on
-    `batch_size` training examples drawn with `seed`. A candidate whose score is NaN or
-    infinite, or that cannot be built, ranks last. The chosen trial records its score as the
-    metric `zero_cost/<proxy>`.
+    `batch_size` training examples drawn once with `seed`; the trial trains that very
+    network. A candidate whose score is NaN or infinite, or whose scoring fails, ranks last;
+    while no candidate could be scored at all, a failure stops the search before any
+    training, with its error (a proxy that does not suit the model or the data). The chosen
+    trial records its score as the metric `zero_cost/<proxy>`.
 
     Example:
     >>> zero_cost = ZeroCostFilter("synflow", candidates=3)

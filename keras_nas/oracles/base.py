@@ -74,10 +74,10 @@ class NASOracle(keras_tuner.Oracle):
     - `zero_cost`: a `keras_nas.estimation.ZeroCostFilter`, which ranks candidates by a
       zero-cost proxy before any is trained: each trial is the best of several proposals of
       the strategy, and the random architectures it asks for come from the best of a scored
-      pool (see `ZeroCostFilter`). The scores come from `candidate_score`, a function from
-      values to a float, which a keras-nas tuner sets from the search's training data (with
-      another tuner, set it yourself). The chosen trial records its score as the metric
-      `zero_cost/<proxy>`;
+      pool, saved in `zero_cost_pool.json` (`keras_nas.oracles.prefilter`). The scores come
+      from `candidate_score`, a function from values to a float, which a keras-nas tuner
+      sets from the search's training data (with another tuner, set it yourself). The
+      chosen trial records its score as the metric `zero_cost/<proxy>`;
     - `search_summary()`: numbers that describe the search state (for `SearchTensorBoard`),
       recorded in each trial's metrics under `search/` when the trial ends;
     - `trial_timeout`: in a parallel search (KerasTuner's chief/worker mode, `keras-nas
@@ -187,7 +187,6 @@ class NASOracle(keras_tuner.Oracle):
         state["stopped_early"] = dict(self._stopped_early)
         state["requeued"] = list(self._lost_workers.requeued)
         state["option_order"] = dict(self._constraint_filter.learned_order)
-        state["zero_cost_pool"] = self._prefilter.pool
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -198,9 +197,7 @@ class NASOracle(keras_tuner.Oracle):
         self._stopped_early = dict(state.get("stopped_early", {}))
         self._lost_workers.requeued = list(state.get("requeued", []))
         self._constraint_filter.learned_order = dict(state.get("option_order", {}))
-        # A pool scored under other settings (another proxy, size or seed) is drawn anew.
-        same_filter = state.get("arguments", {}).get("zero_cost") == self._arguments()["zero_cost"]
-        self._prefilter.pool = state.get("zero_cost_pool") if same_filter else None
+        self._prefilter.pool = None  # Read again from its file when needed.
 
     def save(self) -> None:
         """Writes the oracle state to `oracle.json` atomically (see `keras_nas.files`), after

@@ -45,6 +45,7 @@ from keras_nas.tuners.best_weights import (
     build_optimizer,
     read_best_weights,
 )
+from keras_nas.tuners.candidate_scores import CandidateScorer
 from keras_nas.tuners.checks import (
     check_fit_arguments,
     check_search_inputs,
@@ -235,6 +236,7 @@ class NASTuner(keras_tuner.Tuner):
         self._heartbeat: Heartbeat | None = None
         self._custom_gradients: set[str] = set()
         self._clock = TrialClock()
+        self._scorer: CandidateScorer | None = None  # With the oracle's `zero_cost` filter.
 
     def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
@@ -243,7 +245,8 @@ class NASTuner(keras_tuner.Tuner):
         if isinstance(self.oracle, NASOracle) and self.oracle.zero_cost is not None:
             x = fit_args[0] if fit_args else fit_kwargs.get("x")
             y = fit_args[1] if len(fit_args) > 1 else fit_kwargs.get("y")
-            self.oracle.candidate_score = lambda values: self._zero_cost_score(values, x, y)
+            self._scorer = CandidateScorer(self.oracle.zero_cost, self._build_untrained, x, y)
+            self.oracle.candidate_score = self._scorer
         if role() == "chief" and isinstance(self.oracle, NASOracle):
             self.oracle.verbose = verbose if verbose == 2 else 0  # KerasTuner's display.
             self.save()
@@ -343,6 +346,9 @@ class NASTuner(keras_tuner.Tuner):
         if prebuilt is not None and prebuilt[0] == hp.values:
             self._prebuilt_cost = prebuilt[2]
             return prebuilt[1]  # Built when the oracle checked it: each candidate once.
+        scored = self._scorer.take(hp.values) if self._scorer is not None else None
+        if scored is not None:
+            return scored  # The network the zero-cost filter scored, untouched.
         release_keras_state()
         model = compat.build_hypermodel(self, hp)
         if not isinstance(model, keras.Model):
@@ -557,21 +563,13 @@ class NASTuner(keras_tuner.Tuner):
             self._prebuilt = (dict(values), model, cost)
         return check
 
-    def _zero_cost_score(self, values: dict[str, Any], x: Any, y: Any) -> float:
-        """The candidate's score by the oracle's zero-cost proxy (`NASOracle.zero_cost`):
-        built untrained with the filter's seed, scored on the search's training data."""
-        from keras_nas.estimation.zero_cost import zero_cost_score
-
-        zero_cost = self.oracle.zero_cost
+    def _build_untrained(self, values: dict[str, Any]) -> keras.Model:
+        """The candidate's model, for its oracle's zero-cost filter (`CandidateScorer`)."""
         hp = self.oracle.get_space()
         hp.values = dict(values)
         self._prebuilt = None
         release_keras_state()
-        keras.utils.set_random_seed(zero_cost.seed)
-        model = compat.build_hypermodel(self, hp)
-        return zero_cost_score(
-            model, x, y, proxy=zero_cost.proxy, batch_size=zero_cost.batch_size, seed=zero_cost.seed
-        )
+        return compat.build_hypermodel(self, hp)
 
     def _take_cost(self, model: keras.Model) -> dict[str, float]:
         """The cost of the trial's model: measured when the oracle checked it, or now."""

@@ -5,9 +5,11 @@ import math
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_nas.estimation import (
     ZERO_COST_PROXIES,
+    mini_batch,
     ranking_score,
     zero_cost_score,
     zero_cost_scores,
@@ -48,13 +50,6 @@ def test_synflow_of_a_two_layer_linear_net_is_twice_the_positive_net_output_on_o
     w1, w2 = (np.abs(w.astype("float32")).astype("float64") for w in (w1, w2))
     expected = 2 * np.sum(np.ones(4) @ w1 @ w2)
     assert zero_cost_score(model, proxy="synflow") == pytest.approx(expected, rel=1e-12)
-
-
-def test_synflow_leaves_the_model_as_it_was():
-    model, w1, _ = _two_layers()
-    zero_cost_score(model, proxy="synflow")
-    np.testing.assert_array_equal(model.layers[0].get_weights()[0], w1.astype("float32"))
-    assert model.layers[-1].activation is keras.activations.softmax
 
 
 def test_synflow_runs_in_float64_where_float32_would_overflow():
@@ -119,6 +114,43 @@ def test_one_hot_labels_give_the_scores_of_class_indices():
     assert zero_cost_score(model, x, np.eye(3)[y], proxy="snip") == pytest.approx(
         zero_cost_score(model, x, y, proxy="snip"), rel=1e-6
     )
+
+
+def test_a_softmax_layer_output_is_read_as_its_logits():
+    model, w1, w2 = _two_layers(activation=None)
+    inputs = keras.Input((4,))
+    logits = model(inputs)
+    with_layer = keras.Model(inputs, keras.layers.Softmax()(logits))
+    with_activation, _, _ = _two_layers()
+    x, y = np.random.default_rng(0).normal(size=(8, 4)).astype("float32"), np.arange(8) % 2
+    for proxy in ("synflow", "snip"):
+        expected = zero_cost_score(with_activation, x, y, proxy=proxy)
+        assert zero_cost_score(with_layer, x, y, proxy=proxy) == pytest.approx(expected)
+    assert zero_cost_score(with_layer, proxy="synflow") > 0
+
+
+def test_a_sigmoid_output_takes_labels_of_one_dimension():
+    rng = np.random.default_rng(3)
+    w = rng.normal(size=(4, 1))
+    model = _model(_dense(1, w, "sigmoid"))
+    x, y = rng.normal(size=(6, 4)).astype("float32"), np.array([0, 1, 1, 0, 1, 0])
+    logits = x @ w.astype("float32")
+    gradient = x.T @ (1 / (1 + np.exp(-logits)) - y[:, None]) / len(x)
+    assert zero_cost_score(model, x, y, proxy="snip") == pytest.approx(
+        np.sum(np.abs(w * gradient)), rel=1e-5
+    )
+
+
+def test_the_batch_comes_from_a_dataset_or_integer_images():
+    model = _model(_dense(6, np.eye(4, 6), "relu"), _dense(3, np.ones((6, 3)), "softmax"))
+    x = np.random.default_rng(0).integers(-5, 5, size=(8, 4)).astype("int32")
+    y = np.arange(8) % 3
+    dataset = tf.data.Dataset.from_tensor_slices((x, y, np.ones(8))).batch(8)
+    from_arrays = zero_cost_scores(model, x, y, proxies=["naswot", "jacob_cov", "snip"])
+    assert zero_cost_scores(model, dataset, proxies=list(from_arrays)) == from_arrays
+    batch_x, batch_y = mini_batch({"a": x, "b": x}, y, batch_size=3, seed=0)
+    assert batch_x["a"].shape == (3, 4) and batch_x["a"].dtype == tf.float32
+    np.testing.assert_array_equal(batch_x["a"], batch_x["b"])
 
 
 def test_params_and_flops_are_exact():

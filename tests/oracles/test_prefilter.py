@@ -147,6 +147,33 @@ def test_the_same_seed_gives_the_same_trials(tmp_path):
     assert trials("first") == trials("second")
 
 
+def test_a_proxy_that_fails_on_every_candidate_stops_the_search_before_training(tmp_path):
+    oracle = _evolution(tmp_path)
+
+    def unscorable(values):
+        raise TypeError("naswot found no ReLU")
+
+    oracle.candidate_score = unscorable
+    with pytest.raises(ValueError) as error:
+        oracle.create_trial("tuner0")
+    assert_mentions(str(error.value), "No candidate could be scored", "'synflow'", "no ReLU")
+    assert oracle.trials == {}
+
+
+def test_the_pool_file_holds_the_filter_and_null_for_scores_that_are_not_finite(tmp_path):
+    zero_cost = ZeroCostFilter("synflow", candidates=1, warm_start=6)
+    oracle = _evolution(tmp_path, zero_cost=zero_cost)
+    oracle.candidate_score = lambda values: math.nan if values["op_0"] == "a" else matches(values)
+    run(oracle, 1)
+    saved = json.loads((tmp_path / "evolution" / "zero_cost_pool.json").read_text())
+    assert saved["filter"] == zero_cost.get_config() and len(saved["pool"]) == 6
+    scores = [entry["score"] for entry in saved["pool"]]
+    finite = [score for score in scores if score is not None]
+    assert finite == sorted(finite, reverse=True) and scores[: len(finite)] == finite
+    nan_count = sum(entry["values"]["op_0"] == "a" for entry in saved["pool"])
+    assert scores.count(None) == nan_count
+
+
 def test_a_filter_without_a_scorer_is_refused_before_any_trial(tmp_path):
     oracle = _evolution(tmp_path)
     with pytest.raises(ValueError) as error:
