@@ -42,6 +42,7 @@ import re
 from typing import Any
 
 from keras_nas.estimation.pruning import STOPPED_EARLY
+from keras_nas.estimation.zero_cost_filter import METRIC_PREFIX
 from keras_nas.files import ARCHITECTURE_FILE, ORACLE_FILE, SEARCH_FILE, TRIAL_FILE
 from keras_nas.objectives.pareto import DIRECTIONS
 from keras_nas.timing import TIMING_METRICS, total_seconds
@@ -77,6 +78,8 @@ class TrialRow:
         message: KerasTuner's message of the trial (a failure's traceback, or why it was
             stopped early), or `None`.
         description: The trial's `architecture.json`, or `None`.
+        zero_cost: The trial's zero-cost proxy scores (metrics `zero_cost/<proxy>`), by proxy;
+            NaN where the proxy gave no finite score.
     """
 
     trial_id: str
@@ -91,6 +94,7 @@ class TrialRow:
     objectives: dict[str, float | None]
     message: str | None
     description: dict[str, Any] | None
+    zero_cost: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def completed(self) -> bool:
@@ -381,6 +385,11 @@ def _row(
         },
         message=message,
         description=description,
+        zero_cost={
+            name.removeprefix(METRIC_PREFIX): _proxy_score(metric)
+            for name, metric in metrics.items()
+            if name.startswith(METRIC_PREFIX)
+        },
     )
 
 
@@ -423,6 +432,12 @@ def _last_value(metric: Any) -> float | None:
     """The value at the latest step (`seconds` grows by epoch; `params` has one step)."""
     observed = _observed(metric)
     return max(observed, key=lambda pair: pair[0])[1] if observed else None
+
+
+def _proxy_score(metric: Any) -> float:
+    """A zero-cost score; NaN where it is not finite (the proxy ranked the trial last)."""
+    value = _last_value(metric)
+    return math.nan if value is None else value
 
 
 def _whole(value: float | None) -> int | float | None:

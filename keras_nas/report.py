@@ -12,6 +12,9 @@ all whole numbers, `progress.png` numbers the trials 0, 1, ... in the order they
 `write_report` draws `progress.png` (score by trial id and best so far), `pareto.png` (for two
 or more objectives in `search.json`: the first two, each trial's best value of each) and
 `architecture.png` (the best trial's graph, when its `architecture.json` has one).
+
+Size: just over 400 lines, one idea (rendering one `SearchReport` as a table, JSON and
+figures); the column and line helpers are small and serve that rendering only.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from keras_nas.estimation.zero_cost_filter import rank_correlation
 from keras_nas.files import atomic_file
 from keras_nas.messages import failure_reason
 from keras_nas.project import Objective, SearchReport, TrialRow, load_report
@@ -127,7 +131,8 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
     """Renders a report as text: the search, the trials table and the best architecture.
 
     The table has the columns `COLUMNS` (for a multi-objective search, plus one per objective
-    after the score); missing values are "-", and architectures are cut to
+    after the score, and one per zero-cost proxy that scored trials, each followed by a line
+    with its rank correlation with the score); missing values are "-", and architectures are cut to
     `ARCHITECTURE_WIDTH` characters. Failed trials are listed with the last line of their
     error. The best architecture follows in full: its summary and genotype, as
     `name = value` lines (the trial's values where it has no `architecture.json`).
@@ -151,7 +156,8 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
     extra = []
     if len(report.objective) > 1:
         extra = [item.name for item in report.objective if item.name not in COLUMNS]
-    columns = [*COLUMNS[:3], *extra, *COLUMNS[3:]]
+    proxies = sorted({proxy for row in report.rows for proxy in row.zero_cost})
+    columns = [*COLUMNS[:3], *extra, *[f"zero_cost/{p}" for p in proxies], *COLUMNS[3:]]
     rows = [
         {
             "trial": row.trial_id,
@@ -163,10 +169,12 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
             "build/fit/other": _timing_cell(row.timing),
             "architecture": _truncate(row.summary, ARCHITECTURE_WIDTH),
             **{name: row.objectives.get(name) for name in extra},
+            **{f"zero_cost/{proxy}": row.zero_cost.get(proxy) for proxy in proxies},
         }
         for row in report.rows
     ]
     lines.append(format_table(rows, columns) if rows else "No trials yet.")
+    lines += [_proxy_line(report, proxy) for proxy in proxies]
     failed = [row for row in report.rows if row.status == "failed"]
     if failed:
         lines += ["", "Failed trials:"]
@@ -213,7 +221,7 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
     Returns:
         `{"directory", "search", "objective", "best_trial", "best_architecture", "trials",
         "skipped", "plots"}`; each trial has the table's fields (`architecture` in full),
-        `objectives`, `values` and `message`.
+        `objectives`, `values`, `message` and `zero_cost` ({proxy: score}).
     """
     return _json_safe(
         {
@@ -240,6 +248,7 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
                     "objectives": row.objectives,
                     "values": row.values,
                     "message": row.message,
+                    "zero_cost": row.zero_cost,
                 }
                 for row in report.rows
             ],
@@ -348,6 +357,22 @@ def _headline(report: SearchReport) -> list[str]:
         trials += " (" + ", ".join(f"{count} {status}" for status, count in counts.items()) + ")"
     time_line = _time_line(report)
     return [*lines, trials, *([time_line] if time_line else [])]
+
+
+def _proxy_line(report: SearchReport, proxy: str) -> str:
+    """How well a zero-cost proxy ranked the completed trials (Spearman, with the score)."""
+    pairs = [
+        (row.zero_cost[proxy], row.score)
+        for row in report.rows
+        if row.completed and row.score is not None and proxy in row.zero_cost
+    ]
+    results = [score if report.direction == "max" else -score for _, score in pairs]
+    correlation = rank_correlation([proxy_score for proxy_score, _ in pairs], results)
+    shown = "-" if correlation is None else f"{correlation:.2f}"
+    return (
+        f"Zero-cost proxy {proxy}: rank correlation {shown} with the score over "
+        f"{len(pairs)} completed trials (Spearman; 1 ranks them exactly as training did)."
+    )
 
 
 def _objective_line(report: SearchReport) -> str:

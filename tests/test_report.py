@@ -2,6 +2,7 @@
 
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -355,6 +356,31 @@ def test_multi_objective_report_has_a_column_per_objective(tmp_path):
     assert lines[7].split()[:5] == ["0", "completed", "999.1000", "0.9000", "1000"]
 
 
+def test_zero_cost_scores_get_a_column_and_their_rank_correlation_with_the_score(tmp_path):
+    # Proxy ranks 3 > 1 > 0 > 2 (trial 2 scored NaN: last); trained ranks 3 > 0 > 1 > 2.
+    proxy_and_score = [(0.1, 0.92), (0.5, 0.9), (float("nan"), 0.6), (0.8, 0.95)]
+    states = [
+        trial_state(
+            str(i),
+            {"units": 8 * (i + 1)},
+            {"val_accuracy": ("max", [score]), "zero_cost/naswot": ("max", [proxy])},
+            score=score,
+        )
+        for i, (proxy, score) in enumerate(proxy_and_score)
+    ]
+    states.append(trial_state("4", {"units": 40}, {"val_accuracy": ("max", [0.5])}, score=0.5))
+    loaded = report.load_report(make_project(tmp_path, states, search=SEARCH))
+    assert loaded.rows[1].zero_cost == {"naswot": 0.5} and loaded.rows[4].zero_cost == {}
+    assert math.isnan(loaded.rows[2].zero_cost["naswot"])
+    text = report.format_report(loaded)
+    header = next(line for line in text.splitlines() if line.startswith("trial"))
+    assert header.split()[:4] == ["trial", "status", "score", "zero_cost/naswot"]
+    # Spearman of ranks (1, 2, 0, 3) and (2, 1, 0, 3): 1 - 6 * 2 / (4 * 15).
+    assert_mentions(text, "Zero-cost proxy naswot: rank correlation 0.80 with the score over 4")
+    trials = report.report_json(loaded)["trials"]
+    assert trials[2]["zero_cost"] == {"naswot": None} and trials[4]["zero_cost"] == {}
+
+
 def test_unreadable_trial_files_are_skipped_and_listed(tmp_path, capsys):
     project = plain_project(tmp_path)
     os.makedirs(os.path.join(project, "trial_2"))
@@ -399,6 +425,7 @@ def test_json_report_round_trip(tmp_path, capsys):
                 "objectives": {"val_loss": 0.4},
                 "values": {"units": 32, "activation": "relu"},
                 "message": None,
+                "zero_cost": {},
             },
             {
                 "trial": "1",
@@ -412,6 +439,7 @@ def test_json_report_round_trip(tmp_path, capsys):
                 "objectives": {"val_loss": 0.3},
                 "values": {"units": 64, "activation": "tanh"},
                 "message": None,
+                "zero_cost": {},
             },
         ],
         "skipped": [],

@@ -9,6 +9,7 @@ from typing import Any
 import keras
 import keras_tuner
 
+from keras_nas.estimation.zero_cost_filter import METRIC_PREFIX, rank_correlation
 from keras_nas.timing import trial_seconds
 
 #: Scalars copied from each trial's metrics, under `cost/`, when the trial has them; so are
@@ -32,6 +33,9 @@ class SearchTensorBoard(keras.callbacks.Callback):
       far); `cost/params`, `cost/flops`, `cost/size_bytes`, `cost/seconds` (the trial's time,
       the sum of its split, as `keras-nas report` shows it), the latencies
       (`cost/latency_ms`, ...) and the time split (`cost/build_seconds`, ...) (see `NASTuner`);
+    - `zero_cost/<proxy>`, the trial's score by the zero-cost filter's proxy (see
+      `keras_nas.estimation.ZeroCostFilter`), and `zero_cost/<proxy>_rank_correlation`, the
+      proxy's Spearman correlation with the trained scores of the trials completed so far;
     - the strategy's state, from the oracle's `search_summary` recorded in the trial:
       `search/population/mean`, `/best`, `/diversity` for regularized evolution; `search/reward`,
       `search/baseline`, `search/entropy` and `search/probability/<choice>/<value>` for
@@ -138,6 +142,11 @@ class SearchTensorBoard(keras.callbacks.Callback):
         for name in trial.metrics.metrics:
             if name.startswith(SEARCH_PREFIX):
                 scalars[name] = float(trial.metrics.get_last_value(name))
+            if name.startswith(METRIC_PREFIX):
+                scalars[name] = float(trial.metrics.get_last_value(name))
+                correlation = _running_correlation(tuner.oracle, name)
+                if correlation is not None:
+                    scalars[f"{name}_rank_correlation"] = correlation
         return scalars
 
     def on_train_begin(self, logs: dict | None = None) -> None:
@@ -173,6 +182,19 @@ class SearchTensorBoard(keras.callbacks.Callback):
             trial_ids=list(ids),
         )
         return images
+
+
+def _running_correlation(oracle: keras_tuner.Oracle, metric: str) -> float | None:
+    """Spearman's rank correlation of a proxy's scores with the trained scores, over the
+    completed trials so far."""
+    pairs = [
+        (trial.metrics.get_last_value(metric), trial.score)
+        for trial in oracle.trials.values()
+        if trial.status == "COMPLETED" and trial.score is not None and trial.metrics.exists(metric)
+    ]
+    if oracle.objective.direction == "min":
+        pairs = [(proxy, -score) for proxy, score in pairs]
+    return rank_correlation([proxy for proxy, _ in pairs], [score for _, score in pairs])
 
 
 def trial_number(trial: keras_tuner.engine.trial.Trial) -> int:

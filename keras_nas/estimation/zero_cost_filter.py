@@ -8,12 +8,17 @@ candidates on the search's training data.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from keras_nas.arguments import check_count
 
 #: The proxies a filter may rank by (`keras_nas.estimation.zero_cost.ZERO_COST_PROXIES`).
 PROXIES = ("synflow", "naswot", "jacob_cov", "grad_norm", "snip", "params", "flops")
+#: How the trial metric of a proxy's score starts: `zero_cost/<proxy>`.
+METRIC_PREFIX = "zero_cost/"
 #: The proxies that read a batch of data (`x`; `grad_norm` and `snip` also `y`).
 DATA_PROXIES = ("naswot", "jacob_cov", "grad_norm", "snip")
 
@@ -42,10 +47,10 @@ class ZeroCostFilter:
 
     Each candidate is built untrained with the Keras seed `seed` (so its score depends on its
     architecture only) and scored with `keras_nas.estimation.zero_cost_score` on
-    `batch_size` training examples drawn once with `seed`; the trial trains that very
-    network. A candidate whose score is NaN or infinite, or whose scoring fails, ranks last;
-    while no candidate could be scored at all, a failure stops the search before any
-    training, with its error (a proxy that does not suit the model or the data). The chosen
+    `batch_size` training examples drawn once with `seed`; a pre-filtered trial trains
+    that very network. A candidate whose score is NaN or infinite, or whose scoring fails,
+    ranks last; while no candidate could be scored at all, a failure stops the search before
+    any training, with its error (a proxy that does not suit the model or the data). The chosen
     trial records its score as the metric `zero_cost/<proxy>`.
 
     Example:
@@ -97,7 +102,7 @@ class ZeroCostFilter:
     @property
     def metric_name(self) -> str:
         """The trial metric that holds a chosen candidate's score."""
-        return f"zero_cost/{self.proxy}"
+        return f"{METRIC_PREFIX}{self.proxy}"
 
     def best_index(self, scores: list[float]) -> int:
         """The index of the best score; a NaN or infinite one ranks last, ties go to the
@@ -132,3 +137,32 @@ def ranking_score(score: float) -> float:
     (2.5, -inf, -inf)
     """
     return score if math.isfinite(score) else -math.inf
+
+
+def rank_correlation(scores: Sequence[float], results: Sequence[float]) -> float | None:
+    """Spearman's rank correlation of proxy scores with trained results, tied ranks averaged;
+    a NaN or infinite score ranks last. `None` for fewer than 3 pairs or constant ranks.
+
+    Example:
+    >>> round(rank_correlation([0.1, 0.4, float("nan"), 0.3], [0.8, 0.9, 0.2, 0.7]), 6)
+    0.8
+    """
+    if len(scores) < 3 or len(scores) != len(results):
+        return None
+    ranked = [ranking_score(float(score)) for score in scores]
+    lowest = min((score for score in ranked if score != -math.inf), default=0.0)
+    ranked = [lowest - 1.0 if score == -math.inf else score for score in ranked]
+    x, y = _ranks(np.asarray(ranked)), _ranks(np.asarray(results, dtype=float))
+    if x.std() == 0 or y.std() == 0:
+        return None
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values), dtype=float)
+    for value in np.unique(values):  # Ties share their mean rank.
+        tied = values == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -23,8 +24,11 @@ from tensorboard.plugins.hparams import plugin_data_pb2
 from keras_nas import ReinforceSearch, plots
 from keras_nas.callbacks import INACTIVE, SearchTensorBoard, trial_hparams
 from keras_nas.datasets import load_digits
+from keras_nas.estimation import ZeroCostFilter
+from keras_nas.oracles import RegularizedEvolutionOracle
 from keras_nas.search_spaces import MLPSpace
 from keras_nas.timing import trial_timing
+from tests.oracles.toy import make_oracle, matches, run
 
 
 class _TeamBoard(keras.callbacks.TensorBoard):
@@ -223,3 +227,22 @@ def test_a_tensorboard_server_lists_every_run_and_the_hparams_experiment(search)
         server.wait(timeout=30)
     # Stopped, it exits cleanly: TensorBoard handles SIGTERM with status 0.
     assert server.returncode == 0
+
+
+def test_zero_cost_scores_and_their_running_rank_correlation_are_scalars(tmp_path):
+    oracle = make_oracle(
+        tmp_path,
+        "zero_cost",
+        RegularizedEvolutionOracle,
+        max_trials=4,
+        seed=0,
+        zero_cost=ZeroCostFilter("naswot", candidates=2),
+    )
+    oracle.candidate_score = lambda values: float(matches(values))
+    run(oracle, 4, score_fn=lambda values: float(matches(values)))  # A perfect proxy.
+    trials = [oracle.trials[trial_id] for trial_id in oracle.start_order]
+    board, tuner = SearchTensorBoard(str(tmp_path / "logs")), SimpleNamespace(oracle=oracle)
+    scalars = board.scalars(tuner, trials[-1])
+    assert scalars["zero_cost/naswot"] == matches(trials[-1].hyperparameters.values)
+    assert len({matches(trial.hyperparameters.values) for trial in trials}) > 1
+    assert scalars["zero_cost/naswot_rank_correlation"] == pytest.approx(1.0)
