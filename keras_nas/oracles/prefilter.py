@@ -181,6 +181,7 @@ class ZeroCostPrefilter:
             saved = json.load(file)
         if saved["filter"] != self._oracle.zero_cost.get_config():
             return None  # Scored under other settings: drawn anew.
+        self._scored_any = any(entry["score"] is not None for entry in saved["pool"])
         return [
             {
                 "values": entry["values"],
