@@ -98,9 +98,23 @@ def run_once(
     space: NASBench201Space,
 ) -> float:
     """One search; returns the true accuracy of the cell with the best observed reward."""
+    oracle = make_oracle(strategy, space, budget, seed)
+    return search_table(oracle, table, dataset=dataset, noise=noise, seed=seed, space=space)
+
+
+def search_table(
+    oracle: keras_tuner.Oracle,
+    table: dict,
+    *,
+    dataset: str,
+    noise: float,
+    seed: int,
+    space: NASBench201Space,
+) -> float:
+    """Runs `oracle` on the table; the true accuracy of the cell with the best reward."""
     with tempfile.TemporaryDirectory() as directory:
         tuner = TableTuner(
-            make_oracle(strategy, space, budget, seed),
+            oracle,
             space=space,
             table=table,
             dataset=dataset,

@@ -28,7 +28,6 @@ import argparse
 import csv
 import json
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 
@@ -37,7 +36,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras_tuner  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks.nasbench201 import OBJECTIVE, TableTuner, make_space  # noqa: E402
+from benchmarks.nasbench201 import OBJECTIVE, make_space, search_table  # noqa: E402
 
 REDUCED = {"cells_per_stage": 1, "channels": 8}
 
@@ -129,21 +128,7 @@ def run_once(
     )
     if cache is not None:
         oracle.candidate_score = lambda values: cache.score(space.to_arch_string(values))
-    with tempfile.TemporaryDirectory() as directory:
-        tuner = TableTuner(
-            oracle,
-            space=space,
-            table=table,
-            dataset="cifar10",
-            noise=args.noise,
-            rng=np.random.default_rng(seed),
-            directory=directory,
-            project_name="search",
-            overwrite=True,
-        )
-        tuner.search(verbose=0)
-        best = tuner.oracle.get_best_trials(1)[0]
-        return tuner.true_accuracy(best.hyperparameters.values)
+    return search_table(oracle, table, dataset="cifar10", noise=args.noise, seed=seed, space=space)
 
 
 def representatives(table_path: str) -> dict[str, str]:
