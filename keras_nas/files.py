@@ -27,6 +27,9 @@ BEST_WEIGHTS_FILE = "best_weights.npz"
 #: The weights a `OneShotSearch` trial keeps in its folder: the sub-network's it was scored
 #: with.
 SUB_NETWORK_WEIGHTS = "sub_network.npz"
+#: `NASTuner.transfer`'s record, under the project directory: its settings, and each
+#: transferred architecture's proxy and full scores.
+TRANSFER_FILE = "transfer.json"
 #: Every name a trial's weights have, as `keras-nas export` looks for them.
 TRIAL_WEIGHTS_FILES = (BEST_WEIGHTS_FILE, SUB_NETWORK_WEIGHTS)
 

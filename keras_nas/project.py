@@ -43,7 +43,13 @@ from typing import Any
 
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.estimation.zero_cost_filter import METRIC_PREFIX
-from keras_nas.files import ARCHITECTURE_FILE, ORACLE_FILE, SEARCH_FILE, TRIAL_FILE
+from keras_nas.files import (
+    ARCHITECTURE_FILE,
+    ORACLE_FILE,
+    SEARCH_FILE,
+    TRANSFER_FILE,
+    TRIAL_FILE,
+)
 from keras_nas.objectives.pareto import DIRECTIONS
 from keras_nas.timing import TIMING_METRICS, total_seconds
 
@@ -119,6 +125,8 @@ class SearchReport:
         best: The completed trial with the best score, or `None`.
         search: The content of `search.json`, or `None`.
         skipped: Files that could not be read, each with the reason.
+        transfer: The content of `transfer.json` (`NASTuner.transfer`: its settings and
+            each architecture's proxy and full scores), or `None`.
     """
 
     directory: str
@@ -130,6 +138,7 @@ class SearchReport:
     best: TrialRow | None
     search: dict[str, Any] | None
     skipped: list[str]
+    transfer: dict[str, Any] | None = None
 
     @property
     def best_description(self) -> dict[str, Any] | None:
@@ -198,7 +207,23 @@ def load_report(directory: str) -> SearchReport:
         best=best,
         search=search,
         skipped=skipped,
+        transfer=_read_transfer(directory, skipped),
     )
+
+
+def _read_transfer(directory: str, skipped: list[str]) -> dict[str, Any] | None:
+    path = os.path.join(directory, TRANSFER_FILE)
+    if not os.path.exists(path):
+        return None
+    try:
+        record = _read_json(path)
+    except ValueError as error:
+        skipped.append(f"{TRANSFER_FILE}: {error}")
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("architectures"), list):
+        skipped.append(f"{TRANSFER_FILE}: not a transfer record (no list of architectures)")
+        return None
+    return record
 
 
 # -------------------------------------------------------------------------------- reading

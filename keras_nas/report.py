@@ -194,6 +194,8 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
         else:
             lines.append("Values:")
             lines += [f"  {name} = {value}" for name, value in best.values.items()]
+    if report.transfer is not None:
+        lines += ["", *_transfer_lines(report)]
     if report.skipped:
         lines += ["", "Skipped:"] + [f"  {problem}" for problem in report.skipped]
     if plots:
@@ -220,8 +222,9 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
 
     Returns:
         `{"directory", "search", "objective", "best_trial", "best_architecture", "trials",
-        "skipped", "plots"}`; each trial has the table's fields (`architecture` in full),
-        `objectives`, `values`, `message` and `zero_cost` ({proxy: score}).
+        "skipped", "transfer", "plots"}` (`transfer`: the content of `transfer.json`, or
+        `None`); each trial has the table's fields (`architecture` in full), `objectives`,
+        `values`, `message` and `zero_cost` ({proxy: score}).
     """
     return _json_safe(
         {
@@ -253,6 +256,7 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
                 for row in report.rows
             ],
             "skipped": report.skipped,
+            "transfer": report.transfer,
             "plots": list(plots),
         }
     )
@@ -347,6 +351,10 @@ def _headline(report: SearchReport) -> list[str]:
         what += f"{', ' if what else ''}keras-nas {search['keras_nas_version']}"
     if what:
         lines.append(what)
+    proxy_task = (search.get("estimation") or {}).get("ProxyTask")
+    if isinstance(proxy_task, dict):
+        given = ", ".join(f"{k}={v}" for k, v in proxy_task.items() if v and k != "seed")
+        lines.append(f"Trials trained on a proxy task: {given}")
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[row.status] = counts.get(row.status, 0) + 1
@@ -373,6 +381,37 @@ def _proxy_line(report: SearchReport, proxy: str) -> str:
         f"Zero-cost proxy {proxy}: rank correlation {shown} with the score over "
         f"{len(pairs)} completed trials (Spearman; 1 ranks them exactly as training did)."
     )
+
+
+def _transfer_lines(report: SearchReport) -> list[str]:
+    """The architectures trained on the full setting (`NASTuner.transfer`), with both scores
+    and how well the proxy task ranked them."""
+    items = report.transfer["architectures"]
+    name = report.transfer.get("settings", {}).get("objective", report.score_name)
+    pairs = [
+        (item["proxy_score"], item["full_score"])
+        for item in items
+        if item.get("proxy_score") is not None and item.get("full_score") is not None
+    ]
+    correlation = rank_correlation([p for p, _ in pairs], [f for _, f in pairs])
+    shown = "-" if correlation is None else f"{correlation:.2f}"
+    rows = [
+        {
+            "trial": item.get("trial_id"),
+            "proxy": item.get("proxy_score"),
+            "full": item.get("full_score"),
+            "seconds": f"{item.get('seconds', 0.0):.1f}",
+            "architecture": _truncate(item.get("summary", ""), ARCHITECTURE_WIDTH)
+            if item.get("full_score") is not None
+            else f"failed: {item.get('message')}",
+        }
+        for item in items
+    ]
+    return [
+        f"Transfer to the full setting ({name}): rank correlation {shown} between the proxy "
+        f"and full scores over {len(pairs)} architectures (Spearman).",
+        format_table(rows, ["trial", "proxy", "full", "seconds", "architecture"]),
+    ]
 
 
 def _objective_line(report: SearchReport) -> str:

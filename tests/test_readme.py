@@ -205,6 +205,22 @@ def test_zero_cost_search_section_runs(tmp_path, monkeypatch, capsys):
     assert len(pool["pool"]) == 3
 
 
+def test_proxy_task_section_runs(tmp_path, monkeypatch, capsys):
+    smaller = [
+        ("max_trials=20", "max_trials=2"),
+        ("epochs=3)", "epochs=1)"),
+        ("top_k=5, epochs=10", "top_k=2, epochs=1"),
+        SMALL_MACRO_SPACE,
+    ]
+    _run_smaller(
+        "## Proxy tasks: search on a cheaper setting, then transfer", smaller, tmp_path, monkeypatch
+    )
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert summary.startswith("stem32 | ")
+    record = json.loads((tmp_path / "runs" / "proxy" / "transfer.json").read_text())
+    assert len(record["architectures"]) == 2
+
+
 def test_weight_sharing_section_runs(tmp_path, monkeypatch, capsys):
     smaller = [
         ("max_trials=20", "max_trials=2"),

@@ -443,6 +443,7 @@ def test_json_report_round_trip(tmp_path, capsys):
             },
         ],
         "skipped": [],
+        "transfer": None,
         "plots": [],
     }
 

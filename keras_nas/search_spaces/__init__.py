@@ -13,3 +13,4 @@ from keras_nas.search_spaces.mobilenet import MobileNetSpace
 from keras_nas.search_spaces.nasbench201 import NASBench201Space
 from keras_nas.search_spaces.nasbench201_table import load_nasbench201_table
 from keras_nas.search_spaces.nasnet import NASNetCellSpace
+from keras_nas.search_spaces.scaling import scaled_space

@@ -69,6 +69,11 @@ class SearchSpace(keras_tuner.HyperModel):
 
     #: Ranks of `input_shape` that the space supports (1: vectors, 2: sequences, 3: images).
     supported_ranks: tuple[int, ...] = (3,)
+    #: The constructor argument that sets the network's width outside the choices (a proxy
+    #: task narrows it, `keras_nas.search_spaces.scaling`), or `None` if there is none.
+    width_setting: str | None = None
+    #: The constructor argument that sets the network's depth outside the choices, or `None`.
+    depth_setting: str | None = None
 
     def __init__(
         self,

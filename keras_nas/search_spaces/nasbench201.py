@@ -93,6 +93,8 @@ class NASBench201Space(SearchSpace):
     """
 
     supported_ranks = (3,)
+    width_setting = "channels"
+    depth_setting = "cells_per_stage"
 
     def __init__(
         self,

@@ -114,6 +114,8 @@ class NASNetCellSpace(SearchSpace):
     """
 
     supported_ranks = (3,)
+    width_setting = "channels"
+    depth_setting = "cells_per_stage"
 
     def __init__(
         self,

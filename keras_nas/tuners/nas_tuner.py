@@ -1,12 +1,13 @@
 """`NASTuner`: the KerasTuner `Tuner` that the keras-nas searches extend.
 
-Size: about 650 lines, one unit: the `NASTuner` class, whose methods are the hooks of
+Size: about 740 lines, one unit: the `NASTuner` class, whose methods are the hooks of
 `keras_tuner.Tuner` that every trial passes through (build, fit, epoch reports, end, save
 and reload) and so belong to one object by KerasTuner's design; its docstring (a hundred
 lines) documents every argument of the keras-nas searches. What is not a hook lives beside
 it in `keras_nas.tuners`: argument checks (`checks`), costs (`costs`), failures
 (`failures`), best weights (`best_weights`), the search and architecture records
-(`records`), progress lines (`progress`) and memory cleanup (`cleanup`, `sessions`).
+(`records`), progress lines (`progress`), memory cleanup (`cleanup`, `sessions`) and the
+transfer of a proxy task's best architectures (`transfer`, which `NASTuner.transfer` calls).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from keras_nas.callbacks.hparams import trial_hparams
 from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
 from keras_nas.distribute.chief import role, serve
 from keras_nas.distribute.heartbeat import Heartbeat
+from keras_nas.estimation.proxy_task import ProxyTask
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import (
     ORACLE_FILE,
@@ -38,6 +40,7 @@ from keras_nas.files import (
 from keras_nas.objectives import ConstraintCheck, Constraints, pareto_front
 from keras_nas.oracles.base import NASOracle
 from keras_nas.search_spaces.base import SearchSpace
+from keras_nas.search_spaces.scaling import scaled_space
 from keras_nas.timing import TrialClock
 from keras_nas.tuners.best_weights import (
     BEST_WEIGHTS_FILE,
@@ -60,6 +63,7 @@ from keras_nas.tuners.failures import TrialGuard, as_failed_trial
 from keras_nas.tuners.progress import SearchProgress
 from keras_nas.tuners.records import write_architecture, write_search_record
 from keras_nas.tuners.sessions import objects_frozen, release_keras_state
+from keras_nas.tuners.transfer import TransferResult, transfer
 from keras_nas.weight_sharing import InheritWeights, SharedLayerRegistry
 
 #: Where `weight_sharing=True` keeps the shared weights, under the project directory.
@@ -171,6 +175,10 @@ class NASTuner(keras_tuner.Tuner):
         latency_batch_sizes: The batch sizes whose latency is measured: 1 is `latency_ms`,
             n is `latency_ms_b<n>` (one call on a whole batch of n).
         progress_out: Where the progress lines go; standard output by default.
+        estimation: A `keras_nas.estimation.ProxyTask`: each trial trains on its cheaper
+            setting (a share of the data, smaller images, a narrower or shallower network,
+            fewer epochs), and `transfer` trains the best architectures on the full one;
+            `None` trains every trial on what `search` receives.
         **kwargs: The arguments of `keras_tuner.Tuner` (`directory`, `project_name`,
             `overwrite`, `max_model_size`, `distribution_strategy`, ...).
     """
@@ -185,6 +193,7 @@ class NASTuner(keras_tuner.Tuner):
         latency: bool | None = None,
         latency_batch_sizes: Sequence[int] = (1,),
         progress_out: TextIO | None = None,
+        estimation: ProxyTask | None = None,
         **kwargs: Any,
     ):
         if not isinstance(weight_sharing, (bool, SharedLayerRegistry)):
@@ -192,6 +201,16 @@ class NASTuner(keras_tuner.Tuner):
                 "`weight_sharing` must be True, False or a `SharedLayerRegistry`. Received: "
                 f"weight_sharing={weight_sharing!r}."
             )
+        if estimation is not None and not isinstance(estimation, ProxyTask):
+            raise ValueError(
+                "`estimation` must be a `keras_nas.estimation.ProxyTask` or None. Received: "
+                f"estimation={estimation!r} (a {type(estimation).__name__})."
+            )
+        #: The proxy task of the trials, if any, and the hypermodel of the full setting.
+        self.estimation = estimation
+        self.full_hypermodel = hypermodel
+        if estimation is not None and estimation.reduces_network:
+            hypermodel = scaled_space(hypermodel, **estimation.network_scaling())
         canonical_key = getattr(hypermodel, "canonical_key", None)
         if isinstance(oracle, NASOracle) and oracle.canonical_key is None and canonical_key:
             oracle.canonical_key = canonical_key
@@ -242,6 +261,8 @@ class NASTuner(keras_tuner.Tuner):
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
         verbose = check_fit_arguments(fit_kwargs, verbose)
         self._show_progress = verbose == 1
+        if self.estimation is not None:
+            fit_args, fit_kwargs = _on_proxy_task(self.estimation, fit_args, fit_kwargs)
         if isinstance(self.oracle, NASOracle) and self.oracle.zero_cost is not None:
             x = fit_args[0] if fit_args else fit_kwargs.get("x")
             y = fit_args[1] if len(fit_args) > 1 else fit_kwargs.get("y")
@@ -269,6 +290,61 @@ class NASTuner(keras_tuner.Tuner):
                 "ignore", message="The use case of calling", category=DeprecationWarning
             )
             super().search(*fit_args, verbose=0 if verbose < 2 else 2, **fit_kwargs)
+
+    def transfer(
+        self,
+        x: Any,
+        y: Any = None,
+        *,
+        top_k: int = 5,
+        width_multiplier: float | None = None,
+        cells_per_stage: int | None = None,
+        overwrite: bool = False,
+        verbose: int = 1,
+        **fit_kwargs: Any,
+    ) -> TransferResult:
+        """Trains the `top_k` best architectures of the search on the full setting.
+
+        After a search on a proxy task (`estimation=ProxyTask(...)`), each of the best
+        trials' architectures is built on the full space (the image size, width and depth the
+        tuner was given, or wider and deeper with `width_multiplier` and `cells_per_stage`, as
+        NASNet stacked more cells for ImageNet) and trained with `model.fit(x, y,
+        **fit_kwargs)`. Both scores of each are recorded in `transfer.json` in the project
+        directory, after each architecture, so that a transfer killed midway resumes where it
+        stopped when run again with the same settings; the models are saved in
+        `transfer/trial_<id>.keras`. `keras-nas report` shows the record. See
+        `keras_nas.tuners.transfer`.
+
+        Args:
+            x, y, **fit_kwargs: The full task's data and `model.fit` arguments (`epochs`,
+                `validation_data`, `batch_size`, `callbacks`, ...).
+            top_k: How many of the best completed trials to train.
+            width_multiplier: The factor on the full space's width setting; `None` keeps it.
+            cells_per_stage: The full space's depth setting; `None` keeps it.
+            overwrite: Whether to discard a record with other settings instead of refusing.
+            verbose: 1 prints one line per architecture and the rank correlation, 2 also
+                Keras's epoch lines, 0 nothing.
+
+        Returns:
+            A `TransferResult`: the architectures, best full score first, with both scores,
+            and the rank correlation between them.
+
+        Raises:
+            ValueError: If the search has no completed trial, the objective needs validation
+                data that was not given, an argument is invalid, or `transfer.json` records
+                other settings and `overwrite` is false.
+        """
+        return transfer(
+            self,
+            x,
+            y,
+            top_k=top_k,
+            width_multiplier=width_multiplier,
+            cells_per_stage=cells_per_stage,
+            overwrite=overwrite,
+            verbose=verbose,
+            **fit_kwargs,
+        )
 
     def check_inputs(
         self, x: Any, y: Any = None, *, validation_data: Any = None, validation_split: float = 0.0
@@ -401,7 +477,9 @@ class NASTuner(keras_tuner.Tuner):
 
     def on_search_begin(self) -> None:
         super().on_search_begin()
-        write_search_record(self.project_dir, self.hypermodel, self.oracle, self._oracle_name)
+        write_search_record(
+            self.project_dir, self.hypermodel, self.oracle, self._oracle_name, self.estimation
+        )
         self._progress.search_started()
         for board in self._search_boards:
             board.on_search_begin(self)
@@ -631,6 +709,17 @@ class NASTuner(keras_tuner.Tuner):
         if inherit is None or not inherit.keys:
             return None
         return f"inherited {len(inherit.inherited)}/{len(inherit.keys)} layers"
+
+
+def _on_proxy_task(
+    task: ProxyTask, fit_args: tuple, fit_kwargs: dict[str, Any]
+) -> tuple[tuple, dict[str, Any]]:
+    """`search`'s arguments with the proxy task's data and epochs."""
+    fit_kwargs = dict(fit_kwargs)
+    x = fit_args[0] if fit_args else fit_kwargs.pop("x", None)
+    y = fit_args[1] if len(fit_args) > 1 else fit_kwargs.pop("y", None)
+    (x, y), fit_kwargs = task.reduce_data(x, y, fit_kwargs)
+    return (x, y, *fit_args[2:]), fit_kwargs
 
 
 class _TunerHooks(keras.callbacks.Callback):

@@ -13,9 +13,12 @@ from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.version import __version__
 
 
-def write_search_record(project_dir: str, hypermodel: Any, oracle: Any, oracle_name: str) -> None:
-    """Writes `search.json`: the objectives, budget, oracle and space of the search, and for
-    a keras-nas space its class and config, from which `keras-nas export` rebuilds it."""
+def write_search_record(
+    project_dir: str, hypermodel: Any, oracle: Any, oracle_name: str, estimation: Any = None
+) -> None:
+    """Writes `search.json`: the objectives, budget, oracle and space of the search, for a
+    keras-nas space its class and config, from which `keras-nas export` rebuilds it (the
+    trials' space: a proxy task's reduced one), and the proxy task's config, if any."""
     record = {
         "keras_nas_version": __version__,
         "objective": [
@@ -30,6 +33,8 @@ def write_search_record(project_dir: str, hypermodel: Any, oracle: Any, oracle_n
         space = type(hypermodel)
         record["space_class"] = f"{space.__module__}.{space.__qualname__}"
         record["space_config"] = hypermodel.get_config()
+    if estimation is not None:
+        record["estimation"] = {"ProxyTask": estimation.get_config()}
     write_json_atomically(os.path.join(project_dir, SEARCH_FILE), record)
 
 
