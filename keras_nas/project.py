@@ -223,7 +223,26 @@ def _read_transfer(directory: str, skipped: list[str]) -> dict[str, Any] | None:
     if not isinstance(record, dict) or not isinstance(record.get("architectures"), list):
         skipped.append(f"{TRANSFER_FILE}: not a transfer record (no list of architectures)")
         return None
-    return record
+    architectures = [item for item in record["architectures"] if _is_transferred(item)]
+    if len(architectures) < len(record["architectures"]):
+        count = len(record["architectures"]) - len(architectures)
+        skipped.append(f"{TRANSFER_FILE}: {count} architectures without a trial id and scores")
+    settings = record.get("settings")
+    return {
+        "settings": settings if isinstance(settings, dict) else {},
+        "architectures": architectures,
+    }
+
+
+def _is_transferred(item: Any) -> bool:
+    """Whether a `transfer.json` item has what the report shows, of the right types."""
+    if not isinstance(item, dict) or not isinstance(item.get("trial_id"), str):
+        return False
+    numbers = [item.get(name) for name in ("proxy_score", "full_score", "seconds")]
+    return all(
+        value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+        for value in numbers
+    )
 
 
 # -------------------------------------------------------------------------------- reading

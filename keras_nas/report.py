@@ -400,8 +400,8 @@ def _transfer_lines(report: SearchReport) -> list[str]:
             "trial": item.get("trial_id"),
             "proxy": item.get("proxy_score"),
             "full": item.get("full_score"),
-            "seconds": f"{item.get('seconds', 0.0):.1f}",
-            "architecture": _truncate(item.get("summary", ""), ARCHITECTURE_WIDTH)
+            "seconds": None if item.get("seconds") is None else f"{item['seconds']:.1f}",
+            "architecture": _truncate(str(item.get("summary", "")), ARCHITECTURE_WIDTH)
             if item.get("full_score") is not None
             else f"failed: {item.get('message')}",
         }

@@ -9,7 +9,7 @@ task would: `transfer` measures that, as the rank correlation between the two sc
 `ProxyTask` reduces:
 - the training data to a stratified, seeded share (`data_fraction`): each class keeps its
   share of examples, so that a rare class is not lost; regression targets are sampled
-  uniformly;
+  uniformly (see `stratified_subset`);
 - the images to `image_size` (training and validation data; bilinear, antialiased);
 - the network, through the space's width and depth settings
   (`keras_nas.search_spaces.scaled_space`, which the tuner applies);
@@ -29,6 +29,8 @@ from keras_nas.arguments import check_count, check_number, check_seed
 
 #: The `model.fit` arguments that are per example, and so subset with the inputs.
 _PER_EXAMPLE = ("sample_weight",)
+# Float labels that are whole numbers, with at most this many values, are class labels.
+_MAX_FLOAT_CLASSES = 256
 # Examples resized at once (bounded memory for large arrays).
 _RESIZE_CHUNK = 1024
 
@@ -175,8 +177,9 @@ class ProxyTask:
 def stratified_subset(labels: Any, fraction: float, *, seed: int = 0) -> np.ndarray:
     """The sorted indices of a seeded share of the examples, stratified by class.
 
-    Class labels (integers, or one-hot rows) keep each class's share, rounded, and at least
-    one example of every class; other targets (floats) are sampled uniformly.
+    Class labels (integers, whole-number floats with at most 256 distinct values, or one-hot
+    rows) keep each class's share, rounded, and at least one example of every class; other
+    targets (regression) are sampled uniformly.
 
     Example:
     >>> stratified_subset([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1], 0.25, seed=0).size
@@ -258,6 +261,9 @@ def _class_labels(labels: np.ndarray) -> np.ndarray | None:
         return None
     flat = flat[:, 0]
     if np.issubdtype(flat.dtype, np.integer) or np.issubdtype(flat.dtype, np.bool_):
+        return flat
+    whole = np.issubdtype(flat.dtype, np.floating) and np.all(np.mod(flat, 1) == 0)
+    if whole and np.unique(flat).size <= _MAX_FLOAT_CLASSES:
         return flat
     return None
 

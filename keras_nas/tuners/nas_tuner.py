@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import glob
+import inspect
 import os
 import time
 import warnings
@@ -34,6 +35,7 @@ from keras_nas.estimation.proxy_task import ProxyTask
 from keras_nas.estimation.pruning import STOPPED_EARLY
 from keras_nas.files import (
     ORACLE_FILE,
+    SEARCH_FILE,
     read_json_state,
     write_json_atomically,
 )
@@ -261,6 +263,7 @@ class NASTuner(keras_tuner.Tuner):
         """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
         verbose = check_fit_arguments(fit_kwargs, verbose)
         self._show_progress = verbose == 1
+        self._check_same_estimation()
         if self.estimation is not None:
             fit_args, fit_kwargs = _on_proxy_task(self.estimation, fit_args, fit_kwargs)
         if isinstance(self.oracle, NASOracle) and self.oracle.zero_cost is not None:
@@ -345,6 +348,22 @@ class NASTuner(keras_tuner.Tuner):
             verbose=verbose,
             **fit_kwargs,
         )
+
+    def _check_same_estimation(self) -> None:
+        """Refuses to resume a search whose trials trained on another proxy task."""
+        path = os.path.join(self.project_dir, SEARCH_FILE)
+        trials = getattr(self.oracle, "trials", None)  # A worker's oracle client has none.
+        if not trials or not os.path.exists(path):
+            return
+        recorded = read_json_state(path, "search record").get("estimation")
+        current = {"ProxyTask": self.estimation.get_config()} if self.estimation else None
+        if recorded != current:
+            raise ValueError(
+                f"This search's {len(trials)} trials trained with "
+                f"estimation={recorded} ({path}), and it is resumed with estimation={current}: "
+                "their scores would not compare. Pass the same `estimation` to resume, or "
+                "`overwrite=True` (or another `project_name`) to start a new search."
+            )
 
     def check_inputs(
         self, x: Any, y: Any = None, *, validation_data: Any = None, validation_split: float = 0.0
@@ -714,12 +733,13 @@ class NASTuner(keras_tuner.Tuner):
 def _on_proxy_task(
     task: ProxyTask, fit_args: tuple, fit_kwargs: dict[str, Any]
 ) -> tuple[tuple, dict[str, Any]]:
-    """`search`'s arguments with the proxy task's data and epochs."""
-    fit_kwargs = dict(fit_kwargs)
-    x = fit_args[0] if fit_args else fit_kwargs.pop("x", None)
-    y = fit_args[1] if len(fit_args) > 1 else fit_kwargs.pop("y", None)
+    """`search`'s arguments with the proxy task's data and epochs, all as keywords (so that
+    a positional `epochs`, `validation_data` or `sample_weight` is reduced too)."""
+    names = [name for name in inspect.signature(keras.Model.fit).parameters if name != "self"]
+    fit_kwargs = {**dict(zip(names, fit_args, strict=False)), **fit_kwargs}
+    x, y = fit_kwargs.pop("x", None), fit_kwargs.pop("y", None)
     (x, y), fit_kwargs = task.reduce_data(x, y, fit_kwargs)
-    return (x, y, *fit_args[2:]), fit_kwargs
+    return (), {"x": x, "y": y, **fit_kwargs}
 
 
 class _TunerHooks(keras.callbacks.Callback):

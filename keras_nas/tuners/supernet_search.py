@@ -78,6 +78,13 @@ class SupernetSearch(NASTuner):
         seed: int | None = None,
         **kwargs: Any,
     ):
+        if kwargs.get("estimation") is not None:
+            raise ValueError(
+                f"{type(self).__name__} trains one supernet rather than one network per "
+                "trial, so a proxy task (`estimation=`) does not apply to it. Received: "
+                f"estimation={kwargs['estimation']!r}. Pass a smaller dataset or fewer epochs "
+                "to `search` instead, or use a multi-trial search (`EvolutionarySearch`)."
+            )
         self.seed = seed
         self._calibration: list[np.ndarray] = []
         self._fit_data: tuple[tuple, dict] | None = None

@@ -9,9 +9,15 @@ task ranked what the full task would. Each trained model is saved as
 `<project dir>/transfer/trial_<id>.keras`.
 
 Resume: the record is written atomically after each architecture, so a transfer killed
-midway and run again with the same settings trains only the architectures not yet recorded.
-A transfer with other settings (epochs, batch size, width, depth, number of examples) does
-not mix with the record: it is refused unless `overwrite=True`.
+midway and run again with the same settings trains only the architectures not yet recorded
+(an architecture recorded as failed is not tried again). A transfer with other settings
+(epochs, batch size, width, depth, number of examples) does not mix with the record: it is
+refused unless `overwrite=True`, which starts a new record (and overwrites the models of the
+architectures it trains again).
+
+The score is the search's first objective that training logs (`val_accuracy`, not `params`
+or MnasNet's reward), and the `top_k` architectures are the completed trials best by it.
+In a parallel search, call it on the chief only.
 """
 
 from __future__ import annotations
@@ -24,14 +30,18 @@ from typing import Any
 
 import keras
 import keras_tuner
+from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas import compat
-from keras_nas.arguments import check_bool, check_count
+from keras_nas.arguments import check_bool, check_count, check_number
+from keras_nas.distribute.chief import role
 from keras_nas.estimation.zero_cost_filter import rank_correlation
 from keras_nas.files import TRANSFER_FILE, read_json_state, write_json_atomically
 from keras_nas.messages import failure_reason
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.search_spaces.scaling import scaled_space
+from keras_nas.tuners.checks import check_fit_arguments
+from keras_nas.tuners.costs import derived_objectives
 from keras_nas.tuners.failures import TrialGuard
 from keras_nas.tuners.sessions import release_keras_state
 
@@ -53,7 +63,7 @@ class TransferredArchitecture:
         full_score: Its best value on the full setting over the epochs; `None` if the
             training failed (see `message`).
         seconds: The time its training took.
-        message: Why the training failed, or `None`.
+        message: Why the training failed (or why its model was not saved), or `None`.
     """
 
     trial_id: str
@@ -75,7 +85,7 @@ class TransferResult:
         architectures: Best full score first; failed trainings last.
         rank_correlation: Spearman's correlation between the proxy and full scores over the
             architectures with both (1: the proxy task ranked them exactly as the full task),
-            or `None` with fewer than two.
+            or `None` with fewer than three.
     """
 
     objective: str
@@ -108,20 +118,31 @@ def transfer(
     """
     top_k = check_count("top_k", top_k)
     overwrite = check_bool("overwrite", overwrite)
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"`verbose` must be 0, 1 or 2. Received: verbose={verbose!r}.")
-    objective = compat.objectives_of(tuner.oracle.objective)[0]
+    width_multiplier = check_number(
+        "width_multiplier", width_multiplier, above=0, none_means="keep the width"
+    )
+    cells_per_stage = check_count("cells_per_stage", cells_per_stage, none_means="keep the depth")
+    verbose = check_fit_arguments(fit_kwargs, verbose)
+    for name in ("epochs", "batch_size"):  # Python numbers, for the JSON record.
+        if fit_kwargs.get(name) is not None:
+            fit_kwargs[name] = int(fit_kwargs[name])
+    if role() == "worker":
+        raise ValueError(
+            "`transfer` runs in one process: call it on the chief (or in a search without "
+            "workers), not on a worker, which would train the same architectures again."
+        )
+    objective = _trained_objective(tuner)
     _check_validation(objective.name, fit_kwargs)
     space = tuner.full_hypermodel
     if width_multiplier is not None or cells_per_stage is not None:
         space = scaled_space(
             space, width_multiplier=width_multiplier, cells_per_stage=cells_per_stage
         )
-    trials = tuner.oracle.get_best_trials(top_k)
+    trials = _best_completed(tuner.oracle, objective, top_k)
     if not trials:
         raise ValueError(
             "`transfer` trains the best architectures of a search, and this one has no "
-            "completed trial yet. Run `tuner.search(...)` first."
+            "completed trial with a score yet. Run `tuner.search(...)` first."
         )
     settings = _settings(objective.name, x, width_multiplier, cells_per_stage, fit_kwargs)
     path = os.path.join(tuner.project_dir, TRANSFER_FILE)
@@ -144,6 +165,37 @@ def transfer(
             f"over {len(result.architectures)} architectures (Spearman)."
         )
     return result
+
+
+def _trained_objective(tuner: Any) -> Any:
+    """The first of the search's objectives that `model.fit` logs (not a cost of the model,
+    nor one computed from others, such as MnasNet's reward)."""
+    objectives = compat.objectives_of(tuner.oracle.objective)
+    not_trained = {*tuner.costs.metric_names(), "seconds"}
+    not_trained.update(one.name for one in derived_objectives(objectives))
+    trained = [one for one in objectives if one.name not in not_trained]
+    if not trained:
+        raise ValueError(
+            "`transfer` ranks architectures by a metric that training logs, and none of the "
+            f"search's objectives is one: {[one.name for one in objectives]}. Search with a "
+            "trained objective as well, e.g. objective=['val_accuracy', "
+            "Objective('params', 'min')]."
+        )
+    return trained[0]
+
+
+def _best_completed(oracle: Any, objective: Any, top_k: int) -> list[Any]:
+    """The `top_k` completed trials with the best value of `objective` (KerasTuner's
+    `get_best_trials` fills up with failed or running trials, and ranks several objectives
+    by their sum)."""
+    scored = [
+        trial
+        for trial in oracle.trials.values()
+        if trial.status == TrialStatus.COMPLETED and _best_metric(trial, objective) is not None
+    ]
+    sign = 1 if objective.direction == "max" else -1
+    scored.sort(key=lambda trial: -sign * _best_metric(trial, objective))
+    return scored[:top_k]
 
 
 def _check_validation(name: str, fit_kwargs: dict[str, Any]) -> None:
@@ -181,17 +233,27 @@ def _recorded(path: str, settings: dict[str, Any], overwrite: bool) -> dict[str,
     record = None if overwrite or not os.path.exists(path) else read_json_state(path, "transfer")
     if record is None:
         return {}
+    try:
+        done = {
+            item["trial_id"]: TransferredArchitecture(**item) for item in record["architectures"]
+        }
+    except (TypeError, KeyError) as error:
+        raise ValueError(
+            f"{path} is not a transfer record as `transfer` writes it ({error!r}). Pass "
+            "`overwrite=True` to start a new transfer."
+        ) from None
     if record.get("settings") != settings:
+        recorded = record.get("settings") if isinstance(record.get("settings"), dict) else {}
         changed = {
-            name: (record.get("settings", {}).get(name), value)
+            name: (recorded.get(name), value)
             for name, value in settings.items()
-            if record.get("settings", {}).get(name) != value
+            if recorded.get(name) != value
         }
         raise ValueError(
             f"{path} records a transfer with other settings (recorded, now): {changed}. Pass "
             "the same settings to resume it, or `overwrite=True` to start a new one."
         )
-    return {item["trial_id"]: TransferredArchitecture(**item) for item in record["architectures"]}
+    return done
 
 
 def _save(path: str, settings: dict[str, Any], done: dict[str, Any]) -> None:
@@ -221,10 +283,14 @@ def _train(
             x, y, verbose=0 if verbose < 2 else 2, callbacks=callbacks, **fit_kwargs
         )
         full_score = _best_of(history.history, objective)
-        _save_model(model, tuner.project_dir, trial.trial_id)
-        message = None
     except Exception as error:  # A failed candidate is recorded, never stops the transfer.
-        full_score, message = None, failure_reason(f"{type(error).__name__}: {error}")
+        full_score, message = None, _reason(error)
+    else:
+        try:
+            _save_model(model, tuner.project_dir, trial.trial_id)
+            message = None
+        except Exception as error:  # The score stands; only the file is missing.
+            message = f"the model was not saved: {_reason(error)}"
     return TransferredArchitecture(
         trial_id=trial.trial_id,
         summary=summary,
@@ -234,6 +300,10 @@ def _train(
         seconds=time.perf_counter() - start,
         message=message,
     )
+
+
+def _reason(error: Exception) -> str:
+    return failure_reason(f"{type(error).__name__}: {error}")
 
 
 def _build(tuner: Any, space: Any, values: dict[str, Any]) -> keras.Model:
@@ -250,9 +320,10 @@ def _summary(space: Any, values: dict[str, Any]) -> str:
 
 
 def _best_metric(trial: Any, objective: Any) -> float | None:
-    if trial.metrics.exists(objective.name):
-        return float(trial.metrics.get_best_value(objective.name))
-    return None if trial.score is None else float(trial.score)
+    if not trial.metrics.exists(objective.name):
+        return None
+    value = trial.metrics.get_best_value(objective.name)
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def _best_of(history: dict[str, list], objective: Any) -> float:

@@ -36,6 +36,11 @@ def test_subset_reads_one_hot_and_column_labels_as_classes():
     assert stratified_subset(labels[:, None], 0.5, seed=1).tolist() == expected
 
 
+def test_whole_number_float_labels_are_classes():
+    labels = np.repeat([0.0, 1.0], [12, 4])
+    assert np.bincount(labels[stratified_subset(labels, 0.25)].astype(int)).tolist() == [3, 1]
+
+
 def test_regression_targets_are_sampled_uniformly():
     keep = stratified_subset(np.linspace(0, 1, 40), 0.25, seed=0)
     assert keep.size == 10 and len(set(keep.tolist())) == 10

@@ -7,6 +7,7 @@ import os
 import shutil
 
 import keras
+import keras_tuner
 import numpy as np
 import pytest
 
@@ -47,7 +48,7 @@ class Seen(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self.stop_at is not None and len(self.trainings) == self.stop_at:
             raise KeyboardInterrupt  # A kill, mid-transfer.
-        self.trainings.append((self.model.input_shape, self.params["steps"]))
+        self.trainings.append((self.model.input_shape, self.params["steps"], self.params["epochs"]))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,8 @@ def searched(digits, tmp_path_factory):
         estimation=TASK,
         progress_out=io.StringIO(),
     )
-    tuner.search(x, y, validation_data=validation, epochs=7, batch_size=20, callbacks=[seen])
+    # batch_size 20 and epochs 7 given by position, as `model.fit` takes them.
+    tuner.search(x, y, 20, 7, validation_data=validation, callbacks=[seen])
     return directory, seen
 
 
@@ -94,8 +96,9 @@ def _reloaded(searched, tmp_path):
 
 def test_each_trial_trains_on_the_reduced_setting(searched):
     directory, seen = searched
-    # 100 of 400 examples (stratified: 10 digits of about 40), batches of 20, 4x4 images.
-    assert seen.trainings == [((None, 4, 4, 1), math.ceil(100 / 20))] * 3
+    # 100 of 400 examples (stratified: 10 digits of about 40), batches of 20, 4x4 images,
+    # the task's 1 epoch instead of 7.
+    assert seen.trainings == [((None, 4, 4, 1), math.ceil(100 / 20), 1)] * 3
     with open(os.path.join(directory, "search", "search.json")) as file:
         record = json.load(file)
     assert record["estimation"]["ProxyTask"]["data_fraction"] == 0.25
@@ -109,7 +112,7 @@ def test_transfer_trains_the_best_on_the_full_setting(searched, digits, tmp_path
     result = tuner.transfer(
         x, y, validation_data=validation, top_k=2, epochs=1, batch_size=50, callbacks=[seen]
     )
-    assert seen.trainings == [((None, 8, 8, 1), 8)] * 2
+    assert seen.trainings == [((None, 8, 8, 1), 8, 1)] * 2
     best_two = [trial.trial_id for trial in tuner.oracle.get_best_trials(2)]
     assert sorted(item.trial_id for item in result.architectures) == sorted(best_two)
     for item in result.architectures:
@@ -146,7 +149,7 @@ def test_a_killed_transfer_resumes_without_retraining(searched, digits, tmp_path
 def test_other_settings_are_refused_unless_overwritten(searched, digits, tmp_path):
     tuner = _reloaded(searched, tmp_path)
     (x, y), validation = digits
-    tuner.transfer(x, y, validation_data=validation, top_k=1, epochs=1, verbose=0)
+    tuner.transfer(x, y, validation_data=validation, top_k=1, epochs=np.int64(1), verbose=0)
     with pytest.raises(ValueError, match=r"other settings .*'epochs': \(1, 2\).*overwrite=True"):
         tuner.transfer(x, y, validation_data=validation, top_k=1, epochs=2, verbose=0)
     seen = Seen()
@@ -163,6 +166,36 @@ def test_other_settings_are_refused_unless_overwritten(searched, digits, tmp_pat
     assert len(seen.trainings) == 1
 
 
+def test_a_resumed_search_on_another_proxy_task_is_refused(searched, digits, tmp_path):
+    directory = str(tmp_path / "copy")
+    shutil.copytree(searched[0], directory)
+    tuner = EvolutionarySearch(
+        _space(),
+        objective="val_accuracy",
+        max_trials=3,
+        directory=directory,
+        project_name="search",
+        estimation=ProxyTask(data_fraction=0.5, image_size=4, epochs=1),
+        overwrite=False,
+    )
+    (x, y), validation = digits
+    with pytest.raises(ValueError, match=r"3 trials trained with estimation=.*overwrite=True"):
+        tuner.search(x, y, validation_data=validation)
+
+
+def test_a_malformed_record_is_named_not_resumed(searched, digits, tmp_path):
+    tuner = _reloaded(searched, tmp_path)
+    (x, y), validation = digits
+    path = os.path.join(tuner.project_dir, "transfer.json")
+    with open(path, "w") as file:
+        json.dump({"settings": {}, "architectures": [{"trial": 1}]}, file)
+    with pytest.raises(ValueError, match="is not a transfer record .*overwrite=True"):
+        tuner.transfer(x, y, validation_data=validation, top_k=1, epochs=1)
+    report = load_report(tuner.project_dir)
+    assert report.transfer["architectures"] == []
+    assert "transfer.json: 1 architectures without a trial id and scores" in report.skipped
+
+
 def test_transfer_checks_before_training(searched, digits, tmp_path):
     tuner = _reloaded(searched, tmp_path)
     (x, y), validation = digits
@@ -172,6 +205,8 @@ def test_transfer_checks_before_training(searched, digits, tmp_path):
         tuner.transfer(x, y, validation_data=validation, width_multiplier=2)
     with pytest.raises(ValueError, match="`top_k` must be a positive integer"):
         tuner.transfer(x, y, validation_data=validation, top_k=0)
+    with pytest.raises(ValueError, match="`epochs` must be a positive integer"):
+        tuner.transfer(x, y, validation_data=validation, epochs=0)
     assert not os.path.exists(os.path.join(tuner.project_dir, "transfer.json"))
 
 
@@ -180,8 +215,8 @@ def test_a_failing_architecture_is_recorded_not_raised(digits, tmp_path):
     fail = {"now": False}
 
     def build(hp):
-        units = hp.Choice("units", [4, 8])
-        if fail["now"]:
+        units = hp.Choice("units", [4, 8, 16])
+        if fail["now"] or units == 16:
             raise RuntimeError("no memory for this one")
         model = keras.Sequential(
             [
@@ -194,7 +229,7 @@ def test_a_failing_architecture_is_recorded_not_raised(digits, tmp_path):
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
 
-    oracle = RegularizedEvolutionOracle(objective="val_accuracy", max_trials=2, seed=0)
+    oracle = RegularizedEvolutionOracle(objective="val_accuracy", max_trials=3, seed=0)
     tuner = NASTuner(
         build,
         oracle,
@@ -203,8 +238,11 @@ def test_a_failing_architecture_is_recorded_not_raised(digits, tmp_path):
         progress_out=None,
     )
     tuner.search(x, y, validation_data=validation, verbose=0)
+    statuses = sorted(trial.status for trial in tuner.oracle.trials.values())
+    assert statuses == ["COMPLETED", "COMPLETED", "FAILED"]
     fail["now"] = True
-    result = tuner.transfer(x, y, validation_data=validation, top_k=2, verbose=0)
+    result = tuner.transfer(x, y, validation_data=validation, top_k=3, verbose=0)
+    # The failed trial is not transferred; the two that fail now are recorded.
     assert [item.full_score for item in result.architectures] == [None, None]
     assert result.best is None
     assert result.architectures[0].message == "RuntimeError: no memory for this one"
@@ -215,8 +253,29 @@ def test_no_completed_trial_is_refused(digits, tmp_path):
     tuner = EvolutionarySearch(
         _space(), objective="val_accuracy", directory=str(tmp_path), estimation=TASK
     )
-    with pytest.raises(ValueError, match=r"no completed trial yet. Run `tuner.search\(...\)`"):
+    with pytest.raises(
+        ValueError, match=r"no completed trial with a score yet. Run `tuner.search\(...\)`"
+    ):
         tuner.transfer(x, y, validation_data=validation)
+
+
+def test_a_cost_objective_alone_cannot_rank_a_transfer(digits, tmp_path):
+    (x, y), validation = digits
+    tuner = EvolutionarySearch(
+        _space(),
+        objective=keras_tuner.Objective("params", "min"),
+        directory=str(tmp_path),
+        estimation=TASK,
+    )
+    with pytest.raises(ValueError, match=r"none of the search's objectives is one: \['params'\]"):
+        tuner.transfer(x, y, validation_data=validation)
+
+
+def test_supernet_searches_refuse_a_proxy_task(tmp_path):
+    from keras_nas import OneShotSearch
+
+    with pytest.raises(ValueError, match="OneShotSearch trains one supernet"):
+        OneShotSearch(_space(), objective="val_accuracy", directory=str(tmp_path), estimation=TASK)
 
 
 def test_estimation_must_be_a_proxy_task(tmp_path):
