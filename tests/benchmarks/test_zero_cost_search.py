@@ -29,5 +29,6 @@ def test_a_perfect_proxy_is_read_from_the_scores_file_and_helps(tmp_path, capsys
     out = capsys.readouterr().out
     assert "Spearman 1.000" in out and "over 15625 cells" in out
     plain, filtered = (line.split("|") for line in out.splitlines() if line.startswith("| evo"))
-    assert float(filtered[2]) >= float(plain[2])
-    assert filtered[4].strip() == "5.0"  # Five proposals scored for each trained query.
+    assert filtered[2].strip() == plain[2].strip() == "12"  # Trained queries.
+    assert float(filtered[3]) >= float(plain[3])
+    assert filtered[5].strip() == "5.0"  # Five proposals scored for each trained query.
