@@ -123,18 +123,6 @@ TWO_OPERATIONS = (
 )
 
 
-def test_gradient_based_search_section_runs(tmp_path, monkeypatch, capsys):
-    smaller = [
-        TWO_OPERATIONS,
-        ("epochs=20", "epochs=1"),
-        ("epochs=15, seeds=[0, 1]", "epochs=1, seeds=[0]"),
-    ]
-    _run_smaller("## Gradient-based search", smaller, tmp_path, monkeypatch)
-    out = capsys.readouterr().out
-    assert "'stand_alone':" in out and "'search':" in out
-    assert "|+|" in out  # The derived cell's NAS-Bench-201 string.
-
-
 def test_gradient_search_guide_runs(tmp_path, monkeypatch, capsys):
     smaller = [
         TWO_OPERATIONS,

@@ -28,8 +28,9 @@ class TrialGuard(keras.callbacks.Callback):
 
     Example:
     >>> import numpy as np
-    >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-    >>> model.compile(keras.optimizers.SGD(1e30), "mse")
+    >>> dense = keras.layers.Dense(1, kernel_initializer="zeros")  # predicts 0: the loss is 1e40
+    >>> model = keras.Sequential([keras.Input((1,)), dense])
+    >>> model.compile("sgd", "mse")
     >>> x = np.full((4, 1), 1e20)
     >>> try:
     ...     model.fit(x, x, epochs=1, verbose=0, callbacks=[TrialGuard()])
