@@ -13,7 +13,6 @@ saves it. `export_best_model` does both.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
 from typing import Any
 
@@ -153,9 +152,10 @@ def write_export(plan: ExportPlan) -> None:
     import keras  # Only now: `plan_export` runs without TensorFlow.
 
     from keras_nas.files import read_json_state
+    from keras_nas.search_spaces.from_record import space_from_record
     from keras_nas.tuners.best_weights import build_optimizer, read_best_weights
 
-    space = _space(plan.space_class, plan.space_config)
+    space = space_from_record(plan.space_class, plan.space_config, hint=_RESAVE_HINT)
     model = space.build_model(plan.trial.values)
     if not model.built:  # As `NASTuner.load_model` builds it.
         config = read_json_state(os.path.join(plan.trial_dir, BUILD_CONFIG_FILE), "build")
@@ -205,21 +205,3 @@ def _trial_to_export(search: report.SearchReport, trial_id: str | None) -> repor
             f"trial {trial_id} is {trial.status}; only a completed trial can be exported"
         )
     return trial
-
-
-def _space(class_path: str, config: dict[str, Any]) -> Any:
-    from keras_nas.search_spaces import SearchSpace
-
-    module_name, _, class_name = class_path.rpartition(".")
-    if module_name.split(".")[0] != "keras_nas":
-        # A path read from a file chooses what is imported: only keras-nas's own modules.
-        raise ValueError(f"the search space {class_path} is not one of keras-nas's; {_RESAVE_HINT}")
-    try:
-        space_class = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError, ValueError) as error:
-        raise ValueError(
-            f"cannot import the search space {class_path} ({error}); {_RESAVE_HINT}"
-        ) from error
-    if not (isinstance(space_class, type) and issubclass(space_class, SearchSpace)):
-        raise ValueError(f"{class_path} is not a keras-nas search space; {_RESAVE_HINT}")
-    return space_class.from_config(config)

@@ -30,6 +30,9 @@ SUB_NETWORK_WEIGHTS = "sub_network.npz"
 #: `NASTuner.transfer`'s record, under the project directory: its settings, and each
 #: transferred architecture's proxy and full scores.
 TRANSFER_FILE = "transfer.json"
+#: The run manifest, under the project directory: package versions, seed, strategy, space,
+#: `fit` settings, a fingerprint of the data and the devices (`keras_nas.tuners.manifest`).
+MANIFEST_FILE = "manifest.json"
 #: Every name a trial's weights have, as `keras-nas export` looks for them.
 TRIAL_WEIGHTS_FILES = (BEST_WEIGHTS_FILE, SUB_NETWORK_WEIGHTS)
 

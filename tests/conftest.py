@@ -15,3 +15,14 @@ def _fresh_keras_session():
     keras.backend.clear_session(free_memory=False)
     keras.utils.set_random_seed(0)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_op_determinism_after_the_test():
+    # A `deterministic=True` search turns TensorFlow's op determinism on for the process;
+    # the tests after it in the same worker run as without (TensorFlow's private switch).
+    yield
+    from tensorflow.python.framework import config
+
+    if config.is_op_determinism_enabled():
+        config.disable_op_determinism()

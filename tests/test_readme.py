@@ -260,6 +260,14 @@ def test_reliability_section_runs(tmp_path, monkeypatch):
     assert sorted(path.name for path in project.glob("trial_*")) == ["trial_0", "trial_1"]
 
 
+def test_reproducible_searches_section_runs(tmp_path, monkeypatch, capsys):
+    smaller = [("max_trials=4", "max_trials=2"), ("epochs=2", "epochs=1")]
+    _run_smaller("## Reproducible searches", smaller, tmp_path, monkeypatch)
+    first, second = capsys.readouterr().out.strip().splitlines()
+    assert first == second and len(ast.literal_eval(first)) == 2
+    assert (tmp_path / "runs" / "first" / "manifest.json").is_file()
+
+
 def test_hardware_aware_section_runs(tmp_path, monkeypatch, capsys):
     smaller = [
         ("max_trials=30", "max_trials=2"),

@@ -136,6 +136,7 @@ class NASOracle(keras_tuner.Oracle):
         self._files = StateFiles(self)  # Before `Oracle.__init__`: `_save_trial` uses it.
         super().__init__(seed=seed, **kwargs)
         self._seed_argument = seed
+        self._saved_search_seed: int | None = None  # A resumed search's, from its state.
         self.trial_timeout = check_seconds("trial_timeout", trial_timeout)
         if pruning is not None and not isinstance(pruning, PruningRule):
             raise ValueError(
@@ -183,6 +184,7 @@ class NASOracle(keras_tuner.Oracle):
         state = super().get_state()
         state["keras_nas"] = {"version": __version__, "state_format": STATE_FORMAT}
         state["arguments"] = self._arguments()
+        state["search_seed"] = self.search_seed
         state["rng_state"] = self._rng.bit_generator.state
         state["stopped_early"] = dict(self._stopped_early)
         state["requeued"] = list(self._lost_workers.requeued)
@@ -193,6 +195,7 @@ class NASOracle(keras_tuner.Oracle):
         super().set_state(state)
         self._rng = np.random.default_rng()
         self._rng.bit_generator.state = state["rng_state"]
+        self._saved_search_seed = state.get("search_seed")
         self._canonical_keys.clear()
         self._stopped_early = dict(state.get("stopped_early", {}))
         self._lost_workers.requeued = list(state.get("requeued", []))
@@ -236,6 +239,21 @@ class NASOracle(keras_tuner.Oracle):
         # Overrides a private hook of `keras_tuner.Oracle` (`keras_nas.compat`), through which
         # every write of a `trial.json` goes, to make those writes atomic (and to defer them).
         self._files.save_trial(trial)
+
+    @property
+    def search_seed(self) -> int:
+        """The seed a deterministic search derives every trial's seeds from: the `seed`
+        argument of the search's first run (saved with the state, so a resumed search keeps
+        it, as it keeps its random state), or, without one, the seed KerasTuner drew
+        (`self.seed`; KerasTuner also draws one for `seed=0`, which this keeps as 0)."""
+        if self._saved_search_seed is not None:
+            return int(self._saved_search_seed)
+        return int(self._seed_argument if self._seed_argument is not None else self.seed)
+
+    def recorded_arguments(self) -> dict[str, Any]:
+        """The constructor arguments saved with the oracle's state (its seed, budget and
+        strategy settings), as JSON values; the run manifest records them."""
+        return self._arguments()
 
     def _arguments(self) -> dict[str, Any]:
         """Constructor arguments saved with the state, to warn when a resumed search changes

@@ -9,11 +9,13 @@ range of integer labels, and the names the compiled models will log.
 
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 from collections.abc import Sequence
 from typing import Any
 
+import keras
 import numpy as np
 
 from keras_nas.arguments import check_bool, check_count, check_number
@@ -50,6 +52,17 @@ def check_fit_arguments(fit_kwargs: dict[str, Any], verbose: Any) -> int:
             f"display and a line per epoch). Received: verbose={verbose!r}."
         )
     return verbose
+
+
+def fit_keywords(args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`model.fit`'s arguments, positional ones included, by name.
+
+    Example:
+    >>> sorted(fit_keywords((1, 2), {"epochs": 3}))
+    ['epochs', 'x', 'y']
+    """
+    names = [name for name in inspect.signature(keras.Model.fit).parameters if name != "self"]
+    return {**dict(zip(names, args, strict=False)), **kwargs}
 
 
 def check_search_inputs(

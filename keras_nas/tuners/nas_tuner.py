@@ -1,12 +1,13 @@
 """`NASTuner`: the KerasTuner `Tuner` that the keras-nas searches extend.
 
-Size: about 760 lines, one unit: the `NASTuner` class, whose methods are the hooks of
+Size: about 890 lines, one unit: the `NASTuner` class, whose methods are the hooks of
 `keras_tuner.Tuner` that every trial passes through (build, fit, epoch reports, end, save
 and reload) and so belong to one object by KerasTuner's design; its docstring (a hundred
 lines) documents every argument of the keras-nas searches. What is not a hook lives beside
 it in `keras_nas.tuners`: argument checks (`checks`), costs (`costs`), failures
 (`failures`), best weights (`best_weights`), the search and architecture records
-(`records`), progress lines (`progress`), memory cleanup (`cleanup`, `sessions`) and the
+(`records`), the run manifest (`manifest`), seeds of a deterministic search
+(`determinism`), progress lines (`progress`), memory cleanup (`cleanup`, `sessions`) and the
 transfer of a proxy task's best architectures (`transfer`, which `NASTuner.transfer` calls).
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import glob
-import inspect
 import os
 import time
 import warnings
@@ -27,6 +27,7 @@ from keras_tuner import errors
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_nas import compat
+from keras_nas.arguments import check_bool
 from keras_nas.callbacks.hparams import trial_hparams
 from keras_nas.callbacks.search_tensorboard import SearchTensorBoard
 from keras_nas.distribute.chief import role, serve
@@ -57,13 +58,22 @@ from keras_nas.tuners.checks import (
     check_tuner_arguments,
     check_writable_directory,
     declaration_failed_message,
+    fit_keywords,
     search_constraints,
 )
 from keras_nas.tuners.cleanup import custom_gradient_names, forget_custom_gradients
 from keras_nas.tuners.costs import CandidateCosts, derived_objectives, needed_metrics
+from keras_nas.tuners.determinism import (
+    enable_op_determinism,
+    proposal_seed,
+    seed_everything,
+    trial_seed,
+)
 from keras_nas.tuners.failures import TrialGuard, as_failed_trial
+from keras_nas.tuners.manifest import search_manifest, write_or_check_manifest
 from keras_nas.tuners.progress import SearchProgress
 from keras_nas.tuners.records import write_architecture, write_search_record
+from keras_nas.tuners.reproduce import ReproducedTrial, TrialModel, reproduce_trial
 from keras_nas.tuners.sessions import objects_frozen, release_keras_state
 from keras_nas.tuners.transfer import TransferResult, transfer
 from keras_nas.weight_sharing import InheritWeights, SharedLayerRegistry
@@ -143,7 +153,13 @@ class NASTuner(keras_tuner.Tuner):
       moment resumes (`overwrite=False`) without losing or repeating a completed trial
       (`NASOracle.reload`); a corrupt state file is an error that names it, and is never
       written over; the project directory is checked to be writable when the tuner is
-      made.
+      made;
+    - reproducibility: `manifest.json` in the project directory records what the search ran
+      with (package versions, seed, strategy, space, `fit` settings, a fingerprint of the
+      data, devices), and a resumed search warns with what changed
+      (`keras_nas.tuners.manifest`); `deterministic=True` seeds every trial from the
+      oracle's seed and makes TensorFlow's ops deterministic, so that two runs with the same
+      seed give the same trials and scores (`keras_nas.tuners.determinism`).
 
     `search` takes exactly what `model.fit` takes.
 
@@ -181,6 +197,10 @@ class NASTuner(keras_tuner.Tuner):
             setting (a share of the data, smaller images, a narrower or shallower network,
             fewer epochs), and `transfer` trains the best architectures on the full one;
             `None` trains every trial on what `search` receives.
+        deterministic: Whether to seed each trial's proposal, initial weights and data order
+            from the oracle's seed, and turn on TensorFlow's op determinism for the process
+            (`keras_nas.tuners.determinism`): two runs with the same seed on the same machine
+            give the same trials and scores, bit for bit on CPU. Slower on GPU.
         **kwargs: The arguments of `keras_tuner.Tuner` (`directory`, `project_name`,
             `overwrite`, `max_model_size`, `distribution_strategy`, ...).
     """
@@ -196,8 +216,10 @@ class NASTuner(keras_tuner.Tuner):
         latency_batch_sizes: Sequence[int] = (1,),
         progress_out: TextIO | None = None,
         estimation: ProxyTask | None = None,
+        deterministic: bool = False,
         **kwargs: Any,
     ):
+        self.deterministic = check_bool("deterministic", deterministic)
         if not isinstance(weight_sharing, (bool, SharedLayerRegistry)):
             raise ValueError(
                 "`weight_sharing` must be True, False or a `SharedLayerRegistry`. Received: "
@@ -264,6 +286,16 @@ class NASTuner(keras_tuner.Tuner):
         verbose = check_fit_arguments(fit_kwargs, verbose)
         self._show_progress = verbose == 1
         self._check_same_estimation()
+        if self.deterministic:
+            if role() != "single":
+                raise ValueError(
+                    "deterministic=True seeds the trials of a search in one process; in a "
+                    "parallel search (chief and workers) the order of trials depends on which "
+                    "worker asks first. Run it without `keras-nas launch`, or leave "
+                    "deterministic=False."
+                )
+            enable_op_determinism()
+        given = fit_keywords(fit_args, fit_kwargs)  # For the manifest: the data given.
         if self.estimation is not None:
             fit_args, fit_kwargs = _on_proxy_task(self.estimation, fit_args, fit_kwargs)
         if isinstance(self.oracle, NASOracle) and self.oracle.zero_cost is not None:
@@ -274,6 +306,7 @@ class NASTuner(keras_tuner.Tuner):
         if role() == "chief" and isinstance(self.oracle, NASOracle):
             self.oracle.verbose = verbose if verbose == 2 else 0  # KerasTuner's display.
             self.save()
+            self._write_manifest(given, record_devices=False)  # Workers train, not the chief.
             serve(self.oracle, verbose=verbose > 0)
             return
         self.check_inputs(
@@ -282,6 +315,8 @@ class NASTuner(keras_tuner.Tuner):
             validation_data=fit_kwargs.get("validation_data"),
             validation_split=fit_kwargs.get("validation_split", 0.0),
         )
+        if role() != "worker":
+            self._write_manifest(given)
         callbacks = list(fit_kwargs.pop("callbacks", None) or [])
         # Search-level callbacks follow the search, not a `model.fit`: kept out of the trials.
         self._search_boards = [c for c in callbacks if isinstance(c, SearchTensorBoard)]
@@ -349,6 +384,56 @@ class NASTuner(keras_tuner.Tuner):
             **fit_kwargs,
         )
 
+    def reproduce(
+        self, trial_id: str, x: Any, y: Any = None, *, verbose: int = 0, **fit_kwargs: Any
+    ) -> ReproducedTrial:
+        """Retrains one completed trial as the search trained it; returns the recorded and
+        the reproduced score (`keras_nas.tuners.reproduce`).
+
+        Pass the data given to `search`: they are checked against the run manifest's
+        fingerprint. The manifest's `fit` settings (`epochs`, `batch_size`, ...) apply
+        unless given here; a trial stopped early trains for the epochs it ran. After a
+        `deterministic=True` search the trial is seeded as in the search, and on the same
+        machine the two scores are identical (bit for bit on CPU).
+
+        Example:
+        >>> # tuner.search(x, y, validation_data=(x_val, y_val), epochs=2)  # deterministic
+        >>> # print(tuner.reproduce("3", x, y, validation_data=(x_val, y_val)))
+        >>> # trial 3: val_accuracy recorded 0.951389, reproduced 0.951389 (identical) ...
+
+        Raises:
+            ValueError: Before any training, if the trial is not a completed one with a
+                score, the search shared weights (`weight_sharing`) or ran several
+                executions per trial, has no manifest, or the data differ from the
+                manifest's.
+        """
+        # Built as the search built it: in KerasTuner's scope (distribution strategy,
+        # the tuner's compile overrides).
+        trial_model = TrialModel(lambda hp: compat.build_hypermodel(self, hp), self.hypermodel.fit)
+        return reproduce_trial(
+            self.project_dir,
+            trial_id,
+            trial_model,
+            fit_keywords((x, y), fit_kwargs),
+            estimation=self.estimation,
+            verbose=verbose,
+        )
+
+    def _write_manifest(self, fit_kwargs: dict[str, Any], record_devices: bool = True) -> None:
+        """Writes `manifest.json`, or checks a resumed search against it (`manifest`);
+        `fit_kwargs` are `search`'s arguments by name."""
+        manifest = search_manifest(self, fit_kwargs, record_devices=record_devices)
+        resumed = bool(getattr(self.oracle, "trials", None))
+        write_or_check_manifest(self.project_dir, manifest, resumed=resumed)
+
+    def search_seed(self) -> int:
+        """The search's seed, from which a deterministic search seeds each trial: a keras-nas
+        oracle's `seed` argument, else the oracle's `seed` (KerasTuner draws one when none,
+        or 0, is given, and saves it with its state)."""
+        if isinstance(self.oracle, NASOracle):
+            return self.oracle.search_seed
+        return int(getattr(self.oracle, "seed", None) or 0)
+
     def _check_same_estimation(self) -> None:
         """Refuses to resume a search whose trials trained on another proxy task."""
         path = os.path.join(self.project_dir, SEARCH_FILE)
@@ -408,10 +493,14 @@ class NASTuner(keras_tuner.Tuner):
             for execution in range(self.executions_per_trial):
                 callbacks = compat.copy_callbacks(self, user_callbacks)
                 self._configure_tensorboard_dir(callbacks, trial, execution)
+                if self.deterministic:
+                    self._seed_trial(trial.trial_id, execution, "build")
                 with self._clock.part("build"):
                     model = self._try_build(trial.hyperparameters)
                 self._trial_cost[trial.trial_id] = self._take_cost(model)
                 built = model.built
+                if self.deterministic:
+                    self._seed_trial(trial.trial_id, execution, "fit")
                 with self._clock.part("fit"):
                     histories.append(
                         self.hypermodel.fit(
@@ -432,6 +521,15 @@ class NASTuner(keras_tuner.Tuner):
                 raise
             raise failed from error
         return histories
+
+    def _seed_trial(self, trial_id: str, execution: int, stage: str) -> None:
+        """Seeds the trial's build or training (`determinism`). The model is built afresh
+        after the seed, not taken from the oracle's checks, so the trial reproduces alone."""
+        if stage == "build":
+            self._prebuilt = None
+            if self._scorer is not None:
+                self._scorer.take({})  # Forgets the networks the zero-cost filter scored.
+        seed_everything(trial_seed(self.search_seed(), trial_id, execution, stage))
 
     def _try_build(self, hp) -> keras.Model:
         # Overrides a private method of `keras_tuner.Tuner` (1.4.8), which every build of a
@@ -514,6 +612,9 @@ class NASTuner(keras_tuner.Tuner):
             time.sleep(WAIT_SECONDS)
         self._asked_for_trial = True
         self._clock = TrialClock()
+        trials = getattr(self.oracle, "trials", None)  # A worker's oracle client has none.
+        if self.deterministic and trials is not None:
+            seed_everything(proposal_seed(self.search_seed(), len(trials)))
 
     def on_trial_begin(self, trial) -> None:
         self._asked_for_trial = False
@@ -735,8 +836,7 @@ def _on_proxy_task(
 ) -> tuple[tuple, dict[str, Any]]:
     """`search`'s arguments with the proxy task's data and epochs, all as keywords (so that
     a positional `epochs`, `validation_data` or `sample_weight` is reduced too)."""
-    names = [name for name in inspect.signature(keras.Model.fit).parameters if name != "self"]
-    fit_kwargs = {**dict(zip(names, fit_args, strict=False)), **fit_kwargs}
+    fit_kwargs = fit_keywords(fit_args, fit_kwargs)
     x, y = fit_kwargs.pop("x", None), fit_kwargs.pop("y", None)
     (x, y), fit_kwargs = task.reduce_data(x, y, fit_kwargs)
     return (), {"x": x, "y": y, **fit_kwargs}

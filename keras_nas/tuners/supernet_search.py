@@ -85,6 +85,13 @@ class SupernetSearch(NASTuner):
                 f"estimation={kwargs['estimation']!r}. Pass a smaller dataset or fewer epochs "
                 "to `search` instead, or use a multi-trial search (`EvolutionarySearch`)."
             )
+        if kwargs.get("deterministic"):
+            raise ValueError(
+                f"{type(self).__name__} does not support deterministic=True yet: only the "
+                "multi-trial searches (`EvolutionarySearch`, `ReinforceSearch`, `NASTuner`) "
+                "seed every trial. Pass seed= for a seeded supernet, calibration and retrain, "
+                "and leave deterministic=False."
+            )
         self.seed = seed
         self._calibration: list[np.ndarray] = []
         self._fit_data: tuple[tuple, dict] | None = None

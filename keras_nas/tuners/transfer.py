@@ -131,7 +131,7 @@ def transfer(
             "`transfer` runs in one process: call it on the chief (or in a search without "
             "workers), not on a worker, which would train the same architectures again."
         )
-    objective = _trained_objective(tuner)
+    objective = trained_objective(tuner)
     _check_validation(objective.name, fit_kwargs)
     space = tuner.full_hypermodel
     if width_multiplier is not None or cells_per_stage is not None:
@@ -167,7 +167,7 @@ def transfer(
     return result
 
 
-def _trained_objective(tuner: Any) -> Any:
+def trained_objective(tuner: Any) -> Any:
     """The first of the search's objectives that `model.fit` logs (not a cost of the model,
     nor one computed from others, such as MnasNet's reward)."""
     objectives = compat.objectives_of(tuner.oracle.objective)
@@ -191,10 +191,10 @@ def _best_completed(oracle: Any, objective: Any, top_k: int) -> list[Any]:
     scored = [
         trial
         for trial in oracle.trials.values()
-        if trial.status == TrialStatus.COMPLETED and _best_metric(trial, objective) is not None
+        if trial.status == TrialStatus.COMPLETED and best_metric(trial, objective) is not None
     ]
     sign = 1 if objective.direction == "max" else -1
-    scored.sort(key=lambda trial: -sign * _best_metric(trial, objective))
+    scored.sort(key=lambda trial: -sign * best_metric(trial, objective))
     return scored[:top_k]
 
 
@@ -272,7 +272,7 @@ def _train(
     verbose: int,
 ) -> TransferredArchitecture:
     values = dict(trial.hyperparameters.values)
-    proxy_score = _best_metric(trial, objective)
+    proxy_score = best_metric(trial, objective)
     summary = _summary(space, values)
     start = time.perf_counter()
     release_keras_state()
@@ -282,7 +282,7 @@ def _train(
         history = model.fit(
             x, y, verbose=0 if verbose < 2 else 2, callbacks=callbacks, **fit_kwargs
         )
-        full_score = _best_of(history.history, objective)
+        full_score = best_of(history.history, objective)
     except Exception as error:  # A failed candidate is recorded, never stops the transfer.
         full_score, message = None, _reason(error)
     else:
@@ -319,14 +319,14 @@ def _summary(space: Any, values: dict[str, Any]) -> str:
     return describe(values)["summary"] if describe else str(values)
 
 
-def _best_metric(trial: Any, objective: Any) -> float | None:
+def best_metric(trial: Any, objective: Any) -> float | None:
     if not trial.metrics.exists(objective.name):
         return None
     value = trial.metrics.get_best_value(objective.name)
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def _best_of(history: dict[str, list], objective: Any) -> float:
+def best_of(history: dict[str, list], objective: Any) -> float:
     if objective.name not in history:
         raise ValueError(
             f"The training logged no {objective.name!r} (it logged {sorted(history)}), so the "
