@@ -73,14 +73,7 @@ def _parser() -> argparse.ArgumentParser:
             "needs no model or search space. Exits with 2 when DIR is not a project folder."
         ),
     )
-    report.add_argument(
-        "directory",
-        metavar="DIR",
-        help=(
-            "the search's project folder: the tuner's directory/project_name (it holds "
-            "oracle.json and trial_*/trial.json)"
-        ),
-    )
+    _add_project_directory(report)
     report.add_argument("--out", metavar="OUT_DIR", help="folder for the plots (default: DIR)")
     report.add_argument(
         "--json",
@@ -101,11 +94,7 @@ def _parser() -> argparse.ArgumentParser:
             "wrong."
         ),
     )
-    export.add_argument(
-        "directory",
-        metavar="DIR",
-        help="the search's project folder: the tuner's directory/project_name",
-    )
+    _add_project_directory(export)
     export.add_argument(
         "--out", metavar="FILE.keras", required=True, help="the model file to write"
     )
@@ -127,11 +116,7 @@ def _parser() -> argparse.ArgumentParser:
             "scores differ, with 2 when an argument is wrong."
         ),
     )
-    reproduce.add_argument(
-        "directory",
-        metavar="DIR",
-        help="the search's project folder: the tuner's directory/project_name",
-    )
+    _add_project_directory(reproduce)
     reproduce.add_argument("--trial", metavar="ID", required=True, help="the trial to retrain")
     reproduce.add_argument(
         "--data",
@@ -180,6 +165,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     launch.set_defaults(handler=_run_launch)
     return parser
+
+
+def _add_project_directory(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "directory",
+        metavar="DIR",
+        help=(
+            "the search's project folder: the tuner's directory/project_name (it holds "
+            "oracle.json and trial_*/trial.json)"
+        ),
+    )
 
 
 def _run_demo(args: argparse.Namespace) -> int:

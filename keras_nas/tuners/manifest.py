@@ -207,7 +207,7 @@ def search_manifest(
         "executions_per_trial": tuner.executions_per_trial,
     }
     return run_manifest(
-        seed=tuner.search_seed(),
+        seed=tuner.search_seed,
         deterministic=tuner.deterministic,
         strategy=strategy,
         space=space,

@@ -1,6 +1,6 @@
 """`NASTuner`: the KerasTuner `Tuner` that the keras-nas searches extend.
 
-Size: about 890 lines, one unit: the `NASTuner` class, whose methods are the hooks of
+Size: about 860 lines, one unit: the `NASTuner` class, whose methods are the hooks of
 `keras_tuner.Tuner` that every trial passes through (build, fit, epoch reports, end, save
 and reload) and so belong to one object by KerasTuner's design; its docstring (a hundred
 lines) documents every argument of the keras-nas searches. What is not a hook lives beside
@@ -426,6 +426,7 @@ class NASTuner(keras_tuner.Tuner):
         resumed = bool(getattr(self.oracle, "trials", None))
         write_or_check_manifest(self.project_dir, manifest, resumed=resumed)
 
+    @property
     def search_seed(self) -> int:
         """The search's seed, from which a deterministic search seeds each trial: a keras-nas
         oracle's `seed` argument, else the oracle's `seed` (KerasTuner draws one when none,
@@ -529,7 +530,7 @@ class NASTuner(keras_tuner.Tuner):
             self._prebuilt = None
             if self._scorer is not None:
                 self._scorer.take({})  # Forgets the networks the zero-cost filter scored.
-        seed_everything(trial_seed(self.search_seed(), trial_id, execution, stage))
+        seed_everything(trial_seed(self.search_seed, trial_id, execution, stage))
 
     def _try_build(self, hp) -> keras.Model:
         # Overrides a private method of `keras_tuner.Tuner` (1.4.8), which every build of a
@@ -614,7 +615,7 @@ class NASTuner(keras_tuner.Tuner):
         self._clock = TrialClock()
         trials = getattr(self.oracle, "trials", None)  # A worker's oracle client has none.
         if self.deterministic and trials is not None:
-            seed_everything(proposal_seed(self.search_seed(), len(trials)))
+            seed_everything(proposal_seed(self.search_seed, len(trials)))
 
     def on_trial_begin(self, trial) -> None:
         self._asked_for_trial = False
