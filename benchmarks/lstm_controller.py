@@ -193,10 +193,10 @@ class LSTMReinforceOracle(ReinforceOracle):
             inputs = controller.embedding(decision, index)
         return values
 
-    def _update(self, values: dict[str, Any], reward: float) -> None:
+    def _update(self, values: dict[str, Any], reward: float, read: set[str] | None = None) -> None:
         controller = self._get_controller()
         advantage = self._advantage(reward)
-        decisions = self._decisions(values)
+        decisions = self._decisions(values, read)
         if decisions:
             controller.ascend(
                 tuple(controller.decision(hp) for hp, _ in decisions),

@@ -127,6 +127,12 @@ class SearchReport:
         skipped: Files that could not be read, each with the reason.
         transfer: The content of `transfer.json` (`NASTuner.transfer`: its settings and
             each architecture's proxy and full scores), or `None`.
+        space: The search space as `oracle.json` holds it: one `{"class_name", "config"}`
+            per hyperparameter (KerasTuner's form); empty when unknown.
+        active_hyperparameters: Trial id -> the hyperparameters its build read, as a
+            keras-nas oracle records them (`keras_nas.oracles.active`); empty when unknown.
+        baseline_trials: The ids of the random control's trials (`baseline="random"`).
+        initial_trials: The ids of the trials of `initial_architectures`.
     """
 
     directory: str
@@ -139,6 +145,10 @@ class SearchReport:
     search: dict[str, Any] | None
     skipped: list[str]
     transfer: dict[str, Any] | None = None
+    space: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    active_hyperparameters: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    baseline_trials: list[str] = dataclasses.field(default_factory=list)
+    initial_trials: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def best_description(self) -> dict[str, Any] | None:
@@ -208,7 +218,43 @@ def load_report(directory: str) -> SearchReport:
         search=search,
         skipped=skipped,
         transfer=_read_transfer(directory, skipped),
+        space=_space_of(oracle),
+        active_hyperparameters=_active_of(oracle),
+        baseline_trials=_trial_ids(oracle, "baseline_trials"),
+        initial_trials=_trial_ids(oracle, "initial_trials"),
     )
+
+
+def _trial_ids(oracle: Any, key: str) -> list[str]:
+    """The list of trial ids under `key` in `oracle.json` (empty without one)."""
+    trials = oracle.get(key) if isinstance(oracle, dict) else None
+    return [str(trial_id) for trial_id in trials] if isinstance(trials, list) else []
+
+
+def _space_of(oracle: Any) -> list[dict[str, Any]]:
+    """The hyperparameters of `oracle.json` that have a class and a named config."""
+    space = oracle.get("hyperparameters") if isinstance(oracle, dict) else None
+    space = space.get("space") if isinstance(space, dict) else None
+    return [
+        item
+        for item in space or []
+        if isinstance(item, dict)
+        and isinstance(item.get("class_name"), str)
+        and isinstance(item.get("config"), dict)
+        and isinstance(item["config"].get("name"), str)
+    ]
+
+
+def _active_of(oracle: Any) -> dict[str, list[str]]:
+    """The active hyperparameters of `oracle.json`, by trial id."""
+    active = oracle.get("active_hyperparameters") if isinstance(oracle, dict) else None
+    if not isinstance(active, dict):
+        return {}
+    return {
+        str(trial_id): [name for name in names if isinstance(name, str)]
+        for trial_id, names in active.items()
+        if isinstance(names, list)
+    }
 
 
 def _read_transfer(directory: str, skipped: list[str]) -> dict[str, Any] | None:

@@ -25,6 +25,13 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from keras_nas.diagnostics import (
+    ScoredTrial,
+    SpaceDiagnostics,
+    diagnose,
+    diagnostics_json,
+    format_diagnostics,
+)
 from keras_nas.estimation.zero_cost_filter import rank_correlation
 from keras_nas.files import atomic_file
 from keras_nas.messages import failure_reason
@@ -134,7 +141,9 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
     after the score, and one per zero-cost proxy that scored trials, each followed by a line
     with its rank correlation with the score); missing values are "-", and architectures are cut to
     `ARCHITECTURE_WIDTH` characters. Failed trials are listed with the last line of their
-    error. The best architecture follows in full: its summary and genotype, as
+    error. A "Search space" section follows (`keras_nas.diagnostics`: the scores'
+    distribution, the most important choices, edge-of-range warnings). The best
+    architecture follows in full: its summary and genotype, as
     `name = value` lines (the trial's values where it has no `architecture.json`).
 
     Example:
@@ -180,6 +189,9 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
         lines += ["", "Failed trials:"]
         lines += [f"  {row.trial_id}: {_reason(row.message)}" for row in failed]
     lines.append("")
+    space = format_diagnostics(space_diagnostics(report))
+    if space:
+        lines += [*space, ""]
     best = report.best
     if best is None:
         lines.append("No completed trial with a score yet.")
@@ -222,9 +234,11 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
 
     Returns:
         `{"directory", "search", "objective", "best_trial", "best_architecture", "trials",
-        "skipped", "transfer", "plots"}` (`transfer`: the content of `transfer.json`, or
-        `None`); each trial has the table's fields (`architecture` in full), `objectives`,
-        `values`, `message` and `zero_cost` ({proxy: score}).
+        "skipped", "transfer", "space", "plots"}` (`transfer`: the content of
+        `transfer.json`, or `None`; `space`: the search-space diagnostics,
+        `keras_nas.diagnostics.diagnostics_json`); each trial has the table's fields
+        (`architecture` in full), `objectives`, `values`, `message` and `zero_cost`
+        ({proxy: score}).
     """
     return _json_safe(
         {
@@ -257,8 +271,26 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
             ],
             "skipped": report.skipped,
             "transfer": report.transfer,
+            "space": diagnostics_json(space_diagnostics(report)),
             "plots": list(plots),
         }
+    )
+
+
+def space_diagnostics(report: SearchReport) -> SpaceDiagnostics:
+    """The search-space diagnostics of `report`'s completed trials (`diagnose`)."""
+    trials = [
+        ScoredTrial(row.trial_id, row.score, row.values)
+        for row in report.rows
+        if row.completed and row.score is not None
+    ]
+    return diagnose(
+        trials,
+        report.space,
+        report.direction,
+        report.active_hyperparameters,
+        control=report.baseline_trials,
+        initial=report.initial_trials,
     )
 
 

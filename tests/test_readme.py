@@ -96,6 +96,11 @@ def _run_smaller(heading, replacements, directory, monkeypatch):
 
 #: A `MacroSpace` of narrow one-block stages: its candidates train in a fraction of the time.
 SMALL_MACRO_SPACE = ("num_classes=10)", "num_classes=10, widths=(16,), depths=(1,))")
+#: The demo's space made as small: `digits_space()` with narrow one-block stages.
+SMALL_MACRO_SPACE_DEMO = (
+    "digits_space()",
+    "digits_space().from_config({**digits_space().get_config(), 'widths': (16,), 'depths': (1,)})",
+)
 
 
 def test_tour_runs(tmp_path, monkeypatch, capsys):
@@ -301,8 +306,12 @@ def test_own_pipeline_section_runs(tmp_path, monkeypatch, capsys):
         tmp_path,
         monkeypatch,
     )
-    best = ast.literal_eval(capsys.readouterr().out.strip().splitlines()[-1])  # Plain tuner's.
+    *_, best, read = capsys.readouterr().out.strip().splitlines()  # The plain tuner's.
+    best = ast.literal_eval(best)
     assert {"conv_layers", "conv_0/filters", "conv_0/kernel", "lr"} <= set(best)
+    layers = best["conv_layers"]
+    expected = [f"conv_{i}/{name}" for i in range(layers) for name in ("filters", "kernel")]
+    assert ast.literal_eval(read) == sorted(["conv_layers", "lr", *expected])
     assert sorted(p.name for p in (tmp_path / "runs" / "own_build").glob("trial_*")) == [
         "trial_0",
         "trial_1",
@@ -311,6 +320,19 @@ def test_own_pipeline_section_runs(tmp_path, monkeypatch, capsys):
         "trial_0",
         "trial_1",
     ]
+
+
+def test_choosing_a_search_space_section_runs(tmp_path, monkeypatch, capsys):
+    _run_smaller(
+        "## Choosing a search space, and checking it",
+        [("max_trials=16", "max_trials=4"), ("epochs=3", "epochs=1"), SMALL_MACRO_SPACE_DEMO],
+        tmp_path,
+        monkeypatch,
+    )
+    out = capsys.readouterr().out
+    assert "Search space:\n  Scores of 4 trials: mean" in out
+    assert "  Random control: 2 trials, best " in out
+    assert "the strategy: 2 trials, best" in out
 
 
 def test_benchmark_command_names_no_path_of_this_repository():

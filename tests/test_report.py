@@ -401,7 +401,10 @@ def test_json_report_round_trip(tmp_path, capsys):
     project = plain_project(tmp_path)
     status, out, _ = run_report(capsys, project, "--json", "--no-plots")
     assert status == 0
-    assert json.loads(out) == {
+    document = json.loads(out)
+    space = document.pop("space")  # Two trials are too few to diagnose the space.
+    assert space == {"distribution": None, "effects": [], "edges": [], "control": None}
+    assert document == {
         "directory": project,
         "search": None,
         "objective": {
@@ -675,6 +678,38 @@ def test_report_on_a_real_search(tmp_path, capsys):
     table = out.split("\n\n")[1].splitlines()
     assert [line.split()[1] for line in table[2:]] == ["completed", "completed"]
     decode(os.path.join(tuner.project_dir, "progress.png"))
+
+
+def test_the_report_diagnoses_the_space_from_oracle_json(tmp_path, capsys):
+    depths = [1, 2, 3, 3, 3, 2]
+    states = [
+        trial_state(str(i), {"depth": depth, "unused": 1}, score=0.2 * depth)
+        for i, depth in enumerate(depths)
+    ]
+    project = make_project(tmp_path, states, search=SEARCH)
+    with open(os.path.join(project, "oracle.json")) as file:
+        oracle = json.load(file)
+    depth = {"name": "depth", "min_value": 1, "max_value": 3, "step": 1, "sampling": "linear"}
+    unused = {"name": "unused", "values": [1, 2], "ordered": True}
+    oracle["hyperparameters"] = {
+        "space": [
+            {"class_name": "Int", "config": depth},
+            {"class_name": "Choice", "config": unused},
+        ],
+        "values": {},
+    }
+    oracle["active_hyperparameters"] = {str(i): ["depth"] for i in range(len(depths))}
+    with open(os.path.join(project, "oracle.json"), "w") as file:
+        json.dump(oracle, file)
+    status, out, _ = run_report(capsys, project)
+    assert status == 0
+    assert "    depth  1.00  1: 0.2000 (1), 2: 0.4000 (2), 3: 0.6000 (3)" in out
+    assert "unused" not in out.split("Search space:")[1].split("Best trial")[0]
+    assert "  Warning: The best trials sit at the edge of `depth`: 3 of the 3 best take 3" in out
+    status, out, _ = run_report(capsys, project, "--json")
+    space = json.loads(out)["space"]
+    assert space["distribution"]["count"] == 6
+    assert [edge["name"] for edge in space["edges"]] == ["depth"]
 
 
 def test_a_malformed_graph_is_left_out_and_listed(tmp_path, capsys):

@@ -33,8 +33,11 @@ def trial_hparams(
     Returns:
         A dict from hyperparameter name to a JSON scalar, in the order of the space.
     """
+    # A plain copy: looking values up must not count as the build reading them
+    # (`keras_nas.oracles.active`).
+    values = dict(hyperparameters.values)
     hparams: dict[str, bool | int | float | str] = {}
     for hp in hyperparameters.space:
-        active = hyperparameters.is_active(hp) and hp.name in hyperparameters.values
-        hparams[hp.name] = hyperparameters.values[hp.name] if active else INACTIVE
+        active = all(condition.is_active(values) for condition in hp.conditions)
+        hparams[hp.name] = values[hp.name] if active and hp.name in values else INACTIVE
     return hparams

@@ -9,7 +9,9 @@ from typing import Any
 import keras
 import keras_tuner
 
+from keras_nas.diagnostics import ScoredTrial, diagnose, format_diagnostics
 from keras_nas.estimation.zero_cost_filter import METRIC_PREFIX, rank_correlation
+from keras_nas.oracles.base import NASOracle
 from keras_nas.timing import trial_seconds
 
 #: Scalars copied from each trial's metrics, under `cost/`, when the trial has them; so are
@@ -41,6 +43,10 @@ class SearchTensorBoard(keras.callbacks.Callback):
       `search/baseline`, `search/entropy` and `search/probability/<choice>/<value>` for
       REINFORCE;
     - text `genotype`: the trial's status, summary and a table of its hyperparameters;
+    - the search space's diagnostics (`keras_nas.diagnostics`) over the trials completed so
+      far: histogram `space/scores` (their scores) and text `space/diagnostics` (the scores'
+      distribution, the most important choices, edge-of-range warnings), as
+      `keras-nas report` shows them;
     - images `architecture` (a drawing of the candidate, for keras-nas spaces) and `progress`
       (every completed trial's score and the best so far).
 
@@ -107,6 +113,10 @@ class SearchTensorBoard(keras.callbacks.Callback):
             for name, value in self.scalars(tuner, trial).items():
                 tf.summary.scalar(name, value)
             tf.summary.text("genotype", _architecture_text(tuner, trial))
+            completed = _scored_trials(tuner.oracle)
+            if completed:
+                tf.summary.histogram("space/scores", [done.score for done in completed])
+                tf.summary.text("space/diagnostics", _diagnostics_text(tuner.oracle, completed))
             if self.images:
                 for name, png in self._images(tuner, trial).items():
                     tf.summary.image(name, tf.expand_dims(tf.io.decode_png(png, channels=4), 0))
@@ -182,6 +192,32 @@ class SearchTensorBoard(keras.callbacks.Callback):
             trial_ids=list(ids),
         )
         return images
+
+
+def _scored_trials(oracle: keras_tuner.Oracle) -> list[ScoredTrial]:
+    """The completed trials with a score, through `get_best_trials` (a worker's client has
+    no `trials`)."""
+    return [
+        ScoredTrial(trial.trial_id, float(trial.score), dict(trial.hyperparameters.values))
+        for trial in oracle.get_best_trials(10**9)
+        if trial.score is not None
+    ]
+
+
+def _diagnostics_text(oracle: keras_tuner.Oracle, completed: list[ScoredTrial]) -> str:
+    """The report's "Search space" section, as a Markdown code block."""
+    active, control, initial = {}, [], []
+    if isinstance(oracle, NASOracle):
+        for trial in completed:
+            names = oracle.active_hyperparameters(trial.trial_id)
+            if names is not None:
+                active[trial.trial_id] = sorted(names)
+        control = [trial.trial_id for trial in completed if oracle.is_control(trial.trial_id)]
+        initial = [trial.trial_id for trial in completed if oracle.is_initial(trial.trial_id)]
+    direction = getattr(oracle.objective, "direction", "min")  # Several objectives: a sum.
+    space = oracle.get_space().get_config()["space"]
+    lines = format_diagnostics(diagnose(completed, space, direction, active, control, initial))
+    return "\n".join(f"    {line}" for line in lines)
 
 
 def _running_correlation(oracle: keras_tuner.Oracle, metric: str) -> float | None:

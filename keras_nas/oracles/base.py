@@ -1,26 +1,30 @@
 """`NASOracle`: what the keras-nas oracles share, each concern in a module it composes.
 
 - its own random generator, saved with its state, and `next_seed` from it;
+- the active hyperparameters of each trial, the names its build function read
+  (`keras_nas.oracles.active`);
 - candidates (`keras_nas.oracles.candidates`): values under the space's conditions, bounded
   random sampling of untried architectures, duplicates by canonical form;
 - constraints (`keras_nas.oracles.constrained`): only candidates within them are proposed;
 - early stopping of poor trials by a pruning rule (`keras_nas.estimation`);
 - a zero-cost pre-filter and warm start (`keras_nas.oracles.prefilter`);
+- a random-sampling control, a share of the trials (`keras_nas.oracles.random_control`);
 - crash-safe state files (`keras_nas.oracles.state_files`);
 - lost-worker recovery in a parallel search (`keras_nas.distribute.recovery`);
 - a summary of the search state for the dashboards (`search_summary`).
 
-Size: about 600 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
+Size: about 700 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
 reload) through which every concern above passes, each a few lines that call the module that
 holds it; its docstring documents the behaviour all strategies share.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras_tuner
@@ -35,8 +39,11 @@ from keras_nas.estimation.zero_cost_filter import ZeroCostFilter
 from keras_nas.messages import failure_reason
 from keras_nas.objectives.constraints import ConstraintCheck, Constraints
 from keras_nas.oracles import candidates
+from keras_nas.oracles.active import ActiveRecord
 from keras_nas.oracles.constrained import ConstraintFilter
+from keras_nas.oracles.initial import InitialArchitectures
 from keras_nas.oracles.prefilter import ZeroCostPrefilter
+from keras_nas.oracles.random_control import RandomControl
 from keras_nas.oracles.state_files import STATE_FORMAT, StateFiles
 from keras_nas.version import __version__
 
@@ -50,7 +57,13 @@ class NASOracle(keras_tuner.Oracle):
     - `canonical_key`: a function from values to a string that is equal for architectures that
       compute the same function (a search space's `canonical_key`; `NASTuner` sets it from the
       hypermodel). `already_tried(values)` is true for values whose key matches a trial's, as
-      well as for KerasTuner's exact duplicates;
+      well as for KerasTuner's exact duplicates, and for values that agree with a completed
+      trial on every hyperparameter its build function read (see below);
+    - active hyperparameters (`keras_nas.oracles.active`): each trial runs with
+      hyperparameters that record the names its build function reads, and a completed
+      trial's names are kept (`active_hyperparameters`); strategies change and reward only
+      those, so a `build(hp)` that skips a choice with plain Python (`if`, `range`) is
+      searched as if it had declared the condition;
     - `resolve(values)`: the active values under the space's conditions, sampling the choices
       that become active and dropping the ones that do not;
     - `random_untried_values()`: bounded random sampling of an untried architecture;
@@ -78,6 +91,20 @@ class NASOracle(keras_tuner.Oracle):
       from `candidate_score`, a function from values to a float, which a keras-nas tuner
       sets from the search's training data (with another tuner, set it yourself). The
       chosen trial records its score as the metric `zero_cost/<proxy>`;
+    - `baseline="random"`: a random-sampling control. Every `1 / baseline_share`-th trial
+      (every 2nd by default) is drawn uniformly at random from the space, under the same
+      constraints, instead of by the strategy, which never learns from it (`is_control`,
+      `strategy_trials`); `keras-nas report` compares the strategy's best with what random
+      sampling would reach in as many trials, as Yang et al. 2020's relative improvement
+      (`keras_nas.oracles.random_control`, `keras_nas.diagnostics`);
+    - `initial_architectures=[values, ...]`: architectures tried first, in order, before
+      the strategy proposes (a published network, the one in production); each a dict of
+      the space's values, completed with defaults; one already tried, or outside the
+      constraints (with a warning), is skipped; a value the space does not allow stops the
+      search before any training with a message that says so, and a name it has not met
+      yet goes to the build function with a warning (an error with
+      `allow_new_entries=False`) (`keras_nas.oracles.initial`). The strategy learns from
+      them; the report's comparison with the random control leaves them out;
     - `search_summary()`: numbers that describe the search state (for `SearchTensorBoard`),
       recorded in each trial's metrics under `search/` when the trial ends;
     - `trial_timeout`: in a parallel search (KerasTuner's chief/worker mode, `keras-nas
@@ -105,11 +132,22 @@ class NASOracle(keras_tuner.Oracle):
             the oracle); `None` for none.
         zero_cost: A `keras_nas.estimation.ZeroCostFilter`, or `None` (the default) to
             propose candidates without ranking them first.
+        baseline: `"random"` for a random-sampling control (see above), or `None` (the
+            default) for none.
+        baseline_share: The share of the trials that the control takes, strictly between
+            0 and 1. Half (the default) gives the control and the strategy the same budget,
+            as Yang et al. compare them; a smaller share costs the strategy less, and makes
+            the report's estimate of random sampling at the strategy's budget optimistic
+            for the strategy (measured in BENCHMARKS.md).
+        initial_architectures: Architectures to try first, in order (see above); `None`
+            (the default) for none.
         **kwargs: The arguments of `keras_tuner.Oracle`.
 
     Raises:
         ValueError: If `pruning` is not a `PruningRule`, `zero_cost` not a
-            `ZeroCostFilter`, the objective is not single,
+            `ZeroCostFilter`, `baseline` neither `None` nor `"random"`, `baseline_share`
+            not strictly between 0 and 1, `initial_architectures` not a list of dicts of
+            values, the objective is not single,
             `trial_timeout` is not a positive number, `max_trials` is neither a positive
             integer nor `None`, or another count or flag is not what `keras_tuner.Oracle`
             expects (`keras_nas.arguments`).
@@ -124,6 +162,9 @@ class NASOracle(keras_tuner.Oracle):
         trial_timeout: float | None = None,
         constraints: Constraints | None = None,
         zero_cost: ZeroCostFilter | None = None,
+        baseline: str | None = None,
+        baseline_share: float = 0.5,
+        initial_architectures: Sequence[dict[str, Any]] | None = None,
         **kwargs: Any,
     ):
         seed = _check_oracle_arguments(seed, kwargs)
@@ -170,12 +211,15 @@ class NASOracle(keras_tuner.Oracle):
         #: `NASTuner` sets one from the search's training data.
         self.candidate_score: Callable[[dict[str, Any]], float] | None = None
         self._prefilter = ZeroCostPrefilter(self)
+        self._control = RandomControl(self, baseline, baseline_share)
+        self._initial = InitialArchitectures(self, initial_architectures)
         # Rejected candidates, their usage and the order of options learned (`repair`).
         self._constraint_filter = ConstraintFilter(self)
         # `Oracle` replaces a missing seed with a random one in `self.seed`; seeding from it
         # makes an unseeded search reproducible from its saved state.
         self._rng = np.random.default_rng(seed if seed is not None else self.seed)
         self._canonical_keys = candidates.CanonicalKeys()
+        self._active = ActiveRecord()
         # Trial id -> the message of a trial that the pruning rule stopped, until it ends.
         self._stopped_early: dict[str, str] = {}
         self._lost_workers = LostWorkers(self)
@@ -189,6 +233,9 @@ class NASOracle(keras_tuner.Oracle):
         state["stopped_early"] = dict(self._stopped_early)
         state["requeued"] = list(self._lost_workers.requeued)
         state["option_order"] = dict(self._constraint_filter.learned_order)
+        state["active_hyperparameters"] = self._active.get_state()
+        state["baseline_trials"] = list(self._control.trials)
+        state["initial_trials"] = list(self._initial.trials)
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -200,6 +247,9 @@ class NASOracle(keras_tuner.Oracle):
         self._stopped_early = dict(state.get("stopped_early", {}))
         self._lost_workers.requeued = list(state.get("requeued", []))
         self._constraint_filter.learned_order = dict(state.get("option_order", {}))
+        self._active.set_state(state.get("active_hyperparameters", {}))
+        self._control.trials = list(state.get("baseline_trials", []))
+        self._initial.trials = list(state.get("initial_trials", []))
         self._prefilter.pool = None  # Read again from its file when needed.
 
     def save(self) -> None:
@@ -262,6 +312,9 @@ class NASOracle(keras_tuner.Oracle):
             "seed": self._seed_argument,
             "max_trials": self.max_trials,
             "zero_cost": None if self.zero_cost is None else self.zero_cost.get_config(),
+            "baseline": self._control.baseline,
+            "baseline_share": self._control.share,
+            "initial_architectures": self._initial.architectures,
         }
 
     def _warn_changed_arguments(self, saved: dict[str, Any]) -> None:
@@ -292,20 +345,41 @@ class NASOracle(keras_tuner.Oracle):
         With a `trial_timeout`, it first takes back the trials of silent workers; a trial
         taken back goes to the next tuner that asks, and a tuner that finds every trial
         handed out while others may still come back gets an `IDLE` trial (ask again).
+        A running trial's hyperparameters record the names its build reads
+        (`keras_nas.oracles.active.ActiveHyperParameters`).
         """
         self._lost_workers.heard_from(tuner_id)
         self.reclaim_silent_trials()
         if tuner_id not in self.ongoing_trials:
             if self._lost_workers.requeued:
-                return self._hand_over(tuner_id)
+                return self._recording(self._hand_over(tuner_id))
             if self._lost_workers.must_wait():
                 self.tuner_ids.add(tuner_id)
                 return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.IDLE)
-        with self._files.deferred(), self._prefilter.applied():
+        self._active.forget_proposal_builds()
+        with self._files.deferred(), self._proposal(tuner_id):
             trial = super().create_trial(tuner_id)
             self._prefilter.record(trial)
+            self._control.record(trial)
+            self._initial.record(trial)
         if trial.status == TrialStatus.STOPPED and self.rejected and self.remaining_trials() != 0:
             print(self._constraint_filter.stop_message(), file=sys.stderr, flush=True)
+        return self._recording(trial)
+
+    def _proposal(self, tuner_id: str) -> contextlib.AbstractContextManager:
+        """Who proposes a new trial (not a tuner's ongoing one, nor a retry): the next
+        initial architecture, else the random control when one is due, else the strategy
+        (through the zero-cost pre-filter, if any)."""
+        new = tuner_id not in self.ongoing_trials and not compat.retry_queue(self)
+        if new and self._initial.pending():
+            return self._initial.applied()
+        if new and self._control.is_due(len(self.trials) - len(self._initial.trials)):
+            return self._control.applied()
+        return self._prefilter.applied()
+
+    def _recording(self, trial: keras_tuner.engine.trial.Trial) -> keras_tuner.engine.trial.Trial:
+        if trial.status == TrialStatus.RUNNING:
+            trial.hyperparameters = self._active.recording(trial.hyperparameters)
         return trial
 
     @keras_tuner.synchronized
@@ -389,7 +463,8 @@ class NASOracle(keras_tuner.Oracle):
         a completed trial gets the numbers of `search_summary()`, taken once it has joined the
         results, as metrics named `search/<name>`. Metrics that `trial` carries and the
         oracle's record lacks are added to it (a worker's trial timing, see
-        `keras_nas.timing`). The trial's record and `oracle.json` are each written once.
+        `keras_nas.timing`). A completed trial's active hyperparameters are kept. The trial's
+        record and `oracle.json` are each written once.
         """
         self._lost_workers.heard_about(trial.trial_id)
         if self._superseded(trial.trial_id):
@@ -400,6 +475,7 @@ class NASOracle(keras_tuner.Oracle):
                 flush=True,
             )
             return
+        read = self._active.names(trial)  # Before KerasTuner's checks read every value.
         message = self._stopped_early.pop(trial.trial_id, None)
         if message is not None and trial.status == TrialStatus.COMPLETED:
             trial.message = message
@@ -408,6 +484,7 @@ class NASOracle(keras_tuner.Oracle):
         with self._files.deferred():
             super().end_trial(trial)
         if stored.status == TrialStatus.COMPLETED:
+            self._active.record(stored.trial_id, read)
             for name, value in self.search_summary().items():
                 stored.metrics.update(f"search/{name}", value)
         self._files.mark_changed(stored.trial_id)
@@ -455,12 +532,29 @@ class NASOracle(keras_tuner.Oracle):
         return {}
 
     def already_tried(self, values: dict[str, Any]) -> bool:
-        """Whether `values`, or an architecture with the same canonical key, was proposed."""
-        if compat.is_duplicate(self, values):
+        """Whether `values`, or an architecture with the same canonical key, was proposed,
+        or `values` agree with a completed trial on every hyperparameter its build read."""
+        if compat.is_duplicate(self, values) or self._active.tried(values, self.trials):
             return True
         return self.canonical_key is not None and self._canonical_keys.tried(
             values, self.trials, self.canonical_key
         )
+
+    def active_hyperparameters(
+        self, trial: keras_tuner.engine.trial.Trial | str
+    ) -> set[str] | None:
+        """The names of the hyperparameters that the build function read in `trial` (a
+        trial or its id): recorded when it completed, or read so far while it runs. `None`
+        when not known (a trial run by a worker of a parallel search, a failed one, or one
+        whose build read nothing through its hyperparameters): then every hyperparameter
+        active under the space's conditions counts."""
+        return self._active.names(trial)
+
+    def note_build(self, values: dict[str, Any], read_names: Any) -> None:
+        """Records the names that a build of the candidate `values`, run by the tuner while
+        the oracle proposes it (a constraint check, a zero-cost score), read: the trial of
+        that candidate trains the model built then, without building it again."""
+        self._active.note_build(values, read_names)
 
     def proposable(self, values: dict[str, Any]) -> bool:
         """Whether `values` may be proposed: not tried yet, and within the `constraint`.
@@ -506,6 +600,19 @@ class NASOracle(keras_tuner.Oracle):
             and self.trials[trial_id].score is not None
         ]
 
+    def strategy_trials(self) -> list[keras_tuner.engine.trial.Trial]:
+        """The completed trials the strategy learns from: `completed_trials` without the
+        random control's (`baseline="random"`)."""
+        return [trial for trial in self.completed_trials() if not self.is_control(trial.trial_id)]
+
+    def is_control(self, trial_id: str) -> bool:
+        """Whether `trial_id` is a trial of the random control (`baseline="random"`)."""
+        return self._control.is_control(trial_id)
+
+    def is_initial(self, trial_id: str) -> bool:
+        """Whether `trial_id` is a trial of one of the `initial_architectures`."""
+        return trial_id in self._initial.trials
+
     def resolve(self, values: dict[str, Any]) -> dict[str, Any]:
         """Keeps the values of active hyperparameters, drops the rest, samples new ones."""
         return candidates.resolve(self.hyperparameters, values, self.next_seed)
@@ -538,8 +645,9 @@ class NASOracle(keras_tuner.Oracle):
         """Whether reports on `trial_id` come from a worker it was taken back from."""
         return self._lost_workers.superseded(trial_id)
 
-    def _key(self, values: dict[str, Any]) -> str:
-        """The canonical key of `values` (their JSON without a `canonical_key`)."""
+    def candidate_key(self, values: dict[str, Any]) -> str:
+        """The canonical key of `values` (their JSON without a `canonical_key`), under which
+        `rejected` holds the reason the constraint rejected them."""
         return self._canonical_keys.key(values, self.canonical_key)
 
     def _hand_over(self, tuner_id: str) -> keras_tuner.engine.trial.Trial:

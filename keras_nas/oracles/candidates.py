@@ -3,6 +3,7 @@ untried architectures, and duplicates recognised by their canonical form."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,64 @@ def resolve(
             value = hp.random_sample(next_seed())
         hps.values[hp.name] = value
     return hps.values
+
+
+@contextlib.contextmanager
+def proposing_with(oracle: NASOracle, populate: Callable[[str], dict[str, Any]]) -> Iterator[None]:
+    """Within the block (the oracle creating a trial), `oracle.populate_space` is `populate`
+    instead of the strategy's own method."""
+    oracle.populate_space = populate
+    try:
+        yield
+    finally:
+        del oracle.populate_space  # The strategy's own method again.
+
+
+class TrialSource:
+    """A source of trials other than the strategy (the initial architectures, the random
+    control): within `applied()`, the oracle's `populate_space` is the source's `propose`,
+    and `record` keeps the id of the trial it made (`trials`, saved with the oracle's state).
+    """
+
+    def __init__(self, oracle: NASOracle):
+        self._oracle = oracle
+        #: The ids of the trials this source made, in order.
+        self.trials: list[str] = []
+        self._proposing = False
+
+    def propose(self, trial_id: str) -> dict[str, Any]:
+        """`populate_space`'s answer for the trial `trial_id`."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def applied(self) -> Iterator[None]:
+        """Within the block (the oracle creating a trial, which calls `record` inside it),
+        the oracle's `populate_space` is `propose`."""
+        self._proposing = True
+        try:
+            with proposing_with(self._oracle, self.propose):
+                yield
+        finally:
+            self._proposing = False
+
+    def record(self, trial: keras_tuner.engine.trial.Trial) -> None:
+        """Counts the trial just created within `applied` as this source's, unless it does
+        not run or `propose` handed it to the strategy (`decline`)."""
+        proposing, self._proposing = self._proposing, False
+        if proposing and trial.status == keras_tuner.engine.trial.TrialStatus.RUNNING:
+            self.trials.append(trial.trial_id)
+
+    def decline(self, trial_id: str) -> dict[str, Any]:
+        """The strategy's own proposal for `trial_id`, which is then not this source's."""
+        self._proposing = False
+        return type(self._oracle).populate_space(self._oracle, trial_id)
+
+
+def proposal(values: dict[str, Any] | None) -> dict[str, Any]:
+    """`populate_space`'s answer for `values`: run them, or stop when there are none."""
+    if values is None:
+        return {"status": keras_tuner.engine.trial.TrialStatus.STOPPED, "values": None}
+    return {"status": keras_tuner.engine.trial.TrialStatus.RUNNING, "values": values}
 
 
 def first_proposable(oracle: NASOracle, draws: Iterable[dict[str, Any]]) -> dict[str, Any] | None:

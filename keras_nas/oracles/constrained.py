@@ -97,7 +97,7 @@ class ConstraintFilter:
 
     def was_rejected(self, values: dict[str, Any]) -> bool:
         """Whether the constraint rejected `values` (when `accepts` checked them)."""
-        return self._oracle._key(values) in self._rejected
+        return self._oracle.candidate_key(values) in self._rejected
 
     def repair(self, values: dict[str, Any]) -> dict[str, Any] | None:
         """An untried candidate within the constraint, found by shrinking `values` (which
@@ -128,7 +128,7 @@ class ConstraintFilter:
         current = dict(values)
         left_alone: set[str] = set()
         space = self._oracle.hyperparameters.space
-        key = self._oracle._key
+        key = self._oracle.candidate_key
         # Usage of the candidates checked in this repair only: what an earlier search in the
         # same process measured must not change the path, or a resumed search would differ.
         usage = {key(values): self._usage.get(key(values))}
@@ -205,7 +205,7 @@ class ConstraintFilter:
     def _violation(self, values: dict[str, Any]) -> str | None:
         """Why `values` break the constraint, or `None`; a candidate it rejects is checked
         once, and the usage of each candidate checked is kept (see `repair`)."""
-        key = self._oracle._key(values)
+        key = self._oracle.candidate_key(values)
         if key in self._rejected:
             return self._rejected[key]
         reason, usage = _reason_and_usage(self._oracle.constraint(values))
@@ -229,7 +229,7 @@ class ConstraintFilter:
                 {**values, hp.name: option},
                 self.learned_order,
             )
-            key = self._oracle._key(candidate)
+            key = self._oracle.candidate_key(candidate)
             if key not in self._usage:
                 self._violation(candidate)
             measured.append((self._usage.get(key, math.inf), index))
@@ -242,7 +242,7 @@ class ConstraintFilter:
         candidate keeps it. A choice that repair cannot shrink (a `Float`, an `Int` sampled
         on a log scale above its minimum) leaves the question open, and the search goes on
         drawing candidates at random."""
-        key = self._oracle._key(values)
+        key = self._oracle.candidate_key(values)
         space = self._oracle.hyperparameters.space
         at_floor = all(
             hp.name in cost_neutral or at_smallest(hp, values[hp.name], self.learned_order)

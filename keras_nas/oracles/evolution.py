@@ -32,9 +32,11 @@ class RegularizedEvolutionOracle(NASOracle):
     most recently completed trials (the oldest dies, whatever its score). Each new candidate
     comes from a tournament: `sample_size` members are drawn uniformly without replacement,
     the best by the objective is the parent, and the child is the parent with `mutations`
-    active hyperparameters changed to a different value. Conditional hyperparameters are then
-    re-resolved: values of hyperparameters that stay active are kept, inactive ones are
-    dropped and newly active ones are sampled at random.
+    active hyperparameters changed to a different value: active under the space's conditions
+    and read by the parent's build function (`NASOracle.active_hyperparameters`), so a
+    choice that a plain `if` in `build(hp)` skipped is never mutated. Conditional
+    hyperparameters are then re-resolved: values of hyperparameters that stay active are
+    kept, inactive ones are dropped and newly active ones are sampled at random.
 
     With several objectives (`objective=["val_accuracy", Objective("latency_ms", "min")]`),
     the search is a steady-state NSGA-II (Deb et al. 2002) with the same mutations: the
@@ -150,11 +152,12 @@ class RegularizedEvolutionOracle(NASOracle):
         """The members that tournaments draw from.
 
         With one objective, the `population_size` most recently completed trials (aging).
+        The random control's trials (`baseline="random"`) are never members.
         With several (`objective=[...]`), the `population_size` best completed trials by
         NSGA-II's selection: whole non-dominated fronts in rank order, the last one cut by
         crowding distance (`keras_nas.objectives.nsga2_select`), in the order they ended.
         """
-        completed = self.completed_trials()
+        completed = self.strategy_trials()
         if not self._pareto:
             return completed[-self.population_size :]
         if len(completed) <= self.population_size:
@@ -180,7 +183,7 @@ class RegularizedEvolutionOracle(NASOracle):
         (active in either) whose values differ: 0 when all members are the same architecture,
         1 when no two share a value.
         """
-        population = self.completed_trials()[-self.population_size :]
+        population = self.strategy_trials()[-self.population_size :]
         if not population:
             return {}
         scores = [trial.score for trial in population]
@@ -205,7 +208,8 @@ class RegularizedEvolutionOracle(NASOracle):
             for index in picks[1:]:
                 if better(int(index), winner):
                     winner = int(index)
-            yield self._mutate(population[winner].hyperparameters.values)
+            parent = population[winner]
+            yield self._mutate(parent.hyperparameters.values, self.active_hyperparameters(parent))
 
     def _tournament_order(self, population) -> Callable[[int, int], bool]:
         """Whether member i beats member j: by the objective's score, or with several
@@ -215,14 +219,18 @@ class RegularizedEvolutionOracle(NASOracle):
         keys = nsga2_rank(self._points(population), self._directions)
         return lambda i, j: keys[i] < keys[j]
 
-    def _mutate(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _mutate(self, values: dict[str, Any], read: set[str] | None = None) -> dict[str, Any]:
+        """`values` with `mutations` hyperparameters changed: ones active under the space's
+        conditions and, where known, read by the parent's build (`read`)."""
         active = self.resolve(values)
         # A name may be registered more than once under different conditions; the instance
         # to mutate is the one whose conditions hold.
         by_name = {
             hp.name: hp
             for hp in self.hyperparameters.space
-            if _is_mutable(hp) and all(cond.is_active(active) for cond in hp.conditions)
+            if _is_mutable(hp)
+            and all(cond.is_active(active) for cond in hp.conditions)
+            and (read is None or hp.name in read)
         }
         candidates = list(by_name.values())
         if not candidates:

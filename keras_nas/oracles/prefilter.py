@@ -99,7 +99,7 @@ class ZeroCostPrefilter:
         if self.pool is None:
             self.pool = self._draw_pool(oracle.zero_cost.warm_start)
         for entry in self.pool:
-            key = oracle._key(entry["values"])
+            key = oracle.candidate_key(entry["values"])
             if key not in self._offered and oracle.proposable(entry["values"]):
                 self._offered.add(key)
                 self._chosen = (entry["values"], entry["score"])
@@ -115,7 +115,7 @@ class ZeroCostPrefilter:
                 if proposals:
                     break
                 return response
-            proposals.setdefault(self._oracle._key(response["values"]), response["values"])
+            proposals.setdefault(self._oracle.candidate_key(response["values"]), response["values"])
             if len(proposals) == wanted:
                 break
         values = list(proposals.values())
@@ -160,8 +160,8 @@ class ZeroCostPrefilter:
             values = candidates.random_untried_values(oracle)
             if values is None:
                 break
-            if oracle._key(values) not in keys:
-                keys.add(oracle._key(values))
+            if oracle.candidate_key(values) not in keys:
+                keys.add(oracle.candidate_key(values))
                 drawn.append(values)
         scores = self._scores(drawn)
         pool = [{"values": v, "score": s} for v, s in zip(drawn, scores, strict=True)]

@@ -52,8 +52,10 @@ class ReinforceOracle(NASOracle):
     advantage is the reward minus a baseline, an exponential moving average of the rewards
     (decay `baseline_decay`, initialised with the first reward), divided by a running
     estimate of the rewards' standard deviation so that the step does not depend on the
-    metric's scale. The logits of the trial's active decisions then take one Adam step up
-    the gradient of `advantage * sum(log p(decision)) + entropy_weight * sum(entropy)`.
+    metric's scale. The logits of the trial's active decisions (active under the space's
+    conditions and read by its build function, `NASOracle.active_hyperparameters`) then
+    take one Adam step up the gradient of
+    `advantage * sum(log p(decision)) + entropy_weight * sum(entropy)`.
     The update uses the ended trial's own values, so trials may run in parallel and end in
     any order (asynchronous, as in distributed tuning).
 
@@ -180,16 +182,19 @@ class ReinforceOracle(NASOracle):
 
         Args:
             trial: See `keras_tuner.Oracle.end_trial`. Only a `COMPLETED` trial with a finite
-                score updates the policy; its own values are the decisions rewarded.
+                score updates the policy (not one of the random control's,
+                `baseline="random"`); its own values are the decisions rewarded.
         """
-        if trial.status == TrialStatus.COMPLETED and not self._superseded(trial.trial_id):
+        read = self.active_hyperparameters(trial)  # Before the update reads the values.
+        learns = not self._superseded(trial.trial_id) and not self.is_control(trial.trial_id)
+        if trial.status == TrialStatus.COMPLETED and learns:
             # `Oracle.end_trial` scores the stored trial and then saves; scoring it here
             # first (scoring is idempotent) lets that one save hold the update too.
             stored = self.trials[trial.trial_id]
             self.score_trial(stored)
             if stored.score is not None and np.isfinite(stored.score):
                 reward = stored.score if self.objective.direction == "max" else -stored.score
-                self._update(trial.hyperparameters.values, float(reward))
+                self._update(dict(trial.hyperparameters.values), float(reward), read)
                 self._reward = float(reward)
         super().end_trial(trial)
 
@@ -275,8 +280,11 @@ class ReinforceOracle(NASOracle):
                 values[hp.name] = choices[int(self._rng.choice(len(choices), p=probabilities))]
         return values
 
-    def _decisions(self, values: dict[str, Any]) -> list[tuple[hp_module.HyperParameter, int]]:
-        """The active `Choice` and `Boolean` hyperparameters in `values`, with the index chosen.
+    def _decisions(
+        self, values: dict[str, Any], read: set[str] | None = None
+    ) -> list[tuple[hp_module.HyperParameter, int]]:
+        """The active `Choice` and `Boolean` hyperparameters in `values`, with the index chosen:
+        active under the space's conditions and, where known, read by the build (`read`).
 
         In the order of the space, which is the order in which `_sample` draws them.
         """
@@ -284,6 +292,8 @@ class ReinforceOracle(NASOracle):
         for hp in self.hyperparameters.space:
             choices = _choices(hp)
             if choices is None or hp.name in seen or hp.name not in values:
+                continue
+            if read is not None and hp.name not in read:
                 continue
             if not _is_active(hp, values) or values[hp.name] not in choices:
                 continue
@@ -302,10 +312,10 @@ class ReinforceOracle(NASOracle):
         self._baseline = decay * self._baseline + (1 - decay) * reward
         return advantage / max(np.sqrt(self._reward_var), _MIN_REWARD_STD)
 
-    def _update(self, values: dict[str, Any], reward: float) -> None:
+    def _update(self, values: dict[str, Any], reward: float, read: set[str] | None = None) -> None:
         self._previous = (self._step, self._pack())
         advantage = self._advantage(reward)
-        decisions = [(self._logits(hp), index) for hp, index in self._decisions(values)]
+        decisions = [(self._logits(hp), index) for hp, index in self._decisions(values, read)]
         for vector, index in decisions:
             probabilities = _softmax(vector.logits)
             log_probabilities = np.log(np.maximum(probabilities, 1e-300))

@@ -41,6 +41,7 @@ from keras_nas.files import (
     write_json_atomically,
 )
 from keras_nas.objectives import ConstraintCheck, Constraints, pareto_front
+from keras_nas.oracles.active import ActiveHyperParameters
 from keras_nas.oracles.base import NASOracle
 from keras_nas.search_spaces.base import SearchSpace
 from keras_nas.search_spaces.scaling import scaled_space
@@ -744,12 +745,8 @@ class NASTuner(keras_tuner.Tuner):
         One whose cost a limit needs cannot be measured (FLOPs that `count_flops` cannot
         count, with `max_flops`) passes too, with a warning: its trial runs as any other.
         """
-        hp = self.oracle.get_space()
-        hp.values = dict(values)
-        self._prebuilt = None
-        release_keras_state()
         try:
-            model = compat.build_hypermodel(self, hp)
+            model = self._build_untrained(values)
             cost = self.costs.measure(model)
         except Exception:
             return None
@@ -763,12 +760,16 @@ class NASTuner(keras_tuner.Tuner):
         return check
 
     def _build_untrained(self, values: dict[str, Any]) -> keras.Model:
-        """The candidate's model, for its oracle's zero-cost filter (`CandidateScorer`)."""
-        hp = self.oracle.get_space()
+        """The candidate's untrained model, built while the oracle proposes it (to check a
+        constraint, or for the zero-cost filter's `CandidateScorer`); the oracle keeps the
+        names the build read, as the candidate's trial trains this model."""
+        hp = ActiveHyperParameters.copy_of(self.oracle.get_space())
         hp.values = dict(values)
         self._prebuilt = None
         release_keras_state()
-        return compat.build_hypermodel(self, hp)
+        model = compat.build_hypermodel(self, hp)
+        self.oracle.note_build(values, hp.read_names)
+        return model
 
     def _take_cost(self, model: keras.Model) -> dict[str, float]:
         """The cost of the trial's model: measured when the oracle checked it, or now."""

@@ -38,6 +38,11 @@ class EvolutionarySearch(NASTuner):
         zero_cost: A `keras_nas.estimation.ZeroCostFilter` that ranks candidates by a
             zero-cost proxy before any is trained; `None` trains the strategy's proposals
             as they come. See `NASOracle`.
+        baseline, baseline_share: `baseline="random"` samples a share of the trials
+            (half by default) at random, as a control that `keras-nas report` compares
+            the strategy with. See `NASOracle`.
+        initial_architectures: Architectures (dicts of values) to try first, in order.
+            See `NASOracle`.
         population_size, sample_size, mutations: See `RegularizedEvolutionOracle`.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner`.
     """
@@ -60,6 +65,9 @@ class EvolutionarySearch(NASTuner):
         pruning: PruningRule | None = None,
         trial_timeout: float | None = None,
         zero_cost: ZeroCostFilter | None = None,
+        baseline: str | None = None,
+        baseline_share: float = 0.5,
+        initial_architectures: list[dict[str, Any]] | None = None,
         **kwargs: Any,
     ):
         oracle = oracles.RegularizedEvolutionOracle(
@@ -77,6 +85,9 @@ class EvolutionarySearch(NASTuner):
             pruning=pruning,
             trial_timeout=trial_timeout,
             zero_cost=zero_cost,
+            baseline=baseline,
+            baseline_share=baseline_share,
+            initial_architectures=initial_architectures,
         )
         super().__init__(hypermodel, oracle, **kwargs)
 
@@ -97,6 +108,11 @@ class ReinforceSearch(NASTuner):
         zero_cost: A `keras_nas.estimation.ZeroCostFilter` that ranks candidates by a
             zero-cost proxy before any is trained; `None` trains the strategy's proposals
             as they come. See `NASOracle`.
+        baseline, baseline_share: `baseline="random"` samples a share of the trials
+            (half by default) at random, as a control that `keras-nas report` compares
+            the strategy with. See `NASOracle`.
+        initial_architectures: Architectures (dicts of values) to try first, in order.
+            See `NASOracle`.
         **oracle_and_tuner_kwargs: `ReinforceOracle`'s own arguments (`learning_rate`,
             `entropy_weight`, `baseline_decay`) and those of `NASTuner`.
     """
@@ -116,6 +132,9 @@ class ReinforceSearch(NASTuner):
         pruning: PruningRule | None = None,
         trial_timeout: float | None = None,
         zero_cost: ZeroCostFilter | None = None,
+        baseline: str | None = None,
+        baseline_share: float = 0.5,
+        initial_architectures: list[dict[str, Any]] | None = None,
         **kwargs: Any,
     ):
         policy = {
@@ -135,6 +154,9 @@ class ReinforceSearch(NASTuner):
             pruning=pruning,
             trial_timeout=trial_timeout,
             zero_cost=zero_cost,
+            baseline=baseline,
+            baseline_share=baseline_share,
+            initial_architectures=initial_architectures,
             **policy,
         )
         super().__init__(hypermodel, oracle, **kwargs)

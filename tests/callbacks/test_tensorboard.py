@@ -163,6 +163,10 @@ def test_search_run_holds_text_and_images(search):
     assert "| num_layers |" in first
     images = [tag for tag, plugin in plugins.items() if plugin == "images"]
     assert sorted(images) == ["architecture", "progress"]
+    assert (plugins["space/scores"], plugins["space/diagnostics"]) == ("histograms", "text")
+    last = tf.make_ndarray(accumulator.Tensors("space/diagnostics")[-1].tensor_proto)
+    scores = sorted(trial.score for trial in tuner.oracle.trials.values())
+    assert f"Scores of 4 trials: mean {np.mean(scores):.4f}" in last.item().decode()
     for tag in images:
         width, height, png = tf.make_ndarray(accumulator.Tensors(tag)[-1].tensor_proto)[:3]
         assert int(width) > 100 and int(height) > 100
