@@ -325,7 +325,12 @@ def test_own_pipeline_section_runs(tmp_path, monkeypatch, capsys):
 def test_choosing_a_search_space_section_runs(tmp_path, monkeypatch, capsys):
     _run_smaller(
         "## Choosing a search space, and checking it",
-        [("max_trials=16", "max_trials=4"), ("epochs=3", "epochs=1"), SMALL_MACRO_SPACE_DEMO],
+        [
+            ("max_trials=16", "max_trials=4"),
+            ("epochs=3", "epochs=1"),
+            ("tuner.search(x, y,", "tuner.search(x[:400], y[:400],"),
+            SMALL_MACRO_SPACE_DEMO,
+        ],
         tmp_path,
         monkeypatch,
     )
