@@ -13,6 +13,12 @@ then give the same trials in the same order with the same scores, bit for bit on
 GPU, only as far as TensorFlow's deterministic kernels go (an op without one raises an
 error). A parallel search (chief and workers) refuses `deterministic=True`: its order of
 trials depends on which worker asks first.
+
+The searches that train one supernet seed it the same way before it is built and trained
+(`supernet_seed`); their own `seed` (the search's, when not given) seeds the paths sampled,
+the data order, the architecture parameters and the calibration batches. A supernet search
+stopped and resumed between epochs restarts its optimizer and generators, so it reproduces
+another resumed at the same epoch, not an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -35,6 +41,18 @@ def trial_seed(seed: int, trial_id: str, execution: int = 0, stage: str = "build
     5
     """
     return _derive(seed, f"trial {stage}", trial_id, execution)
+
+
+def supernet_seed(seed: int, epochs_done: int) -> int:
+    """The seed in force when a supernet search (`OneShotSearch`, `DifferentiableSearch`)
+    builds its supernet and trains it from epoch `epochs_done`: the initial weights, the
+    order of the data and dropout.
+
+    Example:
+    >>> supernet_seed(0, 0) == supernet_seed(0, 0) != supernet_seed(0, 1)
+    True
+    """
+    return _derive(seed, "supernet", "", epochs_done)
 
 
 def proposal_seed(seed: int, trials_so_far: int) -> int:

@@ -27,6 +27,7 @@ from keras_nas.distribute.chief import ORACLE_IP, role
 from keras_nas.files import SUB_NETWORK_WEIGHTS, write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace, check_positive_int
 from keras_nas.tuners.best_weights import build_optimizer, read_best_weights
+from keras_nas.tuners.determinism import enable_op_determinism, seed_everything, supernet_seed
 from keras_nas.tuners.nas_tuner import NASTuner
 from keras_nas.weight_sharing import recalibrate_batch_norm
 
@@ -63,7 +64,8 @@ class SupernetSearch(NASTuner):
     Args:
         hypermodel: A keras-nas search space.
         oracle: The search strategy.
-        seed: Seeds the calibration batches and each sub-network's training in `retrain`.
+        seed: Seeds the calibration batches and each sub-network's training in `retrain`
+            (with `deterministic=True`, the search's seed when not given).
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner`.
     """
 
@@ -85,17 +87,20 @@ class SupernetSearch(NASTuner):
                 f"estimation={kwargs['estimation']!r}. Pass a smaller dataset or fewer epochs "
                 "to `search` instead, or use a multi-trial search (`EvolutionarySearch`)."
             )
-        if kwargs.get("deterministic"):
-            raise ValueError(
-                f"{type(self).__name__} does not support deterministic=True yet: only the "
-                "multi-trial searches (`EvolutionarySearch`, `ReinforceSearch`, `NASTuner`) "
-                "seed every trial. Pass seed= for a seeded supernet, calibration and retrain, "
-                "and leave deterministic=False."
-            )
         self.seed = seed
         self._calibration: list[np.ndarray] = []
         self._fit_data: tuple[tuple, dict] | None = None
         super().__init__(hypermodel, oracle, weight_sharing=True, **kwargs)
+        if self.deterministic and self.seed is None:
+            self.seed = self.search_seed  # Seeds everything below, as `seed=` would.
+
+    def seed_supernet(self, epochs_done: int) -> None:
+        """With `deterministic=True`, makes TensorFlow's ops deterministic and seeds the
+        supernet about to be built and trained from epoch `epochs_done`
+        (`keras_nas.tuners.determinism`); otherwise does nothing."""
+        if self.deterministic:
+            enable_op_determinism()
+            seed_everything(supernet_seed(self.seed, epochs_done))
 
     def sub_network(
         self, values: dict[str, Any], calibration: list[np.ndarray] | None = None

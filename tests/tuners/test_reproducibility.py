@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from keras_nas import EvolutionarySearch, OneShotSearch, cli
+from keras_nas import DifferentiableSearch, EvolutionarySearch, OneShotSearch, cli
 from keras_nas.datasets import load_digits
 from keras_nas.search_spaces import MLPSpace, NASBench201Space
 from keras_nas.tuners import manifest
@@ -77,10 +77,45 @@ def test_a_search_resumed_with_another_deterministic_is_refused(tmp_path):
         _search(tmp_path, "switch", max_trials=2, deterministic=True)
 
 
-def test_supernet_searches_refuse_deterministic_for_now(tmp_path):
-    space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1)
-    with raises_mentioning(ValueError, "OneShotSearch", "deterministic=True", "seed="):
-        OneShotSearch(space, deterministic=True, directory=str(tmp_path))
+def _supernet_search(search_class, directory, name, **kwargs):
+    (x, y), (x_val, y_val) = load_digits()
+    space = NASBench201Space(
+        input_shape=(8, 8, 1),
+        num_classes=10,
+        cells_per_stage=1,
+        channels=4,
+        operations=("skip_connect", "nor_conv_1x1"),
+    )
+    tuner = search_class(
+        space, directory=str(directory), project_name=name, deterministic=True, **kwargs
+    )
+    tuner.search(x[:128], y[:128], validation_data=(x_val[:64], y_val[:64]), verbose=0)
+    return tuner
+
+
+@pytest.mark.parametrize(
+    "search_class, arguments",
+    [
+        (OneShotSearch, {"max_trials": 2, "supernet_epochs": 1, "seed": 3}),
+        (DifferentiableSearch, {"epochs": 1}),  # The search's seed, drawn and saved.
+    ],
+)
+def test_two_deterministic_supernet_searches_give_the_same_trials_and_scores(
+    tmp_path, search_class, arguments
+):
+    first = _supernet_search(search_class, tmp_path, "first", **arguments)
+    seed = first.seed  # DifferentiableSearch: the oracle's, since none was given.
+    second = _supernet_search(search_class, tmp_path, "second", **{**arguments, "seed": seed})
+    assert _trials(first) == _trials(second)  # Exact, as in a multi-trial search.
+    trial = sorted(first.oracle.trials)[0]
+    assert all(
+        np.array_equal(a, b)  # The supernets trained to the same weights, bit for bit.
+        for a, b in zip(
+            first.load_model(first.oracle.trials[trial]).get_weights(),
+            second.load_model(second.oracle.trials[trial]).get_weights(),
+            strict=True,
+        )
+    )
 
 
 def test_the_manifest_records_versions_seed_settings_data_and_devices(tmp_path):

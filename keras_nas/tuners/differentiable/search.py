@@ -137,7 +137,8 @@ class DifferentiableSearch(SupernetSearch):
         seed: Seeds the architecture parameters, the Gumbel noise, the data order and
             `retrain`.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner` (`directory`,
-            `project_name`, `overwrite`, `distribution_strategy`, ...).
+            `project_name`, `overwrite`, `distribution_strategy`, `deterministic`: also
+            seeds the supernet's weights and training, `keras_nas.tuners.determinism`, ...).
 
     Raises:
         ValueError: If the space cannot be relaxed, or an argument is out of range.
@@ -294,6 +295,7 @@ class DifferentiableSearch(SupernetSearch):
                 print(f"Architecture already searched for {done} epochs; not training again.")
             return None
         span = max(epochs, self.epochs)
+        self.seed_supernet(done)
         with self._scope():
             supernet = self.build_relaxed_supernet()
             supernet.build_training_state(*_first_examples(x, y))

@@ -128,7 +128,8 @@ class OneShotSearch(SupernetSearch):
             (when `oracle` is `None`) the oracle, and each sub-network's training in
             `retrain`.
         **kwargs: The arguments of `NASTuner` and `keras_tuner.Tuner` (`directory`,
-            `project_name`, `overwrite`, `distribution_strategy`, ...).
+            `project_name`, `overwrite`, `distribution_strategy`, `deterministic`: also
+            seeds the supernet's weights and training, `keras_nas.tuners.determinism`, ...).
 
     Raises:
         ValueError: If the space has no supernet, or an argument is out of range.
@@ -266,6 +267,7 @@ class OneShotSearch(SupernetSearch):
             seed=self.seed,
             epochs=self._schedule_span(epochs),
         )
+        self.seed_supernet(done)
         with self._scope():
             supernet = self.hypermodel.build_supernet(
                 self.supernet_learning_rate, steps_per_update=sampler.steps_per_update
