@@ -340,6 +340,24 @@ def test_choosing_a_search_space_section_runs(tmp_path, monkeypatch, capsys):
     assert "the strategy: 2 trials, best" in out
 
 
+def test_published_architectures_section_runs(tmp_path, monkeypatch, capsys):
+    _run_smaller(
+        "## Published architectures",
+        [
+            (  # The paper's network takes 5 s to build; the section's test builds a small one.
+                'paper = NASNetCellSpace.paper_space("darts_v2")',
+                "paper = NASNetCellSpace(input_shape=(8, 8, 1), num_blocks=4)",
+            )
+        ],
+        tmp_path,
+        monkeypatch,
+    )
+    out = capsys.readouterr().out
+    assert "DARTS-V2 (Liu, Simonyan and Yang, DARTS, ICLR 2019" in out
+    assert "trainable parameters" in out
+    assert "normal: [sep_conv_3x3(0)+sep_conv_3x3(1)]" in out
+
+
 def test_benchmark_command_names_no_path_of_this_repository():
     assert not [doc.name for doc in DOCUMENTS if "../shared" in doc.read_text()]
 

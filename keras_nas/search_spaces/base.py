@@ -1,6 +1,6 @@
 """The base class of every keras-nas search space.
 
-Size: about 680 lines, one class: `SearchSpace` is the contract every space implements
+Size: about 700 lines, one class: `SearchSpace` is the contract every space implements
 (declaring hyperparameters, building a model, a one-shot or a relaxed supernet with its
 hooks for gradient search, `describe`, `canonical_key`, config), and its docstrings carry the
 examples that document that contract. A space's own relaxation lives in its own module
@@ -20,7 +20,7 @@ import keras_tuner
 
 from keras_nas.arguments import check_count, check_number
 from keras_nas.layers import MixedOperation, PathChoice, single_path_optimizer
-from keras_nas.search_spaces import genotype
+from keras_nas.search_spaces import genotype, published
 
 #: How a supernet makes a choice: `choice(hp_name, branches, name)` returns the callable that
 #: applies it to a tensor (a `PathChoice` layer in a one-shot supernet, a `MixedOperation`
@@ -340,6 +340,40 @@ class SearchSpace(keras_tuner.HyperModel):
         hp = keras_tuner.HyperParameters()
         hp.values.update(self.complete_values(values))
         return self.build(hp)
+
+    def published(self, name: str) -> dict[str, Any]:
+        """The values of the published architecture `name` in this space, completed: to start
+        a search from it (`initial_architectures=[space.published("darts_v2")]`), or to
+        build it (`keras_nas.search_spaces.published` lists them with their papers).
+
+        Example:
+        >>> from keras_nas.search_spaces import NASBench201Space
+        >>> space = NASBench201Space(input_shape=(8, 8, 1), num_classes=10, cells_per_stage=1)
+        >>> space.to_arch_string(space.published("nasbench201_best"))
+        '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
+
+        Raises:
+            ValueError: If there is no such architecture, or it is not a point of this space
+                (an option it takes is missing, or a choice it does not fix is open); the
+                message gives the paper's configuration of the space.
+        """
+        return published.values_in(self, name)
+
+    @classmethod
+    def paper_space(cls, name: str) -> SearchSpace:
+        """This space configured as the network of the paper that published architecture
+        `name`: its model of `published(name)` has the paper's parameter count.
+
+        Example:
+        >>> from keras_nas.search_spaces import NASNetCellSpace
+        >>> space = NASNetCellSpace.paper_space("darts_v2")
+        >>> space.channels, space.separable_repeats, space.cell_output
+        (36, 2, 'all')
+
+        Raises:
+            ValueError: If there is no such architecture, or it is one of another space.
+        """
+        return cls(**published.of_class(cls, name).network)
 
     def complete_values(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
         """Returns the canonical architecture: every active choice, defaults filled in.

@@ -6,6 +6,7 @@ expansions above 1 (the smaller run the leading channels of the largest). A kern
 an even size, and an expansion of 1 (which has no expansion layer), stay operations of their
 own. A sub-network's layer names its own kernel and expansion (`stage_2_block_1_mbconv_k3_e3_
 expand_conv`); `supernet_layer_name` gives the supernet layer it inherits from.
+`ElasticExpansion` runs a MobileNetSpace supernet block at every expansion.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import keras
 
-from keras_nas.layers import PathChoice
+from keras_nas.layers import ChannelMask, PathChoice, optional_path
 from keras_nas.layers.elastic_kernel import ElasticKernelSize
 
 # A layer of a searched block: position, operation, kernel, expansion, squeeze-excite, rest.
@@ -128,3 +129,35 @@ def supernet_layer_name(name: str, kernels: Sequence[int], expansions: Sequence[
     if expansion is not None:
         renamed += f"_e{max(expansion_group(int(expansion), expansions))}"
     return f"{renamed}_{rest}"
+
+
+class ElasticExpansion:
+    """The `ElasticWidths` (`keras_nas.search_spaces.blocks`) of one MobileNetSpace supernet
+    block: its width is fixed, its inner width follows the hyperparameter `expansion` over
+    `expansions` (`None`: the one expansion), and its squeeze-excite the stage's Boolean
+    `squeeze_excite`."""
+
+    def __init__(
+        self,
+        expansion: str | None,
+        expansions: tuple[int, ...],
+        squeeze_excite: str,
+        *,
+        in_filters: int,
+        filters: int,
+    ):
+        self.expansion, self.expansions = expansion, expansions
+        self.squeeze_excite = squeeze_excite
+        self.in_filters, self.filters = in_filters, filters
+
+    def mask(self, x, kind: str, name: str):
+        if kind != "expanded" or self.expansion is None:
+            return x  # Every other width is fixed.
+        widths = {expansion: self.in_filters * expansion for expansion in self.expansions}
+        return ChannelMask(self.expansion, widths, name=name)(x)
+
+    def has(self, kind: str) -> bool:
+        return kind == "identity" and self.in_filters == self.filters
+
+    def optional(self, x, build, kind: str, name: str):
+        return optional_path(x, self.squeeze_excite, build, name=f"{name}_se_choice")

@@ -9,7 +9,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from keras_nas.layers import ChannelMask, PathChoice, optional_path
+from keras_nas.layers import PathChoice
 from keras_nas.layers.elastic_kernel import ElasticKernelSize
 from keras_nas.search_spaces import blocks
 from keras_nas.search_spaces import elastic as elastic_ops
@@ -21,23 +21,18 @@ from keras_nas.search_spaces.base import (
     default_choice,
     plan_strides,
 )
-
-# Once-for-All's MobileNetV3 stages: (width, stride, squeeze-excite by default, activation).
-OFA_STAGES = (
-    (24, 2, False, "relu"),
-    (40, 2, True, "relu"),
-    (80, 2, False, "hard_silu"),
-    (112, 1, True, "hard_silu"),
-    (160, 2, True, "hard_silu"),
-)
+from keras_nas.search_spaces.mobilenet_skeletons import SKELETONS, Skeleton
 
 
 class MobileNetSpace(SearchSpace):
     """Stages of inverted-residual (MBConv) blocks, searched as in MnasNet and Once-for-All.
 
-    The skeleton is Once-for-All's MobileNetV3: a stride-2 stem of 16 filters, one fixed
-    MBConv block (expansion 1, kernel 3), five searchable stages of widths 24, 40, 80, 112 and
-    160, a 1x1 convolution to 6x the last width, global pooling and the classifier. Searched:
+    The default skeleton is Once-for-All's MobileNetV3: a stride-2 stem of 16 filters, one
+    fixed MBConv block (expansion 1, kernel 3), five searchable stages of widths 24, 40, 80,
+    112 and 160, a 1x1 convolution to 6x the last width, global pooling and the classifier.
+    `skeleton="mnasnet"` and `"efficientnet"` search MnasNet's and EfficientNet-B0's (a stem
+    of 32, six stages up to 320, a head of 1280; `SKELETONS`), where MnasNet-A1 and
+    EfficientNet-B0 are points (`keras_nas.search_spaces.published`). Searched:
     the depth of each stage, the kernel (3/5/7) and expansion ratio (3/4/6) of every block,
     squeeze-excite per stage (MnasNet), and a global width multiplier. As in `MacroSpace`, the
     earliest stride-2 points are dropped on inputs too small for all of them (an 8x8 image
@@ -59,6 +54,7 @@ class MobileNetSpace(SearchSpace):
         expansions: Expansion ratio options of every block.
         width_multipliers: Options for the factor applied to every width.
         dropout: Dropout rate before the classifier.
+        skeleton: The fixed network around the searched stages, a key of `SKELETONS`.
         **kwargs: The output, optimizer and loss arguments of `SearchSpace`.
 
     Hyperparameters: `width_multiplier`; per stage i `stage_i/depth` and
@@ -80,9 +76,16 @@ class MobileNetSpace(SearchSpace):
         expansions: Sequence[int] = (3, 4, 6),
         width_multipliers: Sequence[float] = (0.75, 1.0, 1.25),
         dropout: float = 0.2,
+        skeleton: str = "ofa",
         **kwargs: Any,
     ):
         super().__init__(input_shape, num_classes, dropout=dropout, **kwargs)
+        if skeleton not in SKELETONS:
+            raise ValueError(
+                f"`skeleton` must be one of {list(SKELETONS)}. Received: skeleton={skeleton!r}."
+            )
+        self.skeleton_name = skeleton
+        self.skeleton = SKELETONS[skeleton]
         self.depths = tuple(sorted(check_choices("depths", depths, positive=True)))
         self.kernels = check_choices("kernels", kernels, positive=True)
         self.expansions = check_choices("expansions", expansions, positive=True)
@@ -99,7 +102,7 @@ class MobileNetSpace(SearchSpace):
             list(self.width_multipliers),
             default=default_choice(self.width_multipliers, 1.0),
         )
-        for stage, (_, _, squeeze_excite, _) in enumerate(OFA_STAGES, start=1):
+        for stage, (_, _, squeeze_excite, _) in enumerate(self.skeleton.stages, start=1):
             depth_name = f"stage_{stage}/depth"
             hp.Choice(depth_name, list(self.depths), default=default_choice(self.depths, 3))
             hp.Boolean(f"stage_{stage}/squeeze_excite", default=squeeze_excite)
@@ -121,8 +124,8 @@ class MobileNetSpace(SearchSpace):
     def build_features(self, arch: dict[str, Any], inputs: keras.KerasTensor) -> keras.KerasTensor:
         multiplier = arch["width_multiplier"]
         strides = self._strides()
-        x = _stem(inputs, multiplier, strides[0])
-        for stage, (width, _, _, activation) in enumerate(OFA_STAGES, start=1):
+        x = _stem(inputs, self.skeleton, multiplier, strides[0])
+        for stage, (width, _, _, activation) in enumerate(self.skeleton.stages, start=1):
             squeeze_excite = arch[f"stage_{stage}/squeeze_excite"]
             for block in range(1, arch[f"stage_{stage}/depth"] + 1):
                 name = f"stage_{stage}/block_{block}"
@@ -136,7 +139,7 @@ class MobileNetSpace(SearchSpace):
                     strides=strides[stage] if block == 1 else 1,
                     activation=activation,
                 )
-        return _head(x, multiplier)
+        return _head(x, self.skeleton, multiplier)
 
     def one_shot_problem(self) -> str | None:
         if len(self.width_multipliers) > 1:
@@ -164,13 +167,13 @@ class MobileNetSpace(SearchSpace):
             raise ValueError(f"Cannot build the supernet: {problem}.")
         multiplier = self.width_multipliers[0]
         strides = self._strides()
-        x = _stem(inputs, multiplier, strides[0])
-        for stage, (width, _, _, activation) in enumerate(OFA_STAGES, start=1):
+        x = _stem(inputs, self.skeleton, multiplier, strides[0])
+        for stage, (width, _, _, activation) in enumerate(self.skeleton.stages, start=1):
             filters = blocks.make_divisible(width * multiplier)
             for block in range(1, self.depths[-1] + 1):
                 stride = strides[stage] if block == 1 else 1
                 x = self._supernet_block(x, stage, block, filters, stride, activation)
-        return _head(x, multiplier)
+        return _head(x, self.skeleton, multiplier)
 
     def relaxation_problem(self) -> str | None:
         if len(self.width_multipliers) > 1:
@@ -200,8 +203,8 @@ class MobileNetSpace(SearchSpace):
         multiplier = self.width_multipliers[0]
         defaults = self.complete_values({})
         strides = self._strides()
-        x = _stem(inputs, multiplier, strides[0])
-        for stage, (width, _, _, activation) in enumerate(OFA_STAGES, start=1):
+        x = _stem(inputs, self.skeleton, multiplier, strides[0])
+        for stage, (width, _, _, activation) in enumerate(self.skeleton.stages, start=1):
             filters = blocks.make_divisible(width * multiplier)
             se = defaults[f"stage_{stage}/squeeze_excite"]
             for block in range(1, self.depths[-1] + 1):
@@ -228,7 +231,7 @@ class MobileNetSpace(SearchSpace):
                 branches = {value: PathChoice.branch(x.shape, op) for value, op in options.items()}
                 hp_name = relaxation.choice_name(stage, block)
                 x = choice(hp_name, branches, f"{blocks.layer_name(name)}_choice")(x)
-        return _head(x, multiplier)
+        return _head(x, self.skeleton, multiplier)
 
     def discretize(self, weights: dict[str, dict[Any, float]]) -> dict[str, Any]:
         """Each stage's likeliest depth given the skip weights, and each kept block's
@@ -243,7 +246,9 @@ class MobileNetSpace(SearchSpace):
         >>> space.summarize(values).split(" | ")[:2]
         ['w1', 'k5e4 k3e4']
         """
-        return self.complete_values(relaxation.discretize(weights, len(OFA_STAGES), self.depths))
+        return self.complete_values(
+            relaxation.discretize(weights, len(self.skeleton.stages), self.depths)
+        )
 
     def relaxed_layer_source(self, values: dict[str, Any]) -> Callable[[str], Any]:
         """The relaxed supernet names each block's layers as the sub-network does."""
@@ -264,7 +269,7 @@ class MobileNetSpace(SearchSpace):
         name = f"stage_{stage}/block_{block}"
 
         def build(t, *, kernel: int | ElasticKernelSize, expansions: tuple[int, ...]):
-            elastic = _ElasticExpansion(
+            elastic = elastic_ops.ElasticExpansion(
                 f"{name}/expansion" if len(expansions) > 1 else None,
                 expansions,
                 f"stage_{stage}/squeeze_excite",
@@ -302,11 +307,13 @@ class MobileNetSpace(SearchSpace):
         )(x)
 
     def _strides(self) -> tuple[int, ...]:
-        return plan_strides(self.input_shape, (2,) + tuple(s for _, s, _, _ in OFA_STAGES))
+        return plan_strides(
+            self.input_shape, (2,) + tuple(s for _, s, _, _ in self.skeleton.stages)
+        )
 
     def summarize(self, arch: dict[str, Any]) -> str:
         parts = [f"w{arch['width_multiplier']:g}"]
-        for stage in range(1, len(OFA_STAGES) + 1):
+        for stage in range(1, len(self.skeleton.stages) + 1):
             kernels_and_expansions = [
                 f"k{arch[f'stage_{stage}/block_{b}/kernel']}"
                 f"e{arch[f'stage_{stage}/block_{b}/expansion']}"
@@ -323,14 +330,25 @@ class MobileNetSpace(SearchSpace):
             "kernels": list(self.kernels),
             "expansions": list(self.expansions),
             "width_multipliers": list(self.width_multipliers),
+            "skeleton": self.skeleton_name,
         }
 
 
-def _stem(inputs, multiplier: float, strides: int):
+def _stem(inputs, skeleton: Skeleton, multiplier: float, strides: int):
     """The stride-2 stem convolution and the fixed first MBConv block (expansion 1)."""
-    width = blocks.make_divisible(16 * multiplier)
-    x = blocks.conv_bn_act(inputs, width, 3, strides=strides, activation="hard_silu", name="stem")
-    return blocks.mbconv_block(x, width, 3, expansion=1, activation="relu", name="stem_block")
+    width = blocks.make_divisible(skeleton.stem_width * multiplier)
+    x = blocks.conv_bn_act(
+        inputs, width, 3, strides=strides, activation=skeleton.stem_activation, name="stem"
+    )
+    return blocks.mbconv_block(
+        x,
+        blocks.make_divisible(skeleton.first_block_width * multiplier),
+        3,
+        expansion=1,
+        squeeze_excite_ratio=0.25 if skeleton.first_block_squeeze_excite else 0.0,
+        activation=skeleton.first_block_activation,
+        name="stem_block",
+    )
 
 
 def _block(
@@ -340,7 +358,7 @@ def _block(
     kernel: int | ElasticKernelSize,
     expansion: int,
     se: bool,
-    elastic: _ElasticExpansion | None = None,
+    elastic: elastic_ops.ElasticExpansion | None = None,
     **kwargs,
 ):
     """One searched MBConv block; its layers name the position and the operation (in the
@@ -359,42 +377,11 @@ def _block(
     )
 
 
-class _ElasticExpansion:
-    """The `ElasticWidths` of one MobileNetSpace supernet block: its width is fixed, its
-    inner width follows the hyperparameter `expansion` over `expansions` (`None`: the one
-    expansion), and its squeeze-excite the stage's Boolean `squeeze_excite`."""
-
-    def __init__(
-        self,
-        expansion: str | None,
-        expansions: tuple[int, ...],
-        squeeze_excite: str,
-        *,
-        in_filters: int,
-        filters: int,
-    ):
-        self.expansion, self.expansions = expansion, expansions
-        self.squeeze_excite = squeeze_excite
-        self.in_filters, self.filters = in_filters, filters
-
-    def mask(self, x, kind: str, name: str):
-        if kind != "expanded" or self.expansion is None:
-            return x  # Every other width is fixed.
-        widths = {expansion: self.in_filters * expansion for expansion in self.expansions}
-        return ChannelMask(self.expansion, widths, name=name)(x)
-
-    def has(self, kind: str) -> bool:
-        return kind == "identity" and self.in_filters == self.filters
-
-    def optional(self, x, build, kind: str, name: str):
-        return optional_path(x, self.squeeze_excite, build, name=f"{name}_se_choice")
-
-
 def _same_name(name: str) -> str:
     return name
 
 
-def _head(x, multiplier: float):
-    """The 1x1 convolution to 6x the last stage's width."""
-    width = blocks.make_divisible(6 * OFA_STAGES[-1][0] * multiplier)
-    return blocks.conv_bn_act(x, width, 1, activation="hard_silu", name="head")
+def _head(x, skeleton: Skeleton, multiplier: float):
+    """The 1x1 convolution before the classifier."""
+    width = blocks.make_divisible(skeleton.head_width * multiplier)
+    return blocks.conv_bn_act(x, width, 1, activation=skeleton.head_activation, name="head")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -31,7 +31,11 @@ OPERATIONS = (
     "max_pool_3x3",
     "dil_conv_3x3",
 )
+#: Operations a space may also offer, outside the default set: NASNet-A's reduction cell
+#: uses `sep_conv_7x7`.
+MORE_OPERATIONS = ("sep_conv_7x7",)
 CELL_TYPES = ("normal_cell", "reduction_cell")
+CELL_OUTPUTS = ("unused", "all")
 
 # The default cells, one ((node, op), (node, op)) pair per block. Nodes: 0 = h_{i-2},
 # 1 = h_{i-1}, k + 1 = block k. Like NASNet-A and the ENAS cells, the first blocks read the cell
@@ -59,23 +63,28 @@ class NASNetCellSpace(SearchSpace):
     """Cell-level search (Zoph et al. 2018, NASNet; Pham et al. 2018, ENAS micro space).
 
     Two cells are searched, a normal cell and a reduction cell, and stacked into a fixed
-    network: a stem Conv3x3-BN, then `num_reductions + 1` stages of `cells_per_stage` normal
-    cells separated by reduction cells, which halve the resolution and double the channels,
-    then a ReLU before the head of `SearchSpace`.
+    network: a stem Conv3x3-BN (`stem_multiplier` times `channels` filters), then
+    `num_reductions + 1` stages of `cells_per_stage` normal cells separated by reduction
+    cells, which halve the resolution and double the channels, then a ReLU before the head
+    of `SearchSpace`.
 
     A cell has `num_blocks` blocks. Block b picks two inputs among the earlier nodes (node 0 is
     the output of the cell before the previous one, node 1 the previous cell's, node k + 1 the
     output of block k of this cell), applies one operation to each and adds the results. The
-    cell's output concatenates the blocks that no other block of the cell reads (NASNet's rule).
+    cell's output concatenates the blocks that no other block of the cell reads (NASNet's rule,
+    `cell_output="unused"`), every block (DARTS's, `"all"`), or fixed nodes per cell type
+    (NASNet-A's code: `{"normal_cell": (0, 2, 3, 4, 5, 6), "reduction_cell": (3, 4, 5, 6)}`).
     Both cell inputs are first calibrated to the cell's channel count with ReLU-Conv1x1-BN, or
     with a factorized reduction (two stride-2 1x1 convolutions, one shifted by a pixel) when the
     older input has twice the resolution. In a reduction cell the operations on nodes 0 and 1
     have stride 2; identity with stride 2 becomes a factorized reduction, as in DARTS.
 
-    Operations: `identity`; `sep_conv_3x3` and `sep_conv_5x5` (ReLU -> depthwise -> pointwise
-    -> BN, applied once rather than twice as in NASNet and DARTS, to stay light on CPU);
-    `dil_conv_3x3` (the same with a depthwise kernel of dilation 2); `avg_pool_3x3` and
-    `max_pool_3x3` ("same" padding).
+    Operations: `identity`; `sep_conv_3x3`, `sep_conv_5x5` and, if asked for, `sep_conv_7x7`
+    (ReLU -> depthwise -> pointwise -> BN, applied `separable_repeats` times: once by default
+    to stay light on CPU, twice in NASNet and DARTS); `dil_conv_3x3` (the same once, with a
+    depthwise kernel of dilation 2); `avg_pool_3x3` and `max_pool_3x3` ("same" padding).
+    With `separable_repeats=2`, `stem_multiplier=3` and the output rule of the paper, the
+    network is NASNet's and DARTS's (`keras_nas.search_spaces.published`).
 
     The default cells mix separable convolutions with identity paths in the manner of NASNet-A
     and the ENAS cells; restricted `operations` replace missing defaults with the first option.
@@ -95,7 +104,12 @@ class NASNetCellSpace(SearchSpace):
         cells_per_stage: Normal cells in each stage.
         num_reductions: Reduction cells; the network has `num_reductions + 1` stages.
         channels: Channels of the first stage's cells; each reduction doubles them.
-        operations: Operation options, a subset of `OPERATIONS`.
+        operations: Operation options, from `OPERATIONS` and `MORE_OPERATIONS`.
+        separable_repeats: How many times a `sep_conv_*` operation runs (1 or 2).
+        stem_multiplier: The stem's filters, as a multiple of `channels`.
+        cell_output: Which nodes a cell concatenates: `"unused"`, `"all"`, or a dict from
+            cell type to a tuple of node numbers (a reduction cell's may not hold the inputs
+            0 and 1, which have twice its resolution).
         **kwargs: The output, optimizer, loss and dropout arguments of `SearchSpace`.
 
     Raises:
@@ -127,6 +141,9 @@ class NASNetCellSpace(SearchSpace):
         num_reductions: int = 2,
         channels: int = 16,
         operations: Sequence[str] = OPERATIONS,
+        separable_repeats: int = 1,
+        stem_multiplier: int = 1,
+        cell_output: str | Mapping[str, Sequence[int]] = "unused",
         **kwargs: Any,
     ):
         super().__init__(input_shape, num_classes, **kwargs)
@@ -134,7 +151,17 @@ class NASNetCellSpace(SearchSpace):
         self.cells_per_stage = check_positive_int("cells_per_stage", cells_per_stage)
         self.num_reductions = _check_num_reductions(num_reductions, self.input_shape)
         self.channels = check_positive_int("channels", channels)
-        self.operations = check_choices("operations", operations, kind=str, allowed=OPERATIONS)
+        self.operations = check_choices(
+            "operations", operations, kind=str, allowed=OPERATIONS + MORE_OPERATIONS
+        )
+        if separable_repeats not in (1, 2) or isinstance(separable_repeats, bool):
+            raise ValueError(
+                "`separable_repeats` must be 1 (each separable convolution once) or 2 (twice, "
+                f"as NASNet and DARTS). Received: separable_repeats={separable_repeats!r}."
+            )
+        self.separable_repeats = int(separable_repeats)
+        self.stem_multiplier = check_positive_int("stem_multiplier", stem_multiplier)
+        self.cell_output = _check_cell_output(cell_output, self.num_blocks, self._cell_types())
 
     def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
         for cell_type in self._cell_types():
@@ -160,6 +187,8 @@ class NASNetCellSpace(SearchSpace):
                 filters,
                 reduction=cell_type == "reduction_cell",
                 name=name,
+                output=self._output(cell_type),
+                separable_repeats=self.separable_repeats,
             ),
         )
 
@@ -182,12 +211,21 @@ class NASNetCellSpace(SearchSpace):
                 filters,
                 name=name,
                 choice=choice,
+                separable_repeats=self.separable_repeats,
             ),
         )
 
     def relaxation_problem(self) -> str | None:
-        """`None`: every configuration relaxes, since each edge chooses between `none` and
-        the operations (one operation is enough)."""
+        """`None` where the relaxed cell can stand for the plain one: each edge chooses
+        between `none` and the operations (one operation is enough), and the relaxed cell
+        concatenates blocks, not its inputs."""
+        if isinstance(self.cell_output, dict) and any(
+            node < 2 for nodes in self.cell_output.values() for node in nodes
+        ):
+            return (
+                "DARTS's relaxed cell concatenates its blocks, not its inputs, so it cannot "
+                f"stand for cell_output={self.cell_output}; pass cell_output='unused' or 'all'"
+            )
         return None
 
     def cost_term_problem(self) -> str | None:
@@ -224,12 +262,14 @@ class NASNetCellSpace(SearchSpace):
         input convolution to the rows of the blocks that the cell before concatenates."""
         arch = self.complete_values(values)
         cells = {cell_type: self._cell_blocks(arch, cell_type) for cell_type in self._cell_types()}
-        return relaxation.layer_source(cells, self._cell_sequence())
+        outputs = {cell_type: self._output(cell_type) for cell_type in cells}
+        return relaxation.layer_source(cells, self._cell_sequence(), outputs)
 
     def _network(self, inputs: keras.KerasTensor, cell) -> keras.KerasTensor:
         """The stem, then the cells, each `cell(cell_type, prev, curr, filters, name)`, and a
         ReLU."""
-        stem = batch_norm(conv_layer(inputs, self.channels, 3, name="stem_conv"), "stem_bn")
+        stem_filters = self.channels * self.stem_multiplier
+        stem = batch_norm(conv_layer(inputs, stem_filters, 3, name="stem_conv"), "stem_bn")
         prev, curr = stem, stem
         for name, cell_type, filters in self._cell_sequence():
             prev, curr = curr, cell(cell_type, prev, curr, filters, name)
@@ -264,10 +304,22 @@ class NASNetCellSpace(SearchSpace):
             "num_reductions": self.num_reductions,
             "channels": self.channels,
             "operations": list(self.operations),
+            "separable_repeats": self.separable_repeats,
+            "stem_multiplier": self.stem_multiplier,
+            "cell_output": (
+                {k: list(v) for k, v in self.cell_output.items()}
+                if isinstance(self.cell_output, dict)
+                else self.cell_output
+            ),
         }
 
     def _cell_types(self) -> tuple[str, ...]:
         return CELL_TYPES if self.num_reductions else CELL_TYPES[:1]
+
+    def _output(self, cell_type: str) -> cells_module.Output:
+        if isinstance(self.cell_output, dict):
+            return self.cell_output[cell_type]
+        return self.cell_output
 
     def _cell_blocks(self, arch: dict[str, Any], cell_type: str) -> tuple[Block, ...]:
         return tuple(
@@ -289,6 +341,32 @@ def _default_block(cell_type: str, block: int) -> Block:
     if block <= len(table):
         return table[block - 1]
     return ((1, "sep_conv_3x3"), (block, "identity"))
+
+
+def _check_cell_output(
+    cell_output: Any, num_blocks: int, cell_types: tuple[str, ...]
+) -> str | dict[str, tuple[int, ...]]:
+    if isinstance(cell_output, str) and cell_output in CELL_OUTPUTS:
+        return cell_output
+    nodes = range(num_blocks + 2)
+    fixed = isinstance(cell_output, Mapping) and set(cell_output) == set(cell_types)
+    if fixed:
+        cell_output = {cell_type: tuple(cell_output[cell_type]) for cell_type in cell_types}
+        fixed = all(
+            values
+            and len(set(values)) == len(values)
+            and all(type(node) is int and node in nodes for node in values)
+            and (cell_type == "normal_cell" or min(values) >= 2)
+            for cell_type, values in cell_output.items()
+        )
+    if not fixed:
+        raise ValueError(
+            f"`cell_output` must be one of {CELL_OUTPUTS}, or a dict from each cell type "
+            f"{list(cell_types)} to a tuple of distinct nodes in 0..{num_blocks + 1} (node 0 "
+            "is h_{i-2}, node 1 h_{i-1}, node b + 1 block b; a reduction cell's from 2). "
+            f"Received: cell_output={cell_output!r}."
+        )
+    return cell_output
 
 
 def _check_num_reductions(num_reductions: Any, input_shape: tuple[int, ...]) -> int:

@@ -22,8 +22,10 @@ from keras_nas.layers.zeros import Zeros
 from keras_nas.search_spaces.blocks import op_token
 from keras_nas.search_spaces.nasnet_cells import (
     Block,
+    Output,
     factorized_reduce,
     operation,
+    output_nodes,
     relu_conv_bn,
 )
 
@@ -57,6 +59,7 @@ def relaxed_cell(
     *,
     name: str,
     choice: Callable,
+    separable_repeats: int = 1,
 ):
     """One relaxed cell on inputs h_{i-2} = `prev` and h_{i-1} = `curr`: block b adds the
     choices of its edges from nodes 0 to b, and the output concatenates the blocks."""
@@ -76,7 +79,12 @@ def relaxed_cell(
                 branches[op] = PathChoice.branch(
                     nodes[node].shape,
                     lambda x, op=op, strides=strides, edge=edge: operation(
-                        x, op, filters, strides=strides, name=f"{edge}_{op_token(op)}"
+                        x,
+                        op,
+                        filters,
+                        strides=strides,
+                        name=f"{edge}_{op_token(op)}",
+                        separable_repeats=separable_repeats,
                     ),
                 )
             terms.append(
@@ -128,13 +136,17 @@ def discretize(weights: dict[str, dict[Any, float]], cell_types: Sequence[str]) 
 
 
 def layer_source(
-    cells: dict[str, tuple[Block, ...]], sequence: Sequence[tuple[str, str, int]]
+    cells: dict[str, tuple[Block, ...]],
+    sequence: Sequence[tuple[str, str, int]],
+    outputs: dict[str, Output] | None = None,
 ) -> Callable[[str], Any]:
     """Maps a sub-network's layer name to the relaxed supernet layer it inherits from.
 
     An operation in slot s of a block inherits from that operation on the edge from the node
     the slot reads. A cell's input convolution, and the classifier after the last cell, read
-    the blocks that the cell before concatenates, where the relaxed ones read all of them:
+    the blocks that the cell before concatenates (`outputs` by cell type, default
+    `"unused"`; blocks only), where the relaxed
+    ones read all of them:
     they inherit those blocks' input channels, returned as `(name, channels)`. Other layers
     keep their name.
 
@@ -171,18 +183,17 @@ def layer_source(
         if index < 0:
             return name
         _, cell_type, filters = sequence[index]
-        return name, _concatenated_channels(cells[cell_type], filters)
+        output = (outputs or {}).get(cell_type, "unused")
+        return name, _concatenated_channels(cells[cell_type], filters, output)
 
     return source
 
 
-def _concatenated_channels(blocks: tuple[Block, ...], filters: int) -> list[int]:
+def _concatenated_channels(blocks: tuple[Block, ...], filters: int, output: Output) -> list[int]:
     """The channels, in the relaxed cell's output (every block, `filters` each), of the
-    blocks that the plain cell concatenates (those no block reads)."""
-    used = {node for block in blocks for node, _ in block}
+    blocks that the plain cell concatenates (`output_nodes`)."""
     return [
         channel
-        for node in range(2, len(blocks) + 2)
-        if node not in used
+        for node in output_nodes(blocks, output)
         for channel in range((node - 2) * filters, (node - 1) * filters)
     ]

@@ -119,8 +119,14 @@ def _cells(space, values):
     return cells, space._cell_sequence()
 
 
-def test_a_derived_network_finds_every_weight_in_the_relaxed_one_reduction_cells_included():
-    space = _space(operations=("identity", "sep_conv_3x3", "avg_pool_3x3"))
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"cell_output": "all", "separable_repeats": 2}],  # NASNet's network, then DARTS's.
+)
+def test_a_derived_network_finds_every_weight_in_the_relaxed_one_reduction_cells_included(
+    settings,
+):
+    space = _space(operations=("identity", "sep_conv_3x3", "avg_pool_3x3"), **settings)
     network, choices = space.build_relaxed_supernet(sample=True)  # GDAS: one branch runs.
     registry = SharedLayerRegistry()
     registry.store(network)

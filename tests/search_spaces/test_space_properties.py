@@ -28,6 +28,7 @@ from keras_nas.search_spaces import (
     nasbench201,
     nasnet,
 )
+from keras_nas.search_spaces.mobilenet_skeletons import SKELETONS
 from tests.messages import raises_mentioning
 
 SPACES = (MacroSpace, MLPSpace, MobileNetSpace, NASBench201Space, NASNetCellSpace)
@@ -122,6 +123,7 @@ def mobilenet_kwargs(draw):
         "kernels": draw(options(st.integers(1, 7))),
         "expansions": draw(options(st.integers(1, 8))),
         "width_multipliers": draw(options(st.floats(0.125, 4.0) | st.integers(1, 3))),
+        "skeleton": draw(st.sampled_from(sorted(SKELETONS))),
     }
 
 
@@ -135,7 +137,9 @@ def nasnet_kwargs(draw):
         # The input must be at least 2 ** num_reductions in height and width.
         "num_reductions": draw(st.integers(0, min(shape[:2]).bit_length() - 1)),
         "channels": draw(small_ints),
-        "operations": draw(subsets(nasnet.OPERATIONS)),
+        "operations": draw(subsets(nasnet.OPERATIONS + nasnet.MORE_OPERATIONS)),
+        "separable_repeats": draw(st.sampled_from((1, 2))),
+        "cell_output": draw(st.sampled_from(nasnet.CELL_OUTPUTS)),
     }
 
 
@@ -446,7 +450,11 @@ OPTION_LISTS = [
     OptionList(MobileNetSpace, "expansions", small_ints, str, positive=True),
     OptionList(MobileNetSpace, "width_multipliers", st.floats(0.125, 4.0), str, positive=True),
     OptionList(
-        NASNetCellSpace, "operations", st.sampled_from(nasnet.OPERATIONS), int, nasnet.OPERATIONS
+        NASNetCellSpace,
+        "operations",
+        st.sampled_from(nasnet.OPERATIONS + nasnet.MORE_OPERATIONS),
+        int,
+        nasnet.OPERATIONS + nasnet.MORE_OPERATIONS,
     ),
     OptionList(
         NASBench201Space,
