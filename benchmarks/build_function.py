@@ -1,7 +1,7 @@
 """Four strategies on a user's own conditional `build(hp)` inside a plain `keras_tuner.Tuner`.
 
     python -m benchmarks.build_function [--seeds 10] [--trials 20] [--early 8] [--epochs 5]
-                                        [--json FILE]
+                                        [--strategies NAME ...] [--json FILE]
 
 The build function is what a user writes (`architecture` below): 1 to 3 dense blocks, each
 with its own width, activation and optional batch normalisation, then an optional dropout
@@ -174,13 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
-    runs: dict[str, list[dict]] = {strategy: [] for strategy in STRATEGIES}
+    runs: dict[str, list[dict]] = {strategy: [] for strategy in args.strategies}
     # Each search in a fresh process: one process that runs them all slows down from search
     # to search (42 s for the first, 85 s for the eleventh), which would favour the first.
     spawn = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as directory:
         for seed in range(args.seeds):
-            for strategy in STRATEGIES:  # Interleaved: a slower machine slows all alike.
+            for strategy in args.strategies:  # Interleaved: a slower machine slows all alike.
                 with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
                     result = pool.submit(run, strategy, seed, args, directory).result()
                 runs[strategy].append(result)
@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-    results = {strategy: summarize(runs[strategy], args.early) for strategy in STRATEGIES}
+    results = {strategy: summarize(runs[strategy], args.early) for strategy in args.strategies}
     early, trials = args.early, args.trials
     print(
         f"| strategy | best at {early} trials | best at {trials} trials | repeated networks "
@@ -219,6 +219,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--early", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument(
+        "--strategies",
+        nargs="+",
+        choices=STRATEGIES,
+        default=list(STRATEGIES),
+        help="the strategies to run (default: all)",
+    )
     parser.add_argument("--json", help="also write the results to this JSON file")
     return parser
 
