@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
         help="maximum training epochs per architecture (default: 6)",
     )
     demo.add_argument(
+        "--max-time",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop the search within this many seconds (default: no limit)",
+    )
+    demo.add_argument(
         "--directory",
         default="keras_nas_runs",
         help="folder for the run's files (default: ./keras_nas_runs)",
@@ -186,6 +193,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         directory=args.directory,
         max_trials=args.trials,
         epochs=args.epochs,
+        max_time=args.max_time,
         seed=args.seed,
         overwrite=not args.resume,
     )
@@ -280,6 +288,16 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
     return value
 
 

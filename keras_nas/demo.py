@@ -40,6 +40,7 @@ def run_demo(
     project_name: str = "digits",
     max_trials: int = 8,
     epochs: int = 6,
+    max_time: float | None = None,
     seed: int = 0,
     overwrite: bool = True,
     out: TextIO | None = None,
@@ -61,6 +62,7 @@ def run_demo(
         epochs: Maximum training epochs of each architecture (training stops early when the
             validation accuracy has not improved for 3 epochs, or, from epoch 2 on, when it is
             below the median of the earlier trials at the same epoch: `MedianStopping`).
+        max_time: The search's time budget in seconds (`NASTuner.search`), or `None`.
         seed: Seed of the search and of weight initialisation.
         overwrite: Start afresh; with `False`, a finished or interrupted run is resumed.
         out: Where progress and results are printed; standard output by default.
@@ -77,7 +79,8 @@ def run_demo(
     print(
         f"keras-nas demo: regularized evolution over MacroSpace on the 8x8 digits "
         f"({len(x_train)} training, {len(x_val)} validation images): {max_trials} "
-        f"architectures, up to {epochs} epochs each.",
+        f"architectures, up to {epochs} epochs each"
+        + (f", within {max_time:g} s." if max_time else "."),
         file=out,
     )
     tuner = EvolutionarySearch(
@@ -105,6 +108,7 @@ def run_demo(
             keras.callbacks.EarlyStopping(monitor=OBJECTIVE, patience=3),
         ],
         verbose=1,
+        max_time=max_time,
     )
     print("\nBest architectures:", file=out)
     print(best_trials_table(tuner, space, num_trials=5), file=out)

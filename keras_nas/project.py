@@ -133,6 +133,9 @@ class SearchReport:
             keras-nas oracle records them (`keras_nas.oracles.active`); empty when unknown.
         baseline_trials: The ids of the random control's trials (`baseline="random"`).
         initial_trials: The ids of the trials of `initial_architectures`.
+        time: The search's time record (`oracle.json`'s `time`: each trial's end in search
+            seconds, the limits, why it stopped; `keras_nas.oracles.time_limits`), or
+            empty.
     """
 
     directory: str
@@ -149,6 +152,7 @@ class SearchReport:
     active_hyperparameters: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     baseline_trials: list[str] = dataclasses.field(default_factory=list)
     initial_trials: list[str] = dataclasses.field(default_factory=list)
+    time: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def best_description(self) -> dict[str, Any] | None:
@@ -222,6 +226,7 @@ def load_report(directory: str) -> SearchReport:
         active_hyperparameters=_active_of(oracle),
         baseline_trials=_trial_ids(oracle, "baseline_trials"),
         initial_trials=_trial_ids(oracle, "initial_trials"),
+        time=_time_of(oracle),
     )
 
 
@@ -229,6 +234,12 @@ def _trial_ids(oracle: Any, key: str) -> list[str]:
     """The list of trial ids under `key` in `oracle.json` (empty without one)."""
     trials = oracle.get(key) if isinstance(oracle, dict) else None
     return [str(trial_id) for trial_id in trials] if isinstance(trials, list) else []
+
+
+def _time_of(oracle: Any) -> dict[str, Any]:
+    """`oracle.json`'s time record (empty without one)."""
+    time = oracle.get("time") if isinstance(oracle, dict) else None
+    return time if isinstance(time, dict) else {}
 
 
 def _space_of(oracle: Any) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ all whole numbers, `progress.png` numbers the trials 0, 1, ... in the order they
 or more objectives in `search.json`: the first two, each trial's best value of each) and
 `architecture.png` (the best trial's graph, when its `architecture.json` has one).
 
-Size: just over 400 lines, one idea (rendering one `SearchReport` as a table, JSON and
+Size: about 500 lines, one idea (rendering one `SearchReport` as a table, JSON and
 figures); the column and line helpers are small and serve that rendering only.
 """
 
@@ -25,6 +25,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from keras_nas.anytime import AnytimeView, anytime_json, anytime_view, format_anytime
 from keras_nas.diagnostics import (
     ScoredTrial,
     SpaceDiagnostics,
@@ -141,7 +142,9 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
     after the score, and one per zero-cost proxy that scored trials, each followed by a line
     with its rank correlation with the score); missing values are "-", and architectures are cut to
     `ARCHITECTURE_WIDTH` characters. Failed trials are listed with the last line of their
-    error. A "Search space" section follows (`keras_nas.diagnostics`: the scores'
+    error. The search's time follows (`keras_nas.anytime`: the best score at each quarter
+    of it, when the final best was first reached, the limits and why it stopped), then a
+    "Search space" section (`keras_nas.diagnostics`: the scores'
     distribution, the most important choices, edge-of-range warnings). The best
     architecture follows in full: its summary and genotype, as
     `name = value` lines (the trial's values where it has no `architecture.json`).
@@ -189,6 +192,9 @@ def format_report(report: SearchReport, plots: Sequence[str] = ()) -> str:
         lines += ["", "Failed trials:"]
         lines += [f"  {row.trial_id}: {_reason(row.message)}" for row in failed]
     lines.append("")
+    anytime = format_anytime(time_view(report), report.score_name)
+    if anytime:
+        lines += [*anytime, ""]
     space = format_diagnostics(space_diagnostics(report))
     if space:
         lines += [*space, ""]
@@ -234,9 +240,10 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
 
     Returns:
         `{"directory", "search", "objective", "best_trial", "best_architecture", "trials",
-        "skipped", "transfer", "space", "plots"}` (`transfer`: the content of
+        "skipped", "transfer", "space", "time", "plots"}` (`transfer`: the content of
         `transfer.json`, or `None`; `space`: the search-space diagnostics,
-        `keras_nas.diagnostics.diagnostics_json`); each trial has the table's fields
+        `keras_nas.diagnostics.diagnostics_json`; `time`: the anytime view,
+        `keras_nas.anytime`, or `None`); each trial has the table's fields
         (`architecture` in full), `objectives`, `values`, `message` and `zero_cost`
         ({proxy: score}).
     """
@@ -272,9 +279,16 @@ def report_json(report: SearchReport, plots: Sequence[str] = ()) -> dict[str, An
             "skipped": report.skipped,
             "transfer": report.transfer,
             "space": diagnostics_json(space_diagnostics(report)),
+            "time": anytime_json(time_view(report)),
             "plots": list(plots),
         }
     )
+
+
+def time_view(report: SearchReport) -> AnytimeView | None:
+    """The search's anytime view (`keras_nas.anytime`), or `None` without a time record."""
+    scores = [(row.trial_id, row.score if row.completed else None) for row in report.rows]
+    return anytime_view(report.time, scores, report.direction)
 
 
 def space_diagnostics(report: SearchReport) -> SpaceDiagnostics:

@@ -404,6 +404,7 @@ def test_json_report_round_trip(tmp_path, capsys):
     document = json.loads(out)
     space = document.pop("space")  # Two trials are too few to diagnose the space.
     assert space == {"distribution": None, "effects": [], "edges": [], "control": None}
+    assert document.pop("time") is None  # Its oracle.json holds no time record.
     assert document == {
         "directory": project,
         "search": None,

@@ -47,6 +47,8 @@ class SearchTensorBoard(keras.callbacks.Callback):
       far: histogram `space/scores` (their scores) and text `space/diagnostics` (the scores'
       distribution, the most important choices, edge-of-range warnings), as
       `keras-nas report` shows them;
+    - scalar `anytime/best_<name>`: the best so far against the search's seconds (the step),
+      with a keras-nas oracle (`keras_nas.anytime`);
     - images `architecture` (a drawing of the candidate, for keras-nas spaces) and `progress`
       (every completed trial's score and the best so far).
 
@@ -117,6 +119,13 @@ class SearchTensorBoard(keras.callbacks.Callback):
             if completed:
                 tf.summary.histogram("space/scores", [done.score for done in completed])
                 tf.summary.text("space/diagnostics", _diagnostics_text(tuner.oracle, completed))
+            best = tuner.oracle.get_best_trials(1)
+            ended_at = getattr(tuner.oracle, "time_limits", None)
+            ended_at = ended_at.ended_at.get(trial.trial_id) if ended_at else None
+            if best and best[0].score is not None and ended_at is not None:
+                # The anytime view: the best so far against the search's seconds.
+                name = f"anytime/best_{tuner.oracle.objective.name}"
+                tf.summary.scalar(name, float(best[0].score), step=int(ended_at))
             if self.images:
                 for name, png in self._images(tuner, trial).items():
                     tf.summary.image(name, tf.expand_dims(tf.io.decode_png(png, channels=4), 0))

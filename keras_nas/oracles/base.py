@@ -13,7 +13,7 @@
 - lost-worker recovery in a parallel search (`keras_nas.distribute.recovery`);
 - a summary of the search state for the dashboards (`search_summary`).
 
-Size: about 700 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
+Size: about 760 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
 reload) through which every concern above passes, each a few lines that call the module that
 holds it; its docstring documents the behaviour all strategies share.
 """
@@ -45,6 +45,7 @@ from keras_nas.oracles.initial import InitialArchitectures
 from keras_nas.oracles.prefilter import ZeroCostPrefilter
 from keras_nas.oracles.random_control import RandomControl
 from keras_nas.oracles.state_files import STATE_FORMAT, StateFiles
+from keras_nas.oracles.time_limits import TimeLimits
 from keras_nas.version import __version__
 
 
@@ -105,6 +106,12 @@ class NASOracle(keras_tuner.Oracle):
       yet goes to the build function with a warning (an error with
       `allow_new_entries=False`) (`keras_nas.oracles.initial`). The strategy learns from
       them; the report's comparison with the random control leaves them out;
+    - `max_time` and `max_trial_seconds`: the search's time budget (no trial starts that
+      the time left cannot finish, judged by the trials so far; a trial is stopped at the
+      epoch when the budget runs out) and each trial's limit; a stopped trial keeps its
+      epochs' metrics with the reason in its message, and the search says why it stopped
+      (`keras_nas.oracles.time_limits`, `time_limits`). `NASTuner.search(max_time=...)`
+      sets them too;
     - `search_summary()`: numbers that describe the search state (for `SearchTensorBoard`),
       recorded in each trial's metrics under `search/` when the trial ends;
     - `trial_timeout`: in a parallel search (KerasTuner's chief/worker mode, `keras-nas
@@ -141,14 +148,17 @@ class NASOracle(keras_tuner.Oracle):
             for the strategy (measured in BENCHMARKS.md).
         initial_architectures: Architectures to try first, in order (see above); `None`
             (the default) for none.
+        max_time: The search's budget in seconds, counted over every run of a resumed
+            search; `None` (the default) for none.
+        max_trial_seconds: Each trial's limit in seconds; `None` (the default) for none.
         **kwargs: The arguments of `keras_tuner.Oracle`.
 
     Raises:
         ValueError: If `pruning` is not a `PruningRule`, `zero_cost` not a
             `ZeroCostFilter`, `baseline` neither `None` nor `"random"`, `baseline_share`
             not strictly between 0 and 1, `initial_architectures` not a list of dicts of
-            values, the objective is not single,
-            `trial_timeout` is not a positive number, `max_trials` is neither a positive
+            values, the objective is not single, `trial_timeout`, `max_time` or
+            `max_trial_seconds` is not a positive number, `max_trials` is neither a positive
             integer nor `None`, or another count or flag is not what `keras_tuner.Oracle`
             expects (`keras_nas.arguments`).
     """
@@ -165,9 +175,12 @@ class NASOracle(keras_tuner.Oracle):
         baseline: str | None = None,
         baseline_share: float = 0.5,
         initial_architectures: Sequence[dict[str, Any]] | None = None,
+        max_time: float | None = None,
+        max_trial_seconds: float | None = None,
         **kwargs: Any,
     ):
         seed = _check_oracle_arguments(seed, kwargs)
+        time_limits = TimeLimits(max_time, max_trial_seconds)
         if zero_cost is not None and not isinstance(zero_cost, ZeroCostFilter):
             raise ValueError(
                 "`zero_cost` must be a `keras_nas.estimation.ZeroCostFilter`, such as "
@@ -223,6 +236,11 @@ class NASOracle(keras_tuner.Oracle):
         # Trial id -> the message of a trial that the pruning rule stopped, until it ends.
         self._stopped_early: dict[str, str] = {}
         self._lost_workers = LostWorkers(self)
+        #: The search's clock, its `max_time` and its trials' `max_trial_seconds`.
+        self.time_limits = time_limits
+        #: Prints a message to the person following the search (why it stopped for time);
+        #: a keras-nas tuner sends it where its progress lines go.
+        self.announce: Callable[[str], None] = _print
 
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
@@ -236,6 +254,7 @@ class NASOracle(keras_tuner.Oracle):
         state["active_hyperparameters"] = self._active.get_state()
         state["baseline_trials"] = list(self._control.trials)
         state["initial_trials"] = list(self._initial.trials)
+        state["time"] = self.time_limits.get_state()
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -251,6 +270,7 @@ class NASOracle(keras_tuner.Oracle):
         self._control.trials = list(state.get("baseline_trials", []))
         self._initial.trials = list(state.get("initial_trials", []))
         self._prefilter.pool = None  # Read again from its file when needed.
+        self.time_limits.set_state(state.get("time", {}), compat.project_directory(self))
 
     def save(self) -> None:
         """Writes the oracle state to `oracle.json` atomically (see `keras_nas.files`), after
@@ -350,7 +370,11 @@ class NASOracle(keras_tuner.Oracle):
         """
         self._lost_workers.heard_from(tuner_id)
         self.reclaim_silent_trials()
+        self.time_limits.start()
         if tuner_id not in self.ongoing_trials:
+            no_time = self.time_limits.reason_not_to_start()
+            if no_time is not None:
+                return self._stop_for_time(tuner_id, no_time)
             if self._lost_workers.requeued:
                 return self._recording(self._hand_over(tuner_id))
             if self._lost_workers.must_wait():
@@ -364,7 +388,25 @@ class NASOracle(keras_tuner.Oracle):
             self._initial.record(trial)
         if trial.status == TrialStatus.STOPPED and self.rejected and self.remaining_trials() != 0:
             print(self._constraint_filter.stop_message(), file=sys.stderr, flush=True)
+        if trial.status == TrialStatus.RUNNING:
+            self.time_limits.trial_started(trial.trial_id)
         return self._recording(trial)
+
+    def _stop_for_time(self, tuner_id: str, reason: str) -> keras_tuner.engine.trial.Trial:
+        """Tells `tuner_id` to stop: no trial can start within `max_time`."""
+        if self.time_limits.stop_reason is None:
+            self.time_limits.stop_reason = reason
+            self.announce(f"The search stopped: {reason}.")
+            self.save()  # The reason, for the report.
+        self.tuner_ids.discard(tuner_id)  # A chief waits for no tuner told to stop.
+        return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.STOPPED)
+
+    def remaining_trials(self) -> int | None:
+        """The trials left to hand out: 0 once the search stopped for time, else as
+        `keras_tuner.Oracle` counts them (`None` without `max_trials`)."""
+        if self.time_limits.stop_reason is not None:
+            return 0
+        return super().remaining_trials()
 
     def _proposal(self, tuner_id: str) -> contextlib.AbstractContextManager:
         """Who proposes a new trial (not a tuner's ongoing one, nor a retry): the next
@@ -429,7 +471,8 @@ class NASOracle(keras_tuner.Oracle):
         each turned so that lower is better) is added when `metrics` hold them all.
 
         Returns:
-            The trial; a copy with status `STOPPED` when the pruning rule stops it.
+            The trial; a copy with status `STOPPED` when the pruning rule or a time limit
+            (`max_trial_seconds`, `max_time`; `keras_nas.oracles.time_limits`) stops it.
         """
         self._lost_workers.heard_about(trial_id)
         if self._superseded(trial_id):
@@ -440,10 +483,19 @@ class NASOracle(keras_tuner.Oracle):
                 metrics = {**metrics, objective.name: objective.get_value(metrics)}
         with self._files.deferred():
             trial = super().update_trial(trial_id, metrics, step)
-        if self.pruning is None or trial.status != TrialStatus.RUNNING:
+        if trial.status != TrialStatus.RUNNING:
             return trial
         if trial_id in self._stopped_early:
             return _with_status(trial, TrialStatus.STOPPED)
+        if self.time_limits.max_time is not None:  # Counted even if the search is killed.
+            self.time_limits.write(compat.project_directory(self))
+        out_of_time = self.time_limits.reason_to_stop(trial_id)
+        if out_of_time is not None:
+            epoch = int(step) + 1
+            self._stopped_early[trial_id] = f"{STOPPED_EARLY} at epoch {epoch} by {out_of_time}."
+            return _with_status(trial, TrialStatus.STOPPED)
+        if self.pruning is None:
+            return trial
         others = [self._history(other) for other in self.completed_trials()]
         reason = self.pruning.reason_to_stop(
             self._history(trial), others, int(step), self.objective.direction
@@ -477,6 +529,9 @@ class NASOracle(keras_tuner.Oracle):
             return
         read = self._active.names(trial)  # Before KerasTuner's checks read every value.
         message = self._stopped_early.pop(trial.trial_id, None)
+        self.time_limits.trial_ended(
+            trial.trial_id, finished=message is None and trial.status == TrialStatus.COMPLETED
+        )
         if message is not None and trial.status == TrialStatus.COMPLETED:
             trial.message = message
         stored = self.trials[trial.trial_id]
@@ -671,6 +726,10 @@ def _add_new_metrics(
             for observation in metric.get_history():
                 for value in observation.value:
                     stored.metrics.update(name, value, step=observation.step)
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
 
 
 def _with_status(trial: keras_tuner.engine.trial.Trial, status: str):

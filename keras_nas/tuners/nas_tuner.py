@@ -1,6 +1,6 @@
 """`NASTuner`: the KerasTuner `Tuner` that the keras-nas searches extend.
 
-Size: about 860 lines, one unit: the `NASTuner` class, whose methods are the hooks of
+Size: about 900 lines, one unit: the `NASTuner` class, whose methods are the hooks of
 `keras_tuner.Tuner` that every trial passes through (build, fit, epoch reports, end, save
 and reload) and so belong to one object by KerasTuner's design; its docstring (a hundred
 lines) documents every argument of the keras-nas searches. What is not a hook lives beside
@@ -64,6 +64,7 @@ from keras_nas.tuners.checks import (
 )
 from keras_nas.tuners.cleanup import custom_gradient_names, forget_custom_gradients
 from keras_nas.tuners.costs import CandidateCosts, derived_objectives, needed_metrics
+from keras_nas.tuners.deadline import TrialDeadline
 from keras_nas.tuners.determinism import (
     enable_op_determinism,
     proposal_seed,
@@ -240,6 +241,8 @@ class NASTuner(keras_tuner.Tuner):
         if isinstance(oracle, NASOracle) and oracle.canonical_key is None and canonical_key:
             oracle.canonical_key = canonical_key
         self._progress = SearchProgress(progress_out)
+        if isinstance(oracle, NASOracle):
+            oracle.announce = self._progress.say
         self._show_progress = True
         # A worker's `self.oracle` becomes KerasTuner's client of the chief's oracle.
         self._oracle_name = type(oracle).__name__
@@ -282,9 +285,22 @@ class NASTuner(keras_tuner.Tuner):
         self._clock = TrialClock()
         self._scorer: CandidateScorer | None = None  # With the oracle's `zero_cost` filter.
 
-    def search(self, *fit_args: Any, verbose: int = 1, **fit_kwargs: Any) -> None:
-        """Searches; takes what `model.fit` takes. See the class docstring for `verbose`."""
+    def search(
+        self,
+        *fit_args: Any,
+        verbose: int = 1,
+        max_time: float | None = None,
+        max_trial_seconds: float | None = None,
+        **fit_kwargs: Any,
+    ) -> None:
+        """Searches; takes what `model.fit` takes. See the class docstring for `verbose`.
+
+        `max_time` is the search's budget in seconds, counted over every run of a resumed
+        search, and `max_trial_seconds` each trial's limit (a keras-nas oracle's, see
+        `keras_nas.oracles.time_limits`; given here, they replace the oracle's; `None`
+        keeps the oracle's, `float("inf")` removes one). Checked before any training."""
         verbose = check_fit_arguments(fit_kwargs, verbose)
+        self._set_time_limits(max_time, max_trial_seconds)
         self._show_progress = verbose == 1
         self._check_same_estimation()
         if self.deterministic:
@@ -329,6 +345,25 @@ class NASTuner(keras_tuner.Tuner):
                 "ignore", message="The use case of calling", category=DeprecationWarning
             )
             super().search(*fit_args, verbose=0 if verbose < 2 else 2, **fit_kwargs)
+
+    def _set_time_limits(self, max_time: Any, max_trial_seconds: Any) -> None:
+        """Gives the oracle the limits passed to `search` and starts the search's clock."""
+        if max_time is None and max_trial_seconds is None:
+            if isinstance(self.oracle, NASOracle):
+                self.oracle.time_limits.start()
+            return
+        if not isinstance(self.oracle, NASOracle):
+            raise ValueError(
+                "`max_time` and `max_trial_seconds` need a keras-nas oracle, which keeps the "
+                f"search's clock; this search's is {type(self.oracle).__name__}. Use "
+                "EvolutionarySearch or ReinforceSearch, or a keras-nas oracle."
+            )
+        limits = self.oracle.time_limits
+        limits.set_limits(
+            limits.max_time if max_time is None else max_time,
+            limits.max_trial_seconds if max_trial_seconds is None else max_trial_seconds,
+        )
+        limits.start()
 
     def transfer(
         self,
@@ -483,7 +518,7 @@ class NASTuner(keras_tuner.Tuner):
         (`keras_nas.tuners.failures`): the trial is recorded as failed and the search goes on.
         """
         guard = TrialGuard()
-        added = [guard, _TunerHooks(self, trial)]
+        added = [guard, _TunerHooks(self, trial), TrialDeadline(self._deadline(trial))]
         if self.registry is not None:
             inherit = InheritWeights(self.registry, self._pending_weights(trial.trial_id))
             self._inheritance[trial.trial_id] = inherit
@@ -523,6 +558,13 @@ class NASTuner(keras_tuner.Tuner):
                 raise
             raise failed from error
         return histories
+
+    def _deadline(self, trial) -> float | None:
+        """When the trial must stop training (`time.monotonic`), if the oracle is in this
+        process and has a time limit; a worker's trials stop at the end of an epoch."""
+        if role() != "single" or not isinstance(self.oracle, NASOracle):
+            return None
+        return self.oracle.time_limits.deadline(trial.trial_id)
 
     def _seed_trial(self, trial_id: str, execution: int, stage: str) -> None:
         """Seeds the trial's build or training (`determinism`). The model is built afresh

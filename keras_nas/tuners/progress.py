@@ -23,6 +23,9 @@ class SearchProgress:
         [ 3/8] trial 2  val_accuracy 0.9861  best 0.9889  10.0s  elapsed 0:31  left ~0:52  ...
 
     `[ 3/8]` counts the search's trials so far, of `max_trials` (`[ 3]` without one);
+    `elapsed` is the search's time (with a keras-nas oracle, over every run of a resumed
+    search), and `left` the time the remaining trials would take at the pace so far, or the
+    time left of `max_time` if that is shorter;
     `trial 2` is the trial's id; `10.0s` is its time as `keras-nas report` shows it
     (`keras_nas.timing.trial_seconds`: the sum of the parts it recorded), or, for a trial
     that recorded no time, the time since `trial_started`. A worker of a parallel search
@@ -37,6 +40,10 @@ class SearchProgress:
         self.out = out
         self._search_start = self._trial_start = time.monotonic()
         self._ended_here = 0
+
+    def say(self, text: str) -> None:
+        """Prints a line about the search (why it stopped)."""
+        print(text, file=self.out or sys.stdout, flush=True)
 
     def search_started(self) -> None:
         self._search_start = time.monotonic()
@@ -60,7 +67,8 @@ class SearchProgress:
         # A worker's oracle is KerasTuner's client of the chief's, which has no `trials`.
         trials = getattr(oracle, "trials", None)
         done, total = (len(trials), oracle.max_trials) if trials is not None else (None, None)
-        elapsed = now - self._search_start
+        limits = getattr(oracle, "time_limits", None)  # A keras-nas oracle's, in this process.
+        elapsed = now - self._search_start if limits is None else limits.spent()
         best = oracle.get_best_trials(1)
         best_score = f"{best[0].score:.4f}" if best else "-"
         trial = oracle.get_trial(trial.trial_id)  # Scored by the oracle, here or on the chief.
@@ -76,8 +84,12 @@ class SearchProgress:
             f"{seconds:5.1f}s",
             f"elapsed {_clock(elapsed)}",
         ]
-        if total and done:
-            parts.append(f"left ~{_clock(elapsed / max(1, done) * max(0, total - done))}")
+        left = elapsed / max(1, done) * max(0, total - done) if total and done else None
+        remaining = None if limits is None else limits.remaining()
+        if remaining is not None:  # The budget may end the search sooner.
+            left = max(remaining, 0.0) if left is None else min(left, max(remaining, 0.0))
+        if left is not None:
+            parts.append(f"left ~{_clock(left)}")
         if note:
             parts.append(note)
         describe = getattr(tuner.hypermodel, "describe", None)

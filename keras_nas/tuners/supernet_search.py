@@ -27,6 +27,7 @@ from keras_nas.distribute.chief import ORACLE_IP, role
 from keras_nas.files import SUB_NETWORK_WEIGHTS, write_json_atomically
 from keras_nas.search_spaces.base import SearchSpace, check_positive_int
 from keras_nas.tuners.best_weights import build_optimizer, read_best_weights
+from keras_nas.tuners.deadline import SupernetBudget
 from keras_nas.tuners.determinism import enable_op_determinism, seed_everything, supernet_seed
 from keras_nas.tuners.nas_tuner import NASTuner
 from keras_nas.weight_sharing import recalibrate_batch_norm
@@ -93,6 +94,17 @@ class SupernetSearch(NASTuner):
         super().__init__(hypermodel, oracle, weight_sharing=True, **kwargs)
         if self.deterministic and self.seed is None:
             self.seed = self.search_seed  # Seeds everything below, as `seed=` would.
+
+    def start_time_limits(self, max_time: Any, max_trial_seconds: Any) -> list:
+        """Gives the oracle `search`'s limits (`NASTuner.search`) and starts the search's
+        clock; returns the callbacks that keep the supernet's training within `max_time`.
+        The first sub-network is scored whatever the time left."""
+        self._set_time_limits(max_time, max_trial_seconds)
+        limits = getattr(self.oracle, "time_limits", None)
+        if limits is None:
+            return []
+        limits.first_trial_always = True
+        return [SupernetBudget(limits, self._progress.say)]
 
     def seed_supernet(self, epochs_done: int) -> None:
         """With `deterministic=True`, makes TensorFlow's ops deterministic and seeds the

@@ -101,6 +101,8 @@ def comparable(state):
     """The state as JSON values; `tried_so_far` is a set that KerasTuner saves as a list."""
     state = json.loads(strict_json(state))
     state["tried_so_far"] = sorted(state["tried_so_far"])
+    # Seconds are measured, so they differ between two runs; which trials ended does not.
+    state["time"] = sorted(state["time"]["ended_at"])
     return state
 
 

@@ -226,9 +226,11 @@ class DifferentiableSearch(SupernetSearch):
         epochs: int | None = None,
         callbacks: list | None = None,
         verbose: int = 1,
+        max_time: float | None = None,
     ) -> None:
         """Trains the relaxed supernet (unless done), then records the derived architecture
-        as a trial.
+        as a trial. With `max_time`, training stops after the last epoch that fits within it
+        (at least one), and the derived architecture is recorded.
 
         Takes what `fit` takes: arrays `x`, `y` and `validation_data=(x_val, y_val)`, or
         `tf.data.Dataset`s of `(x, y)` batches for both. The network's weights learn from
@@ -254,13 +256,14 @@ class DifferentiableSearch(SupernetSearch):
         epochs = check_count("epochs", epochs, none_means="search for the constructor's `epochs`")
         _check_data(x, y, validation_data)
         self.check_inputs(x, y, validation_data=validation_data)
+        budget = self.start_time_limits(max_time, None)
         self.train_supernet(
             x,
             y,
             validation_data=validation_data,
             batch_size=batch_size,
             epochs=epochs or self.epochs,
-            callbacks=callbacks,
+            callbacks=[*(callbacks or []), *budget],
             verbose=verbose,
         )
         state = self.search_state()

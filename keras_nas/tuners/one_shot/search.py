@@ -204,13 +204,18 @@ class OneShotSearch(SupernetSearch):
         epochs: int | None = None,
         callbacks: list | None = None,
         verbose: int = 1,
+        max_time: float | None = None,
+        max_trial_seconds: float | None = None,
         **fit_kwargs: Any,
     ) -> None:
         """Trains the supernet (unless done), then runs the trials; takes what `fit` takes.
 
         `x`, `y`, `batch_size`, `callbacks` and `**fit_kwargs` go to the supernet's `fit`;
         `epochs`, if given, replaces `supernet_epochs`. `validation_data` scores the
-        sub-networks and is required.
+        sub-networks and is required. `max_time` bounds the whole search: the supernet's
+        training stops after the last epoch that fits (at least one), and sub-networks are
+        scored while time is left (at least one); `max_trial_seconds` as in
+        `NASTuner.search`.
         """
         if validation_data is None:
             raise ValueError(
@@ -220,12 +225,13 @@ class OneShotSearch(SupernetSearch):
         verbose = check_fit_arguments({**fit_kwargs, "batch_size": batch_size}, verbose)
         check_count("epochs", epochs, none_means="train the supernet for `supernet_epochs`")
         self.check_inputs(x, y, validation_data=validation_data)
+        budget = self.start_time_limits(max_time, max_trial_seconds)
         self.train_supernet(
             x,
             y,
             batch_size=batch_size,
             epochs=epochs or self.supernet_epochs,
-            callbacks=callbacks,
+            callbacks=[*(callbacks or []), *budget],
             verbose=verbose,
             **fit_kwargs,
         )
