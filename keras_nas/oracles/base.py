@@ -376,7 +376,7 @@ class NASOracle(keras_tuner.Oracle):
             if no_time is not None:
                 return self._stop_for_time(tuner_id, no_time)
             if self._lost_workers.requeued:
-                return self._recording(self._hand_over(tuner_id))
+                return self._recording(self._timed(self._hand_over(tuner_id)))
             if self._lost_workers.must_wait():
                 self.tuner_ids.add(tuner_id)
                 return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.IDLE)
@@ -388,18 +388,34 @@ class NASOracle(keras_tuner.Oracle):
             self._initial.record(trial)
         if trial.status == TrialStatus.STOPPED and self.rejected and self.remaining_trials() != 0:
             print(self._constraint_filter.stop_message(), file=sys.stderr, flush=True)
+        return self._recording(self._timed(trial))
+
+    def _timed(self, trial: keras_tuner.engine.trial.Trial) -> keras_tuner.engine.trial.Trial:
         if trial.status == TrialStatus.RUNNING:
             self.time_limits.trial_started(trial.trial_id)
-        return self._recording(trial)
+        return trial
 
     def _stop_for_time(self, tuner_id: str, reason: str) -> keras_tuner.engine.trial.Trial:
         """Tells `tuner_id` to stop: no trial can start within `max_time`."""
         if self.time_limits.stop_reason is None:
             self.time_limits.stop_reason = reason
             self.announce(f"The search stopped: {reason}.")
+            self._drop_queued_trials(reason)
             self.save()  # The reason, for the report.
         self.tuner_ids.discard(tuner_id)  # A chief waits for no tuner told to stop.
         return keras_tuner.engine.trial.Trial(self.get_space(), status=TrialStatus.STOPPED)
+
+    def _drop_queued_trials(self, reason: str) -> None:
+        """Ends, as stopped, the trials waiting to run again (a crash's, a lost worker's):
+        no time is left for them, and a chief waits for none."""
+        queued = [*compat.retry_queue(self), *self._lost_workers.requeued]
+        compat.retry_queue(self).clear()
+        self._lost_workers.requeued.clear()
+        for trial_id in dict.fromkeys(queued):
+            trial = self.trials[trial_id]
+            trial.status = TrialStatus.STOPPED
+            trial.message = f"Not run again: {reason}."
+            self._files.mark_changed(trial_id)
 
     def remaining_trials(self) -> int | None:
         """The trials left to hand out: 0 once the search stopped for time, else as
@@ -487,9 +503,12 @@ class NASOracle(keras_tuner.Oracle):
             return trial
         if trial_id in self._stopped_early:
             return _with_status(trial, TrialStatus.STOPPED)
-        if self.time_limits.max_time is not None:  # Counted even if the search is killed.
+        # A keras-nas tuner's epoch report carries the trial's `seconds`; a report without
+        # it (a plain KerasTuner tuner's, KerasTuner's last one of each trial) is no epoch.
+        epoch_report = "seconds" in metrics
+        if epoch_report:  # Counted even if the search is killed.
             self.time_limits.write(compat.project_directory(self))
-        out_of_time = self.time_limits.reason_to_stop(trial_id)
+        out_of_time = self.time_limits.reason_to_stop(trial_id) if epoch_report else None
         if out_of_time is not None:
             epoch = int(step) + 1
             self._stopped_early[trial_id] = f"{STOPPED_EARLY} at epoch {epoch} by {out_of_time}."

@@ -2,19 +2,22 @@
 
 The oracle keeps the search's clock: the seconds spent in earlier runs of the search (saved
 with its state, and in `time.json` at every epoch, so a search killed and resumed keeps
-counting them) plus the time since this run started. A process's time between a kill and
-the restart is not counted.
+counting them) plus the time since this run started. The time between a kill and the
+restart, or between two `search` calls in one process (`pause`), is not counted.
 
 - **Before a trial.** No new trial starts once the budget is spent, or when the time left is
   shorter than the trials so far took (their median, from the trials that ran all their
   epochs); the search then stops and says why (`stop_reason`). With no trial finished yet,
   the first one starts.
-- **During a trial.** At each epoch the oracle stops the trial when its time has reached
+- **During a trial.** At each epoch a keras-nas tuner reports (`NASTuner`: its report
+  carries the trial's `seconds`; a plain KerasTuner tuner reports only when a trial ends,
+  so there the limits apply between trials), the oracle stops the trial when its time has reached
   `max_trial_seconds` or the budget is spent, or when one more epoch, as long as the last,
   would pass either. `NASTuner` also stops training within an epoch at that deadline
-  (`deadline`). A stopped trial keeps the epochs it ran and their metrics, with the reason
-  in its message ("Stopped early at epoch 3 by max_time: ..."), as pruning records a
-  trial; it is not a failure.
+  (`deadline`), in a search in one process. A stopped trial keeps the epochs it ran and
+  their metrics, with the reason in its message ("Stopped early at epoch 3 by max_time:
+  ..."), as pruning records a trial; it is not a failure. Trials waiting to run again (a
+  crash's, a lost worker's) when the search stops for time end as stopped.
 
 Every trial's time and the search time at its end are recorded (`trial_seconds`,
 `ended_at`), with or without limits: the report's anytime view reads them. The saved state
@@ -100,6 +103,12 @@ class TimeLimits:
         if self._started is None:
             self._started = self._clock()
 
+    def pause(self) -> None:
+        """Stops this run's clock (a `search` call ended): the time until the next `start`
+        is not counted."""
+        self.spent_before = self.spent()
+        self._started = None
+
     def spent(self) -> float:
         """The search's seconds so far, in this run and the runs before it."""
         running = 0.0 if self._started is None else self._clock() - self._started
@@ -155,12 +164,12 @@ class TimeLimits:
         last, _ = self._last_report.get(trial_id, (now, 0.0))
         epoch = now - last
         self._last_report[trial_id] = (now, epoch)
-        if trial_id not in self._trial_start:
-            return None  # Started in a run before this one's clock: not timed.
-        elapsed = now - self._trial_start[trial_id]
         limit, left = self.max_trial_seconds, self.remaining()
         if left is not None and left <= 0:
             return f"max_time: the search's {self.max_time:g} s are spent"
+        if trial_id not in self._trial_start:
+            return None  # Not started by this oracle (an older record): not timed.
+        elapsed = now - self._trial_start[trial_id]
         if limit is not None and elapsed >= limit:
             return f"max_trial_seconds: it ran {elapsed:.0f} s, the limit is {limit:g} s"
         if limit is not None and elapsed + epoch > limit:
@@ -184,6 +193,8 @@ class TimeLimits:
             self.trial_seconds[trial_id] = self._clock() - start
         if not finished and trial_id not in self.cut:
             self.cut.append(trial_id)
+        if finished and trial_id in self.cut:  # Run again after a failure, to the end.
+            self.cut.remove(trial_id)
         self._spent_at_last_end = self.ended_at[trial_id] = self.spent()
 
     def get_state(self) -> dict[str, Any]:

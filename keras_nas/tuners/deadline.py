@@ -40,17 +40,20 @@ class SupernetBudget(keras.callbacks.Callback):
     Args:
         limits: The oracle's `keras_nas.oracles.time_limits.TimeLimits`.
         announce: Prints why training stopped.
+        directory: The project directory, where the time spent is written after each
+            epoch (`time.json`), so that a resumed search keeps counting it.
     """
 
-    def __init__(self, limits, announce: Callable[[str], None]):
+    def __init__(self, limits, announce: Callable[[str], None], directory: str):
         super().__init__()
-        self.limits, self.announce = limits, announce
+        self.limits, self.announce, self.directory = limits, announce, directory
         self._epoch_start = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch_start = time.monotonic()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.limits.write(self.directory)
         left = self.limits.remaining()
         took = time.monotonic() - self._epoch_start
         if left is not None and took > left:

@@ -266,6 +266,7 @@ class NASTuner(keras_tuner.Tuner):
         self._prebuilt: tuple[dict[str, Any], keras.Model, dict[str, float]] | None = None
         self._prebuilt_cost: dict[str, float] | None = None
         self._trial_cost: dict[str, dict[str, float]] = {}
+        self._stopped_trials: set[str] = set()  # Stopped by the oracle; no more executions.
         if self._oracle_file_without_tuner_file(kwargs.get("overwrite", False)):
             # The crash came after the oracle's first save and before the tuner's: the
             # oracle's record is the search's, so reload it rather than start over.
@@ -352,6 +353,8 @@ class NASTuner(keras_tuner.Tuner):
             if isinstance(self.oracle, NASOracle):
                 self.oracle.time_limits.start()
             return
+        if role() == "worker":
+            return  # The chief's `search` gives them to its oracle, which keeps the clock.
         if not isinstance(self.oracle, NASOracle):
             raise ValueError(
                 "`max_time` and `max_trial_seconds` need a keras-nas oracle, which keeps the "
@@ -528,6 +531,8 @@ class NASTuner(keras_tuner.Tuner):
         histories = []
         try:
             for execution in range(self.executions_per_trial):
+                if trial.trial_id in self._stopped_trials:
+                    break  # A time limit or pruning stopped it: no more executions.
                 callbacks = compat.copy_callbacks(self, user_callbacks)
                 self._configure_tensorboard_dir(callbacks, trial, execution)
                 if self.deterministic:
@@ -647,6 +652,8 @@ class NASTuner(keras_tuner.Tuner):
 
     def on_search_end(self) -> None:
         super().on_search_end()
+        if isinstance(self.oracle, NASOracle):
+            self.oracle.time_limits.pause()  # The time until the next `search` is not spent.
         for board in self._search_boards:
             board.on_search_end(self)
 
@@ -693,6 +700,7 @@ class NASTuner(keras_tuner.Tuner):
         reported = self.oracle.update_trial(trial.trial_id, metrics, step=epoch)
         if reported.status == TrialStatus.STOPPED:
             model.stop_training = True
+            self._stopped_trials.add(trial.trial_id)
 
     def on_trial_end(self, trial) -> None:
         if self._heartbeat is not None:

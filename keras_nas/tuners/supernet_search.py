@@ -104,7 +104,7 @@ class SupernetSearch(NASTuner):
         if limits is None:
             return []
         limits.first_trial_always = True
-        return [SupernetBudget(limits, self._progress.say)]
+        return [SupernetBudget(limits, self._progress.say, self.project_dir)]
 
     def seed_supernet(self, epochs_done: int) -> None:
         """With `deterministic=True`, makes TensorFlow's ops deterministic and seeds the

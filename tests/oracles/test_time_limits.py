@@ -37,7 +37,9 @@ def _trial(oracle, clock, epochs, seconds_per_epoch):
     for epoch in range(epochs):
         clock.now += seconds_per_epoch
         ran += 1
-        if oracle.update_trial(trial.trial_id, {"score": 0.5}, step=epoch).status == "STOPPED":
+        # As a keras-nas tuner reports an epoch: with the trial's seconds so far.
+        metrics = {"score": 0.5, "seconds": ran * seconds_per_epoch}
+        if oracle.update_trial(trial.trial_id, metrics, step=epoch).status == "STOPPED":
             break
     trial.status = TrialStatus.COMPLETED
     oracle.end_trial(trial)
@@ -107,7 +109,9 @@ def test_a_resumed_search_keeps_counting_the_time_spent(tmp_path):
     killed = oracle.create_trial("tuner0")  # Killed after two epochs: 20 s more.
     for epoch in range(2):
         clock.now += 10
-        oracle.update_trial(killed.trial_id, {"score": 0.5}, step=epoch)
+        oracle.update_trial(
+            killed.trial_id, {"score": 0.5, "seconds": 10.0 * (epoch + 1)}, step=epoch
+        )
     assert json.loads((tmp_path / "timed" / TIME_FILE).read_text()) == {"spent_seconds": 40.0}
 
     resumed = _oracle(tmp_path, clock=Clock(), max_time=100)
@@ -122,3 +126,43 @@ def test_a_resumed_search_keeps_counting_the_time_spent(tmp_path):
 def test_bad_limits_are_refused(tmp_path, name, bad):
     with raises_mentioning(ValueError, f"`{name}` must be a positive number of seconds"):
         make_oracle(tmp_path, "bad", RegularizedEvolutionOracle, **{name: bad})
+
+
+def test_a_report_without_seconds_is_no_epoch_and_stops_nothing(tmp_path):
+    # A plain KerasTuner tuner reports once, when the trial has ended; KerasTuner's tuners
+    # also report the best epoch again then. Neither is judged: training is over.
+    clock = Clock()
+    oracle = _oracle(tmp_path, clock=clock, max_time=10, max_trial_seconds=5)
+    trial = oracle.create_trial("tuner0")
+    clock.now += 30
+    assert oracle.update_trial(trial.trial_id, {"score": 0.5}, step=0).status == "RUNNING"
+    trial.status = TrialStatus.COMPLETED
+    oracle.end_trial(trial)
+    assert oracle.trials[trial.trial_id].message is None
+    assert oracle.create_trial("tuner0").status == TrialStatus.STOPPED  # Between trials.
+
+
+def test_trials_waiting_to_run_again_end_as_stopped_when_time_is_up(tmp_path, capsys):
+    clock = Clock()
+    oracle = _oracle(tmp_path, clock=clock, max_time=100)
+    interrupted = oracle.create_trial("tuner1")  # A worker's, killed with the search.
+    _trial(oracle, clock, epochs=1, seconds_per_epoch=10)  # Saves the search, with it.
+    resumed = _oracle(tmp_path, clock=clock, max_time=5)  # Less than the 10 s spent.
+    resumed.reload()
+    assert resumed.create_trial("tuner0").status == TrialStatus.STOPPED
+    again = resumed.trials[interrupted.trial_id]
+    assert again.status == TrialStatus.STOPPED
+    assert_mentions(again.message, "Not run again: max_time=5 s is spent")
+    assert resumed.search_finished()  # A chief would stop serving.
+
+
+def test_the_time_between_two_searches_in_one_process_is_not_spent():
+    clock = Clock()
+    limits = TimeLimits(max_time=100, clock=clock)
+    limits.start()
+    clock.now += 30
+    limits.pause()  # One `search` call ended.
+    clock.now += 3600
+    limits.start()  # The next began.
+    clock.now += 5
+    assert limits.spent() == 35.0
