@@ -13,7 +13,7 @@
 - lost-worker recovery in a parallel search (`keras_nas.distribute.recovery`);
 - a summary of the search state for the dashboards (`search_summary`).
 
-Size: about 760 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
+Size: about 790 lines, one class: the `keras_tuner.Oracle` hooks (create, update, end, save,
 reload) through which every concern above passes, each a few lines that call the module that
 holds it; its docstring documents the behaviour all strategies share.
 """

@@ -1,6 +1,6 @@
 """`NASTuner`: the KerasTuner `Tuner` that the keras-nas searches extend.
 
-Size: about 900 lines, one unit: the `NASTuner` class, whose methods are the hooks of
+Size: about 910 lines, one unit: the `NASTuner` class, whose methods are the hooks of
 `keras_tuner.Tuner` that every trial passes through (build, fit, epoch reports, end, save
 and reload) and so belong to one object by KerasTuner's design; its docstring (a hundred
 lines) documents every argument of the keras-nas searches. What is not a hook lives beside
