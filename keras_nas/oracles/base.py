@@ -506,7 +506,7 @@ class NASOracle(keras_tuner.Oracle):
         # A keras-nas tuner's epoch report carries the trial's `seconds`; a report without
         # it (a plain KerasTuner tuner's, KerasTuner's last one of each trial) is no epoch.
         epoch_report = "seconds" in metrics
-        if epoch_report:  # Counted even if the search is killed.
+        if epoch_report and self.time_limits.max_time is not None:  # Kept if killed.
             self.time_limits.write(compat.project_directory(self))
         out_of_time = self.time_limits.reason_to_stop(trial_id) if epoch_report else None
         if out_of_time is not None:

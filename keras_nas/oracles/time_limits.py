@@ -1,8 +1,8 @@
 """A search's time budget (`max_time`) and a trial's time limit (`max_trial_seconds`).
 
 The oracle keeps the search's clock: the seconds spent in earlier runs of the search (saved
-with its state, and in `time.json` at every epoch, so a search killed and resumed keeps
-counting them) plus the time since this run started. The time between a kill and the
+with its state and, with `max_time`, in `time.json` at every epoch, so a search killed and
+resumed keeps counting them) plus the time since this run started. The time between a kill and the
 restart, or between two `search` calls in one process (`pause`), is not counted.
 
 - **Before a trial.** No new trial starts once the budget is spent, or when the time left is

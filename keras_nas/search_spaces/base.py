@@ -1,6 +1,6 @@
 """The base class of every keras-nas search space.
 
-Size: about 700 lines, one class: `SearchSpace` is the contract every space implements
+Size: about 715 lines, one class: `SearchSpace` is the contract every space implements
 (declaring hyperparameters, building a model, a one-shot or a relaxed supernet with its
 hooks for gradient search, `describe`, `canonical_key`, config), and its docstrings carry the
 examples that document that contract. A space's own relaxation lives in its own module

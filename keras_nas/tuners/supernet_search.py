@@ -101,8 +101,8 @@ class SupernetSearch(NASTuner):
         The first sub-network is scored whatever the time left."""
         self._set_time_limits(max_time, max_trial_seconds)
         limits = getattr(self.oracle, "time_limits", None)
-        if limits is None:
-            return []
+        if limits is None or limits.max_time is None:
+            return []  # Nothing to keep within: no callback, no file written each epoch.
         limits.first_trial_always = True
         return [SupernetBudget(limits, self._progress.say, self.project_dir)]
 
